@@ -1,0 +1,41 @@
+"""The hotline's Flask application: `create_app` reads as the list of steps that build it."""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import services as services_mod
+from .settings import load_settings
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app. `test_config` replaces the process environment (and may add CLOCK)."""
+    app = Flask(__name__)
+    settings = load_settings(test_config)
+    app.config.update(settings)
+    if test_config:
+        app.config.update({k: v for k, v in test_config.items() if k not in settings})
+    register_proxy_fix(app)
+    app.extensions["hotline"] = services_mod.build(app.config)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    hops = int(app.config["HOTLINE_PROXY_HOPS"])
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .voice import bp as voice_bp
+
+    app.register_blueprint(voice_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register
+
+    register(app)

@@ -1,0 +1,65 @@
+"""The conversation log operators read: one record and an event list per call or SMS thread.
+
+Keys (all expire after the retention period; no plaintext numbers):
+  conv:<id>            hash: channel, caller (hash), lang, started, ended, status, duration, last_node, outcome
+  conv:<id>:events     list of JSON events {t, type, node, page, key, ...}
+  convs:<channel>      sorted set of ids by start time — the dashboard pages through it
+  convs:<channel>:lang:<lang>  the same, per language (filters use indexes, never a key scan)
+"""
+from __future__ import annotations
+
+import json
+import time
+
+
+def conv_key(cid: str) -> str:
+    return f"conv:{cid}"
+
+
+def events_key(cid: str) -> str:
+    return f"conv:{cid}:events"
+
+
+def start(pipe, channel: str, cid: str, caller: str, started: float, retention: int) -> None:
+    pipe.hset(conv_key(cid), mapping={"channel": channel, "caller": caller, "started": f"{started:.3f}",
+                                      "status": "in-progress"})
+    pipe.zadd(f"convs:{channel}", {cid: started})
+    pipe.expire(conv_key(cid), retention)
+
+
+def event(pipe, cid: str, type_: str, retention: int, **fields) -> None:
+    record = {"t": round(time.time(), 3), "type": type_}
+    record.update({k: v for k, v in fields.items() if v is not None})
+    pipe.rpush(events_key(cid), json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+    pipe.expire(events_key(cid), retention)
+
+
+def update(pipe, cid: str, retention: int, **fields) -> None:
+    pipe.hset(conv_key(cid), mapping={k: str(v) for k, v in fields.items() if v is not None})
+    pipe.expire(conv_key(cid), retention)
+
+
+def first_time(redis, cid: str, what: str, retention: int) -> bool:
+    """True the first time `what` is recorded for this conversation (Twilio retries callbacks)."""
+    pipe = redis.pipeline(transaction=False)
+    pipe.hsetnx(f"conv:{cid}:seen", what, 1)
+    pipe.expire(f"conv:{cid}:seen", retention)
+    return bool(pipe.execute()[0])
+
+
+def set_language(pipe, channel: str, cid: str, lang: str, started: float) -> None:
+    pipe.hset(conv_key(cid), "lang", lang)
+    pipe.zadd(f"convs:{channel}:lang:{lang}", {cid: started})
+
+
+def read(redis, cid: str) -> tuple[dict, list[dict]]:
+    pipe = redis.pipeline(transaction=False)
+    pipe.hgetall(conv_key(cid))
+    pipe.lrange(events_key(cid), 0, -1)
+    record, events = pipe.execute()
+    return record, [json.loads(e) for e in events]
+
+
+def recent(redis, channel: str, offset: int = 0, count: int = 50, lang: str | None = None) -> list[str]:
+    index = f"convs:{channel}:lang:{lang}" if lang else f"convs:{channel}"
+    return redis.zrevrange(index, offset, offset + count - 1)

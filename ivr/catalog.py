@@ -1,0 +1,363 @@
+"""The content catalog: the menu tree and every prompt's text, loaded from prompts/ and validated.
+
+This module owns reading `prompts/tree.yaml`, `prompts/citations.yaml` and one
+`prompts/<lang>.yaml` per language, and refusing a catalog that would strand a caller:
+a missing translation, a key leading nowhere, an unreachable node, a cycle with no way out,
+a citation of a file that is not among the sources. The format is described in
+prompts/README.md. Nothing here knows about Twilio or SMS.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+LANGUAGE_MENU = "@language"  # the special target of the "change language" option
+GLOBAL_KEYS = {"9", "*", "0"}  # repeat, back, main menu: never menu options
+OWN_WORDING_PREFIXES = ("ui.", "menu.", "opt.", "lang.")  # the hotline's wording, not facts
+STATUSES = {"source", "reviewed", "unreviewed"}
+REPEALED_SOURCES = {"002": "order No. 344 of 13.05.2015, repealed by order No. 132 of 18.07.2023"}
+LIST_GROUP = 5  # voice says a list in groups of at most this many items
+
+DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+DEFAULT_SOURCES_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "sources"
+
+
+class CatalogError(Exception):
+    """A catalog that must not be served. The message names file, prompt id and language."""
+
+    def __init__(self, file: str, message: str, prompt: str | None = None, lang: str | None = None):
+        self.file, self.prompt, self.lang = file, prompt, lang
+        where = [file]
+        if prompt:
+            where.append(f"prompt {prompt!r}")
+        if lang:
+            where.append(f"language {lang!r}")
+        super().__init__(f"{': '.join([', '.join(where), message])}")
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str  # prompt id
+    goto: str  # node id or LANGUAGE_MENU
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    say: tuple[str, ...] = ()
+    options: tuple[Option, ...] = ()
+    items: tuple[str, ...] = ()
+    sms: str | None = None  # prompt id this node can send as a follow-up SMS
+
+    @property
+    def is_list(self) -> bool:
+        return bool(self.items)
+
+    def option(self, key: str) -> Option | None:
+        return next((o for o in self.options if o.key == key), None)
+
+    def prompt_ids(self) -> list[str]:
+        ids = list(self.say) + [o.label for o in self.options] + list(self.items)
+        return ids + ([self.sms] if self.sms else [])
+
+
+@dataclass(frozen=True)
+class Prompt:
+    voice: str
+    sms: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    source: str
+    section: str
+    quote: str
+    effective: dt.date | None
+    until: dt.date | None
+    outside_sources: bool = False
+    note: str = ""
+
+    def in_force(self, today: dt.date) -> bool:
+        if self.effective and today < self.effective:
+            return False
+        return not (self.until and today > self.until)
+
+
+@dataclass
+class Language:
+    code: str
+    name: str
+    say_language: str | None
+    prompts: dict[str, Prompt]
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+    optout: list[str] = field(default_factory=list)
+    optin: list[str] = field(default_factory=list)
+    help: list[str] = field(default_factory=list)
+    language_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Catalog:
+    languages: list[str]
+    start: str
+    nodes: dict[str, Node]
+    langs: dict[str, Language]
+    citations: dict[str, Citation]
+    directory: Path
+
+    # -- reading -----------------------------------------------------------------
+    def prompt(self, lang: str, pid: str) -> Prompt:
+        return self.langs[lang].prompts[pid]
+
+    def voice(self, lang: str, pid: str, **fmt) -> str:
+        text = self.langs[lang].prompts[pid].voice
+        return text.format(**fmt) if fmt else text
+
+    def sms(self, lang: str, pid: str, **fmt) -> str:
+        text = self.langs[lang].prompts[pid].sms
+        return text.format(**fmt) if fmt else text
+
+    def in_force(self, pid: str, today: dt.date) -> bool:
+        cite = self.citations.get(pid)
+        return cite is None or cite.in_force(today)
+
+    def node_in_force(self, node_id: str, today: dt.date) -> bool:
+        if node_id == LANGUAGE_MENU:
+            return True
+        node = self.nodes[node_id]
+        said = list(node.say) + list(node.items)
+        return all(self.in_force(p, today) for p in said) and (
+            not node.options or any(self.option_in_force(o, today) for o in node.options)
+        )
+
+    def option_in_force(self, option: Option, today: dt.date) -> bool:
+        return self.in_force(option.label, today) and self.node_in_force(option.goto, today)
+
+    def live_options(self, node: Node, today: dt.date) -> list[Option]:
+        return [o for o in node.options if self.option_in_force(o, today)]
+
+    def live_items(self, node: Node, today: dt.date) -> list[str]:
+        return [p for p in node.items if self.in_force(p, today)]
+
+    def all_prompt_ids(self) -> set[str]:
+        ids = {"lang.choose"}
+        for node in self.nodes.values():
+            ids.update(node.prompt_ids())
+        return ids
+
+    def depth(self) -> dict[str, int]:
+        """Key presses from the start node to each node (paging through a list is not a level)."""
+        seen = {self.start: 0}
+        frontier = [self.start]
+        while frontier:
+            nxt = []
+            for nid in frontier:
+                for o in self.nodes[nid].options:
+                    if o.goto != LANGUAGE_MENU and o.goto not in seen:
+                        seen[o.goto] = seen[nid] + 1
+                        nxt.append(o.goto)
+            frontier = nxt
+        return seen
+
+
+# -- loading --------------------------------------------------------------------------
+
+def _read_yaml(path: Path) -> dict:
+    if not path.exists():
+        raise CatalogError(path.name, "file is missing")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogError(path.name, f"is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CatalogError(path.name, "must be a mapping")
+    return data
+
+
+def _date(value, file: str, pid: str, name: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise CatalogError(file, f"{name} {value!r} is not an ISO date", pid) from exc
+
+
+def _load_nodes(data: dict) -> dict[str, Node]:
+    nodes = {}
+    for nid, raw in (data.get("nodes") or {}).items():
+        raw = raw or {}
+        opts = []
+        for key, spec in (raw.get("options") or {}).items():
+            key = str(key)
+            if key in GLOBAL_KEYS:
+                raise CatalogError("tree.yaml", f"node {nid!r} uses the global key {key!r} as an option")
+            if not isinstance(spec, dict) or "label" not in spec or "goto" not in spec:
+                raise CatalogError("tree.yaml", f"node {nid!r} option {key!r} needs label and goto")
+            opts.append(Option(key, spec["label"], spec["goto"]))
+        if raw.get("items") and opts:
+            raise CatalogError("tree.yaml", f"node {nid!r} has both items and options")
+        nodes[nid] = Node(
+            id=nid,
+            say=tuple(raw.get("say") or ()),
+            options=tuple(sorted(opts, key=lambda o: o.key)),
+            items=tuple(raw.get("items") or ()),
+            sms=raw.get("sms"),
+        )
+    return nodes
+
+
+def _load_citations(data: dict) -> dict[str, Citation]:
+    cites = {}
+    for pid, raw in (data or {}).items():
+        if not isinstance(raw, dict):
+            raise CatalogError("citations.yaml", "must be a mapping", pid)
+        for name in ("source", "section", "quote"):
+            if not raw.get(name):
+                raise CatalogError("citations.yaml", f"has no {name}", pid)
+        cites[pid] = Citation(
+            source=str(raw["source"]).zfill(3),
+            section=str(raw["section"]),
+            quote=str(raw["quote"]),
+            effective=_date(raw.get("effective"), "citations.yaml", pid, "effective"),
+            until=_date(raw.get("until"), "citations.yaml", pid, "until"),
+            outside_sources=bool(raw.get("outside_sources", False)),
+            note=str(raw.get("note") or ""),
+        )
+    return cites
+
+
+def _load_language(path: Path, code: str) -> Language:
+    data = _read_yaml(path)
+    file = path.name
+    prompts = {}
+    for pid, raw in (data.get("prompts") or {}).items():
+        if isinstance(raw, str):
+            raw = {"voice": raw}
+        if not isinstance(raw, dict) or not str(raw.get("voice") or "").strip():
+            raise CatalogError(file, "has no voice text", pid, code)
+        status = raw.get("status", "unreviewed")
+        if status not in STATUSES:
+            raise CatalogError(file, f"status {status!r} is not one of {sorted(STATUSES)}", pid, code)
+        voice = " ".join(str(raw["voice"]).split())
+        sms = str(raw.get("sms") or voice).strip()
+        prompts[str(pid)] = Prompt(voice=voice, sms=sms, status=status)
+    if not data.get("name"):
+        raise CatalogError(file, "has no name (the language's name in itself)", None, code)
+    return Language(
+        code=code,
+        name=str(data["name"]),
+        say_language=data.get("say_language"),
+        prompts=prompts,
+        keywords={k: [str(w) for w in v or []] for k, v in (data.get("keywords") or {}).items()},
+        optout=[str(w) for w in data.get("optout") or []],
+        optin=[str(w) for w in data.get("optin") or []],
+        help=[str(w) for w in data.get("help") or []],
+        language_names=[str(w) for w in data.get("language_names") or []],
+    )
+
+
+def load_catalog(directory: Path | str | None = None, sources_dir: Path | str | None = None) -> Catalog:
+    """Load and validate the catalog; raise CatalogError naming file, prompt and language."""
+    directory = Path(directory or DEFAULT_PROMPTS_DIR)
+    tree = _read_yaml(directory / "tree.yaml")
+    languages = [str(x) for x in tree.get("languages") or []]
+    if not languages:
+        raise CatalogError("tree.yaml", "lists no languages")
+    start = tree.get("start")
+    nodes = _load_nodes(tree)
+    if start not in nodes:
+        raise CatalogError("tree.yaml", f"start node {start!r} does not exist")
+    cites_path = directory / "citations.yaml"
+    citations = _load_citations(_read_yaml(cites_path) if cites_path.exists() else {})
+    langs = {code: _load_language(directory / f"{code}.yaml", code) for code in languages}
+    catalog = Catalog(languages, start, nodes, langs, citations, directory)
+    validate(catalog, Path(sources_dir) if sources_dir else DEFAULT_SOURCES_DIR)
+    return catalog
+
+
+# -- validation -----------------------------------------------------------------------
+
+def validate(catalog: Catalog, sources_dir: Path) -> None:
+    _check_keys_lead_somewhere(catalog)
+    _check_reachable(catalog)
+    _check_no_trap(catalog)
+    _check_translations(catalog)
+    _check_citations(catalog, sources_dir)
+
+
+def _check_keys_lead_somewhere(catalog: Catalog) -> None:
+    for node in catalog.nodes.values():
+        for o in node.options:
+            if o.goto != LANGUAGE_MENU and o.goto not in catalog.nodes:
+                raise CatalogError("tree.yaml", f"node {node.id!r} key {o.key!r} leads to missing node {o.goto!r}")
+        if not node.say and not node.items:
+            raise CatalogError("tree.yaml", f"node {node.id!r} says nothing")
+        if node.sms and (node.items or node.option("1")):
+            raise CatalogError("tree.yaml", f"node {node.id!r} offers SMS on key 1, which it already uses")
+
+
+def _check_reachable(catalog: Catalog) -> None:
+    reached = catalog.depth()
+    for nid in catalog.nodes:
+        if nid not in reached:
+            raise CatalogError("tree.yaml", f"node {nid!r} is not reachable from {catalog.start!r}")
+
+
+def _check_no_trap(catalog: Catalog) -> None:
+    """Every node keeps the global way out (0 → start); a menu must also offer a way forward.
+
+    The global keys make a pure cycle impossible to get stuck in, so the check that matters is
+    that the start node itself is a real menu and that no node's options are all self-loops.
+    """
+    if not catalog.nodes[catalog.start].options:
+        raise CatalogError("tree.yaml", f"start node {catalog.start!r} has no options")
+    for node in catalog.nodes.values():
+        if node.options and all(o.goto == node.id for o in node.options):
+            raise CatalogError("tree.yaml", f"node {node.id!r} only leads back to itself")
+
+
+def _check_translations(catalog: Catalog) -> None:
+    needed = catalog.all_prompt_ids() | set(UI_PROMPTS)
+    for code in catalog.languages:
+        lang = catalog.langs[code]
+        for pid in sorted(needed):
+            if pid not in lang.prompts:
+                raise CatalogError(f"{code}.yaml", "is missing", pid, code)
+        for pid in UI_TEMPLATES:
+            for name in UI_TEMPLATES[pid]:
+                if "{" + name + "}" not in lang.prompts[pid].voice:
+                    raise CatalogError(f"{code}.yaml", f"lost the placeholder {{{name}}}", pid, code)
+
+
+def _check_citations(catalog: Catalog, sources_dir: Path) -> None:
+    for pid in sorted(catalog.all_prompt_ids()):
+        if pid.startswith(OWN_WORDING_PREFIXES):
+            continue
+        if pid not in catalog.citations:
+            raise CatalogError("citations.yaml", "has no citation for this fact", pid)
+    if not sources_dir.is_dir():
+        return  # a deployed copy without the sources: citations were checked in CI
+    texts = {p.name[:3]: p.read_text(encoding="utf-8") for p in sources_dir.glob("*.txt")}
+    for pid, cite in catalog.citations.items():
+        if cite.source in REPEALED_SOURCES:
+            raise CatalogError("citations.yaml", f"cites {cite.source}: {REPEALED_SOURCES[cite.source]}", pid)
+        if cite.source not in texts:
+            raise CatalogError("citations.yaml", f"cites source {cite.source!r}, which is not in {sources_dir}", pid)
+        if cite.quote not in texts[cite.source]:
+            raise CatalogError("citations.yaml", f"quote {cite.quote!r} is not in source {cite.source}", pid)
+
+
+# Prompts the engine itself says, with the placeholders each must keep.
+UI_TEMPLATES = {"ui.option": ("label", "key"), "ui.sms_offer": ("key",)}
+UI_PROMPTS = (
+    "lang.choose", "menu.main", "ui.welcome_back", "ui.nav", "ui.option", "ui.more", "ui.end_of_list",
+    "ui.wrong_key", "ui.no_input", "ui.goodbye", "ui.unavailable", "opt.language", "ui.sms_offer",
+)

@@ -1,0 +1,189 @@
+"""The `hotline` command: one entry point for running, trying and checking the hotline.
+
+  hotline up        everything for a try-out: embedded Redis + web app + worker (no Twilio needed)
+  hotline serve     the web app under gunicorn (the production WSGI server)
+  hotline worker    an RQ worker with its scheduler
+  hotline call      a terminal phone: call a running app, hear the menu, press keys
+  hotline content   check the catalog and print its coverage
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+
+from .settings import load_settings
+
+
+@click.group()
+def main():
+    """Migrant health hotline."""
+
+
+# -- running ---------------------------------------------------------------------------
+
+def _ensure_redis(conf: dict) -> str:
+    """REDIS_URL, or an embedded Redis started here and shared with child processes."""
+    if conf["REDIS_URL"]:
+        return conf["REDIS_URL"]
+    from .redis_store import start_embedded
+
+    url = start_embedded(conf["HOTLINE_VAR_DIR"])
+    os.environ["REDIS_URL"] = url
+    return url
+
+
+@main.command()
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", 8000)), type=int, show_default="8000")
+@click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", 2)), type=int, show_default="2")
+@click.option("--threads", default=4, type=int, show_default=True)
+def serve(host, port, workers, threads):
+    """Serve the web app with gunicorn."""
+    conf = load_settings()
+    _ensure_redis(conf)
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                               "worker_class": "gthread", "timeout": 30, "graceful_timeout": 10,
+                               "keepalive": 5, "accesslog": None, "preload_app": False}.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from . import create_app
+
+            return create_app()
+
+    Server().run()
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
+def worker(burst):
+    """Run an RQ worker (with the scheduler) for follow-up SMS."""
+    conf = load_settings()
+    _ensure_redis(conf)
+    from workers.runner import run_worker
+
+    run_worker(burst=burst)
+
+
+@main.command()
+@click.option("--port", default=8000, type=int, show_default=True)
+def up(port):
+    """Run the whole hotline locally: embedded Redis, the web app and a worker."""
+    conf = load_settings()
+    url = _ensure_redis(conf)
+    env = dict(os.environ, REDIS_URL=url)
+    exe = [sys.executable, "-m", "ivr.cli"]
+    procs = [subprocess.Popen(exe + ["serve", "--port", str(port)], env=env),
+             subprocess.Popen(exe + ["worker"], env=env)]
+    click.echo(f"Hotline running at http://127.0.0.1:{port}  (Redis: {url})")
+    click.echo("Try it from another terminal:  hotline call      (Ctrl-C here stops everything)")
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+# -- trying ----------------------------------------------------------------------------
+
+def _http_transport(url, form, headers):
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    data = urllib.parse.urlencode(form).encode()
+    req = urllib.request.Request(url, data=data, headers=dict(headers, **{
+        "Content-Type": "application/x-www-form-urlencoded"}))
+    try:
+        with urllib.request.urlopen(req, timeout=15) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(errors="replace")
+
+
+def _emulator(url: str, token: str | None):
+    from .phone import Emulator
+
+    token = token or load_settings()["TWILIO_AUTH_TOKEN"]
+    return Emulator(url, token, _http_transport)
+
+
+@main.command()
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="The running app.")
+@click.option("--from", "caller", default="+77010000001", show_default=True, help="The caller's number.")
+@click.option("--token", default=None, help="Auth token to sign with (default: TWILIO_AUTH_TOKEN or the dev token).")
+@click.option("--keys", default=None, help="Keys to press, space-separated, '-' for silence (else: interactive).")
+def call(url, caller, token, keys):
+    """A terminal phone: call the hotline, hear what it says, press keys (Enter alone = no key)."""
+    phone = _emulator(url, token).call(caller=caller)
+    script = keys.split() if keys is not None else None
+    try:
+        turn = phone.start()
+        while True:
+            for heard in turn.heard:
+                tag = f"[{heard.language}] " if heard.language else ""
+                click.echo(f"  {'♪ ' if heard.verb == 'Play' else ''}{tag}{heard.text}")
+            if phone.ended:
+                break
+            if script is not None:
+                if not script:
+                    break
+                pressed = script.pop(0)
+                pressed = "" if pressed == "-" else pressed
+                click.echo(f"> {pressed or '(no key)'}")
+            else:
+                try:
+                    pressed = click.prompt("> key", default="", show_default=False).strip()
+                except (click.Abort, EOFError):
+                    break
+            turn = phone.press(pressed[:1]) if pressed else phone.silence()
+    finally:
+        phone.hang_up()
+        click.echo("(call ended)")
+
+
+# -- checking --------------------------------------------------------------------------
+
+@main.group()
+def content():
+    """The content catalog."""
+
+
+@content.command("check")
+@click.option("--today", default=None, help="Check as of this date (YYYY-MM-DD).")
+def content_check(today):
+    """Validate the catalog and print coverage per language; exit 1 on a gap."""
+    from .catalog import CatalogError, load_catalog
+    from .coverage import coverage_report
+
+    conf = load_settings()
+    try:
+        catalog = load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
+    except CatalogError as exc:
+        click.echo(f"catalog invalid: {exc}", err=True)
+        sys.exit(1)
+    text, ok = coverage_report(catalog, today)
+    click.echo(text)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""What a caller hears when something inside breaks: never Twilio's English error message.
+
+A Twilio webhook that fails (Redis down, a bug) still answers valid TwiML: voice says a short
+message in the caller's language if known (else Kazakh and Russian) with 1406 and 103, and
+hangs up; SMS replies with the same in a message. 4xx errors (bad signature, bad input) stay
+4xx: they are answers to whoever forged or garbled the request, not to a caller.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, request
+from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        if isinstance(exc, HTTPException):
+            return exc
+        log.exception("webhook failed: %s %s", request.method, request.path)
+        if request.path.startswith(("/voice", "/sms")):
+            return fallback_twiml()
+        return Response("Internal error", status=500, mimetype="text/plain")
+
+
+def fallback_twiml() -> Response:
+    from .services import services
+
+    svc = services()
+    lang = request.args.get("l")
+    langs = [lang] if lang in svc.catalog.langs else ["kk", "ru"]
+    if request.path.startswith("/sms"):
+        if request.path.startswith("/sms/status"):
+            return Response("", status=204)
+        reply = MessagingResponse()
+        reply.message(" / ".join(svc.catalog.sms(code, "ui.unavailable") for code in langs))
+        return Response(str(reply), mimetype="text/xml")
+    if request.path.startswith("/voice/status"):
+        return Response("", status=204)
+    return Response(svc.voice.goodbye(langs[0] if len(langs) == 1 else None, "ui.unavailable"), mimetype="text/xml")

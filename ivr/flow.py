@@ -1,0 +1,158 @@
+"""The flow engine: what a key press does to a session, and what the caller is told next.
+
+Channel-neutral. Voice and SMS both call `press` / `silence` to move a Session through the
+catalog's tree and `screen` to get what to say, then render it their own way (TwiML or
+text). Conventions on every menu: 9 repeats, * goes back, 0 goes to the main menu; a list is
+said in groups with key 1 for the next group; a leaf that can be sent by SMS offers key 1.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .catalog import LANGUAGE_MENU, LIST_GROUP, Catalog, Option
+from .sessions import Session
+
+REPEAT, BACK, MAIN = "9", "*", "0"
+MORE_KEY = "1"  # next group of a list
+SMS_KEY = "1"  # "press 1 to get this by SMS" on a leaf that has `sms`
+MAX_NOINPUT = 2  # asked again at most twice, then goodbye
+
+
+@dataclass
+class Step:
+    """What one input did: the notices to say first, and whether the call ends."""
+
+    event: dict
+    notices: list[str] = field(default_factory=list)
+    hangup: bool = False
+    sms_request: str | None = None  # a prompt id the caller asked to get by SMS
+
+
+@dataclass
+class Screen:
+    """What to say at the session's position, before a channel renders it."""
+
+    lang: str | None
+    node: str
+    page: int
+    notices: list[str]
+    say: list[str]
+    items: list[str]
+    options: list[Option]
+    more: bool = False
+    end_of_list: bool = False
+    sms_offer: str | None = None
+    nav: bool = False
+    languages: list[str] = field(default_factory=list)  # the language menu's entries
+
+
+class Flow:
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+
+    # -- moving ------------------------------------------------------------------------
+    def begin(self, session: Session, lang: str | None) -> Step:
+        """A new call: the language menu, or the main menu for a caller we know."""
+        if lang in self.catalog.langs:
+            session.lang = lang
+            session.node, session.page = self.catalog.start, 0
+            return Step({"type": "start", "lang": lang, "returning": True},
+                        notices=["ui.welcome_back"])
+        session.node = LANGUAGE_MENU
+        return Step({"type": "start"})
+
+    def restart(self, session: Session, lang: str | None) -> Step:
+        """The session expired mid-call: back to the main menu, not to an error."""
+        step = self.begin(session, lang)
+        step.event["type"] = "session_expired"
+        step.notices = []
+        return step
+
+    def press(self, session: Session, digits: str, today: dt.date) -> Step:
+        session.noinput = 0
+        key = digits.strip()
+        if session.node == LANGUAGE_MENU:
+            return self._press_language(session, key)
+        node_id = session.node
+        base = {"type": "key", "key": key, "from": node_id}
+        if key == REPEAT:
+            return Step({**base, "result": "repeat"})
+        if key == BACK:
+            if not session.back():
+                session.goto(self.catalog.start, remember=False)
+            return Step({**base, "result": "back"})
+        if key == MAIN:
+            session.goto(self.catalog.start)
+            return Step({**base, "result": "main"})
+        if node_id not in self.catalog.nodes:  # the catalog changed under a live call
+            session.goto(self.catalog.start, remember=False)
+            return Step({**base, "result": "main"})
+        node = self.catalog.nodes[node_id]
+        if node.is_list:
+            pages = self.page_count(node, today)
+            if key == MORE_KEY and session.page + 1 < pages:
+                session.goto(node_id, session.page + 1)
+                return Step({**base, "result": "more"})
+        elif node.sms and key == SMS_KEY:
+            return Step({**base, "result": "sms"}, sms_request=node.sms)
+        option = node.option(key)
+        if option and self.catalog.option_in_force(option, today):
+            if option.goto == LANGUAGE_MENU:
+                session.goto(LANGUAGE_MENU)
+            else:
+                session.goto(option.goto)
+            return Step({**base, "result": "goto"})
+        return Step({**base, "result": "wrong_key"}, notices=["ui.wrong_key"])
+
+    def _press_language(self, session: Session, key: str) -> Step:
+        base = {"type": "key", "key": key, "from": LANGUAGE_MENU}
+        langs = self.catalog.languages
+        if key.isdigit() and 1 <= int(key) <= len(langs):
+            session.lang = langs[int(key) - 1]
+            session.stack = []
+            session.goto(self.catalog.start, remember=False)
+            return Step({**base, "result": "language", "lang": session.lang})
+        if key in (BACK, MAIN) and session.lang:
+            session.goto(self.catalog.start, remember=False)
+            return Step({**base, "result": "main"})
+        if key == REPEAT:
+            return Step({**base, "result": "repeat"})
+        return Step({**base, "result": "wrong_key"}, notices=["ui.wrong_key"] if session.lang else [])
+
+    def silence(self, session: Session) -> Step:
+        session.noinput += 1
+        event = {"type": "no_input", "from": session.node, "count": session.noinput}
+        if session.noinput > MAX_NOINPUT:
+            return Step(event, hangup=True)
+        return Step(event, notices=["ui.no_input"] if session.lang else [])
+
+    # -- telling -----------------------------------------------------------------------
+    def page_count(self, node, today: dt.date, group: int = LIST_GROUP) -> int:
+        items = self.catalog.live_items(node, today)
+        return max(1, -(-len(items) // group))
+
+    def screen(self, session: Session, today: dt.date, notices=(), group: int | None = LIST_GROUP) -> Screen:
+        """The position's content; `group=None` gives a whole list at once (SMS pages by size)."""
+        notices = list(notices)
+        if session.node == LANGUAGE_MENU:
+            return Screen(session.lang, LANGUAGE_MENU, 0, notices, [], [], [], languages=list(self.catalog.languages))
+        node = self.catalog.nodes.get(session.node)
+        if node is None or not self.catalog.node_in_force(node.id, today):
+            session.node, session.page = self.catalog.start, 0
+            node = self.catalog.nodes[session.node]
+        nav = not session.nav_said
+        session.nav_said = True
+        screen = Screen(session.lang, node.id, session.page, notices, [], [], self.catalog.live_options(node, today),
+                        nav=nav, sms_offer=node.sms if node.sms and not node.is_list else None)
+        items = self.catalog.live_items(node, today)
+        if node.is_list and group:
+            start = session.page * group
+            screen.items = items[start:start + group]
+            screen.more = start + group < len(items)
+            screen.end_of_list = not screen.more and session.page > 0
+            if session.page == 0:
+                screen.say = list(node.say)
+        else:
+            screen.say, screen.items = list(node.say), items
+        return screen

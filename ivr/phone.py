@@ -1,0 +1,144 @@
+"""A Twilio emulator: places a call or sends an SMS to the app the way Twilio does.
+
+Signs every request with X-Twilio-Signature (twilio's RequestValidator), posts the form
+fields Twilio posts, parses the TwiML it gets back and follows it: <Say>/<Play> are heard,
+<Gather> waits for keys and posts them to its `action`, an empty answer falls through to the
+next verb (usually a <Redirect>), <Hangup> ends the call. Used by `hotline call`/`hotline sms`
+over HTTP, and by the tests through Flask's test client.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urljoin
+
+from twilio.request_validator import RequestValidator
+
+
+@dataclass
+class Heard:
+    verb: str  # Say | Play
+    text: str  # the words, or the audio URL
+    language: str | None = None
+
+
+@dataclass
+class Turn:
+    """One TwiML document: what was heard, and the Gather waiting for a key (if any)."""
+
+    url: str
+    status: int
+    heard: list[Heard] = field(default_factory=list)
+    gather: dict | None = None  # attributes of the Gather
+    redirect: str | None = None
+    hangup: bool = False
+    raw: str = ""
+
+    @property
+    def text(self) -> str:
+        return " ".join(h.text for h in self.heard)
+
+
+def parse_twiml(body: str) -> ET.Element:
+    root = ET.fromstring(body)
+    if root.tag != "Response":
+        raise ValueError(f"TwiML root is {root.tag}, not Response")
+    return root
+
+
+def read_turn(url: str, status: int, body: str) -> Turn:
+    turn = Turn(url=url, status=status, raw=body)
+    root = parse_twiml(body)
+    for verb in root:
+        if verb.tag in ("Say", "Play") and turn.gather is None:
+            turn.heard.append(Heard(verb.tag, (verb.text or "").strip(), verb.get("language")))
+        elif verb.tag == "Gather" and turn.gather is None:
+            turn.gather = dict(verb.attrib)
+            turn.gather.setdefault("action", url)
+            for inner in verb:
+                turn.heard.append(Heard(inner.tag, (inner.text or "").strip(), inner.get("language")))
+        elif verb.tag == "Redirect" and turn.redirect is None:
+            turn.redirect = (verb.text or "").strip()
+        elif verb.tag == "Hangup":
+            turn.hangup = True
+    return turn
+
+
+Transport = Callable[[str, dict, dict], tuple[int, str]]  # (absolute url, form, headers) -> (status, body)
+
+
+class Emulator:
+    """Signs like Twilio and posts through `transport`, so it works over HTTP or a test client."""
+
+    def __init__(self, base_url: str, auth_token: str, transport: Transport):
+        self.base_url = base_url.rstrip("/") + "/"
+        self.validator = RequestValidator(auth_token)
+        self.transport = transport
+        self.account_sid = "AC" + "0" * 32
+
+    def post(self, url: str, form: dict, sign: bool = True) -> tuple[int, str]:
+        url = urljoin(self.base_url, url)
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(url, form)} if sign else {}
+        return self.transport(url, form, headers)
+
+    def call(self, caller: str = "+77010000001", to: str = "+77270000000") -> "Call":
+        return Call(self, caller, to)
+
+    def sms(self, body: str, sender: str = "+77010000001", to: str = "+77270000000", sid: str | None = None):
+        form = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "AccountSid": self.account_sid, "From": sender,
+                "To": to, "Body": body, "NumSegments": "1", "NumMedia": "0", "ApiVersion": "2010-04-01"}
+        status, text = self.post("/sms", form)
+        if status != 200:
+            return status, []
+        return status, [(m.text or "") for m in parse_twiml(text).iter("Message")]
+
+
+class Call:
+    """One phone call: `start()`, then `press(key)` / `silence()` until `ended`."""
+
+    def __init__(self, emulator: Emulator, caller: str, to: str):
+        self.em = emulator
+        self.sid = "CA" + uuid.uuid4().hex
+        self.caller, self.to = caller, to
+        self.started = time.time()
+        self.turn: Turn | None = None
+        self.history: list[Turn] = []
+
+    @property
+    def ended(self) -> bool:
+        return self.turn is None or self.turn.gather is None and self.turn.redirect is None
+
+    def form(self, **extra) -> dict:
+        form = {"CallSid": self.sid, "AccountSid": self.em.account_sid, "From": self.caller, "To": self.to,
+                "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
+        form.update(extra)
+        return form
+
+    def _fetch(self, url: str, form: dict) -> Turn:
+        url = urljoin(self.em.base_url, url)
+        status, body = self.em.post(url, form)
+        if status != 200:
+            raise RuntimeError(f"{url} answered HTTP {status}: {body[:200]}")
+        self.turn = read_turn(url, status, body)
+        self.history.append(self.turn)
+        return self.turn
+
+    def start(self) -> Turn:
+        return self._fetch("/voice", self.form(CallStatus="ringing"))
+
+    def press(self, digits: str) -> Turn:
+        assert self.turn and self.turn.gather, "nothing is waiting for a key"
+        action = urljoin(self.turn.url, self.turn.gather["action"])
+        return self._fetch(action, self.form(Digits=digits))
+
+    def silence(self) -> Turn:
+        """Press nothing: Twilio runs the verb after <Gather>, usually the no-input <Redirect>."""
+        assert self.turn and self.turn.redirect, "no verb after the Gather"
+        return self._fetch(urljoin(self.turn.url, self.turn.redirect), self.form())
+
+    def hang_up(self, status: str = "completed") -> tuple[int, str]:
+        duration = str(max(1, int(time.time() - self.started)))
+        return self.em.post("/voice/status", self.form(CallStatus=status, CallDuration=duration, SequenceNumber="0"))

@@ -1,0 +1,54 @@
+"""The composition root: the long-lived objects the views and commands use, built once.
+
+`Services` holds the Redis client, the validated catalog, the flow engine, the renderers
+and the clock. `create_app` builds one and keeps it in `app.extensions["hotline"]`;
+views reach it with `services()`. Tests swap parts (the clock) through the config mapping.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from . import privacy, redis_store
+from .catalog import Catalog, load_catalog
+from .flow import Flow
+from .voice_render import VoiceRenderer
+
+
+@dataclass
+class Services:
+    config: dict
+    redis: object
+    catalog: Catalog
+    flow: Flow
+    voice: VoiceRenderer
+    clock: Callable[[], dt.datetime]
+
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+    def caller_hash(self, number: str) -> str:
+        return privacy.number_hash(self.config["HOTLINE_HASH_SECRET"], number)
+
+    @property
+    def retention(self) -> int:
+        return int(self.config["HOTLINE_LOG_RETENTION_DAYS"]) * 86400
+
+
+def build(config: dict) -> Services:
+    url = config["REDIS_URL"] or redis_store.start_embedded(config["HOTLINE_VAR_DIR"])
+    config["REDIS_URL"] = url  # child processes (the worker) reuse the same server
+    redis = redis_store.connect(url, config["REDIS_SOCKET_TIMEOUT"])
+    catalog = load_catalog(config["HOTLINE_PROMPTS_DIR"], config["HOTLINE_SOURCES_DIR"])
+    tz = ZoneInfo(config["HOTLINE_TIMEZONE"])
+    clock = config.get("CLOCK") or (lambda: dt.datetime.now(tz))
+    voice = VoiceRenderer(catalog, config["HOTLINE_VOICE_PROMPTS"], config["HOTLINE_GATHER_TIMEOUT"])
+    return Services(config, redis, catalog, Flow(catalog), voice, clock)
+
+
+def services() -> Services:
+    return current_app.extensions["hotline"]

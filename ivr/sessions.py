@@ -1,0 +1,76 @@
+"""Per-conversation state in Redis: where a caller (or texter) is in the menu.
+
+A session is one JSON value under `session:<channel>:<id>` with a TTL that each step renews.
+Views never touch these keys directly; they load a Session, change it, and hand it back
+to `save` inside the same pipeline as the call-log events, so a webhook costs one read and
+one write round trip.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Session:
+    id: str  # CallSid, or the sender's number hash for SMS
+    caller: str  # number hash, never the number
+    lang: str | None = None
+    node: str = "@language"
+    page: int = 0
+    stack: list = field(default_factory=list)  # [[node, page], ...] for "*" (back)
+    noinput: int = 0
+    seq: int = 0  # increases with every answered step; a stale or repeated webhook shows an old seq
+    started: float = field(default_factory=time.time)
+    nav_said: bool = False  # the 9 / * / 0 hint is said once per call
+
+    def goto(self, node: str, page: int = 0, remember: bool = True) -> None:
+        if remember and (node, page) != (self.node, self.page):
+            self.stack.append([self.node, self.page])
+            del self.stack[:-20]  # a bounded trail: the back key never needs more
+        self.node, self.page, self.noinput = node, page, 0
+
+    def back(self) -> bool:
+        while self.stack:
+            node, page = self.stack.pop()
+            if node != "@language":
+                self.node, self.page, self.noinput = node, page, 0
+                return True
+        return False
+
+
+def key(channel: str, sid: str) -> str:
+    return f"session:{channel}:{sid}"
+
+
+def load(redis, channel: str, sid: str) -> Session | None:
+    raw = redis.get(key(channel, sid))
+    return decode(raw)
+
+
+def decode(raw) -> Session | None:
+    if not raw:
+        return None
+    try:
+        return Session(**json.loads(raw))
+    except (TypeError, ValueError):
+        return None  # a session from an older shape: start the caller again at the menu
+
+
+def save(pipe, channel: str, session: Session, ttl: int) -> None:
+    pipe.set(key(channel, session.id), json.dumps(asdict(session), separators=(",", ":")), ex=ttl)
+
+
+def delete(pipe, channel: str, sid: str) -> None:
+    pipe.delete(key(channel, sid))
+
+
+# The caller's language, remembered by number hash for returning callers and texters.
+def language_key(caller: str) -> str:
+    return f"caller:{caller}:lang"
+
+
+def remember_language(pipe, caller: str, lang: str, ttl: int) -> None:
+    if caller != "anonymous":
+        pipe.set(language_key(caller), lang, ex=ttl)

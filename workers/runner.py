@@ -1,0 +1,18 @@
+"""Starting an RQ worker with its scheduler, on the app's Redis and JSON serializer."""
+from __future__ import annotations
+
+import redis
+from rq import Queue, Worker
+from rq.serializers import JSONSerializer
+
+from ivr.settings import load_settings
+
+QUEUES = ("sms", "default")
+
+
+def run_worker(burst: bool = False) -> None:
+    conf = load_settings()
+    # RQ needs bytes responses and a longer socket timeout than webhooks do (it blocks on BLPOP).
+    conn = redis.Redis.from_url(conf["REDIS_URL"].replace("?decode_responses=True", ""))
+    queues = [Queue(name, connection=conn, serializer=JSONSerializer) for name in QUEUES]
+    Worker(queues, connection=conn, serializer=JSONSerializer).work(with_scheduler=True, burst=burst)
