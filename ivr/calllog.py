@@ -5,6 +5,7 @@ Keys (all expire after the retention period; no plaintext numbers):
   conv:<id>:events     list of JSON events {t, type, node, page, key, ...}
   convs:<channel>      sorted set of ids by start time — the dashboard pages through it
   convs:<channel>:lang:<lang>  the same, per language (filters use indexes, never a key scan)
+  stats:<YYYY-MM-DD>   hash of daily counters: <channel>:<lang>, topic:<node>, drop:<node>, sms:<status>
 """
 from __future__ import annotations
 
@@ -63,3 +64,9 @@ def read(redis, cid: str) -> tuple[dict, list[dict]]:
 def recent(redis, channel: str, offset: int = 0, count: int = 50, lang: str | None = None) -> list[str]:
     index = f"convs:{channel}:lang:{lang}" if lang else f"convs:{channel}"
     return redis.zrevrange(index, offset, offset + count - 1)
+
+
+def count(pipe, day: str, field: str, retention: int, amount: int = 1) -> None:
+    """A daily counter for the statistics page (one small hash per day, no scans)."""
+    pipe.hincrby(f"stats:{day}", field, amount)
+    pipe.expire(f"stats:{day}", retention)

@@ -65,8 +65,12 @@ def _answer(session: Session, step: Step | None, is_new: bool = False) -> Respon
                       page=session.page or None, **step.event)
         calllog.update(pipe, session.id, svc.retention, last_node=session.node,
                        outcome="hangup" if step.hangup else None)
+        day = today.isoformat()
+        if step.event.get("result") == "goto":
+            calllog.count(pipe, day, f"topic:{session.node}", svc.retention)
         if session.lang and (is_new or step.event.get("result") == "language" or step.event.get("returning")):
             calllog.set_language(pipe, CHANNEL, session.id, session.lang, session.started)
+            calllog.count(pipe, day, f"voice:{session.lang}", svc.retention)
             sessions.remember_language(pipe, session.caller, session.lang, svc.config["HOTLINE_LANGUAGE_TTL"])
     if body is None:
         body = svc.voice.menu(screen, _key_url(session), _key_url(session, noinput=1))
@@ -128,6 +132,9 @@ def status():
     if call_status in TERMINAL:
         fields["ended"] = f"{time.time():.3f}"
         sessions.delete(pipe, CHANNEL, sid)
+        last_node = svc.redis.hget(calllog.conv_key(sid), "last_node")
+        if last_node:
+            calllog.count(pipe, svc.today().isoformat(), f"drop:{last_node}", svc.retention)
     # Callbacks may arrive out of order: a terminal status is never overwritten by an earlier one.
     if call_status in TERMINAL or svc.redis.hget(calllog.conv_key(sid), "ended") is None:
         calllog.update(pipe, sid, svc.retention, **fields)
