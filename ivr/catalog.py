@@ -19,6 +19,7 @@ GLOBAL_KEYS = {"9", "*", "0"}  # repeat, back, main menu: never menu options
 OWN_WORDING_PREFIXES = ("ui.", "menu.", "opt.", "lang.")  # the hotline's wording, not facts
 STATUSES = {"source", "reviewed", "unreviewed"}
 REPEALED_SOURCES = {"002": "order No. 344 of 13.05.2015, repealed by order No. 132 of 18.07.2023"}
+ACTIONS = {"callback"}  # node actions the channels know how to carry out
 LIST_GROUP = 5  # voice says a list in groups of at most this many items
 
 DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
@@ -52,6 +53,7 @@ class Node:
     options: tuple[Option, ...] = ()
     items: tuple[str, ...] = ()
     sms: str | None = None  # prompt id this node can send as a follow-up SMS
+    action: str | None = None  # something the hotline does when a caller enters (ACTIONS)
 
     @property
     def is_list(self) -> bool:
@@ -210,7 +212,10 @@ def _load_nodes(data: dict) -> dict[str, Node]:
             options=tuple(sorted(opts, key=lambda o: o.key)),
             items=tuple(raw.get("items") or ()),
             sms=raw.get("sms"),
+            action=raw.get("action"),
         )
+        if nodes[nid].action and nodes[nid].action not in ACTIONS:
+            raise CatalogError("tree.yaml", f"node {nid!r} has unknown action {nodes[nid].action!r}")
     return nodes
 
 

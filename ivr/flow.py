@@ -27,6 +27,7 @@ class Step:
     notices: list[str] = field(default_factory=list)
     hangup: bool = False
     sms_request: str | None = None  # a prompt id the caller asked to get by SMS
+    action: str | None = None  # the entered node's action, for the channel to carry out
 
 
 @dataclass
@@ -98,11 +99,9 @@ class Flow:
             return Step({**base, "result": "sms"}, sms_request=node.sms)
         option = node.option(key)
         if option and self.catalog.option_in_force(option, today):
-            if option.goto == LANGUAGE_MENU:
-                session.goto(LANGUAGE_MENU)
-            else:
-                session.goto(option.goto)
-            return Step({**base, "result": "goto"})
+            session.goto(option.goto)
+            action = None if option.goto == LANGUAGE_MENU else self.catalog.nodes[option.goto].action
+            return Step({**base, "result": "goto"}, action=action)
         return Step({**base, "result": "wrong_key"}, notices=["ui.wrong_key"])
 
     def _press_language(self, session: Session, key: str) -> Step:

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, request
 
-from . import calllog, sessions
+from . import callbacks, calllog, sessions
 from .flow import Step
 from .services import services
 from .sessions import Session
@@ -112,6 +112,9 @@ def key():
         step = svc.flow.silence(session)
     else:
         step = svc.flow.press(session, digits[:8], svc.today())
+    if step.action == "callback":
+        queued = callbacks.request(svc.redis, request.form.get("From", ""), session.caller, session.id, session.lang)
+        step.event["callback"] = "queued" if queued else "already_open"
     return _answer(session, step)
 
 
