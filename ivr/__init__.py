@@ -30,9 +30,11 @@ def register_proxy_fix(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .sms import bp as sms_bp
     from .voice import bp as voice_bp
 
     app.register_blueprint(voice_bp)
+    app.register_blueprint(sms_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -111,6 +111,7 @@ class Catalog:
     langs: dict[str, Language]
     citations: dict[str, Citation]
     directory: Path
+    keywords: dict[str, str] = field(default_factory=dict)  # SMS keyword topic -> node id
 
     # -- reading -----------------------------------------------------------------
     def prompt(self, lang: str, pid: str) -> Prompt:
@@ -283,7 +284,8 @@ def load_catalog(directory: Path | str | None = None, sources_dir: Path | str | 
     cites_path = directory / "citations.yaml"
     citations = _load_citations(_read_yaml(cites_path) if cites_path.exists() else {})
     langs = {code: _load_language(directory / f"{code}.yaml", code) for code in languages}
-    catalog = Catalog(languages, start, nodes, langs, citations, directory)
+    keywords = {str(k): str(v) for k, v in (tree.get("keywords") or {}).items()}
+    catalog = Catalog(languages, start, nodes, langs, citations, directory, keywords)
     validate(catalog, Path(sources_dir) if sources_dir else DEFAULT_SOURCES_DIR)
     return catalog
 
@@ -299,6 +301,9 @@ def validate(catalog: Catalog, sources_dir: Path) -> None:
 
 
 def _check_keys_lead_somewhere(catalog: Catalog) -> None:
+    for topic, target in catalog.keywords.items():
+        if target != LANGUAGE_MENU and target not in catalog.nodes:
+            raise CatalogError("tree.yaml", f"keyword topic {topic!r} leads to missing node {target!r}")
     for node in catalog.nodes.values():
         for o in node.options:
             if o.goto != LANGUAGE_MENU and o.goto not in catalog.nodes:
@@ -361,8 +366,10 @@ def _check_citations(catalog: Catalog, sources_dir: Path) -> None:
 
 
 # Prompts the engine itself says, with the placeholders each must keep.
-UI_TEMPLATES = {"ui.option": ("label", "key"), "ui.sms_offer": ("key",)}
+UI_TEMPLATES = {"ui.option": ("label", "key"), "ui.sms_offer": ("key",), "ui.sms_language_set": ("name",)}
 UI_PROMPTS = (
     "lang.choose", "menu.main", "ui.welcome_back", "ui.nav", "ui.option", "ui.more", "ui.end_of_list",
     "ui.wrong_key", "ui.no_input", "ui.goodbye", "ui.unavailable", "opt.language", "ui.sms_offer",
+    "ui.sms_welcome", "ui.sms_lang_hint", "ui.sms_menu_hint", "ui.sms_more", "ui.sms_unknown", "ui.sms_help",
+    "ui.sms_stopped", "ui.sms_started", "ui.sms_language_set",
 )

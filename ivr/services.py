@@ -16,6 +16,10 @@ from flask import current_app
 from . import privacy, redis_store
 from .catalog import Catalog, load_catalog
 from .flow import Flow
+from .keywords import Matcher
+from .sms_render import SmsRenderer
+from .sms_transport import make_transport
+from .texting import Texting
 from .voice_render import VoiceRenderer
 
 
@@ -27,6 +31,8 @@ class Services:
     flow: Flow
     voice: VoiceRenderer
     clock: Callable[[], dt.datetime]
+    texting: Texting
+    transport: object
 
     def today(self) -> dt.date:
         return self.clock().date()
@@ -47,7 +53,10 @@ def build(config: dict) -> Services:
     tz = ZoneInfo(config["HOTLINE_TIMEZONE"])
     clock = config.get("CLOCK") or (lambda: dt.datetime.now(tz))
     voice = VoiceRenderer(catalog, config["HOTLINE_VOICE_PROMPTS"], config["HOTLINE_GATHER_TIMEOUT"])
-    return Services(config, redis, catalog, Flow(catalog), voice, clock)
+    flow = Flow(catalog)
+    texting = Texting(catalog, flow, SmsRenderer(catalog, int(config["HOTLINE_SMS_SEGMENTS"])), Matcher(catalog),
+                      twilio_handles_optout=config["TWILIO_ADVANCED_OPT_OUT"] == "on")
+    return Services(config, redis, catalog, flow, voice, clock, texting, make_transport(config))
 
 
 def services() -> Services:

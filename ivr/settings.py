@@ -20,6 +20,7 @@ DEFAULTS = {
     "TWILIO_FROM_NUMBER": "",
     "TWILIO_API_BASE_URL": "",
     "TWILIO_HTTP_TIMEOUT": 10.0,
+    "TWILIO_ADVANCED_OPT_OUT": "on",  # on: Twilio itself answers STOP/START/HELP in English
     "HOTLINE_PUBLIC_URL": "",
     "HOTLINE_VOICE_PROMPTS": "say",
     "HOTLINE_PROXY_HOPS": 0,  # reverse proxies in front of the app that ProxyFix may trust
@@ -35,10 +36,17 @@ DEFAULTS = {
     "HOTLINE_GATHER_TIMEOUT": 6,  # seconds Twilio waits for a key
     "HOTLINE_SMS_SEGMENTS": 3,  # the most segments one SMS reply may use
     "HOTLINE_TIMEZONE": "Asia/Almaty",
+    "HOTLINE_OPS_SESSION_HOURS": 12,  # a dashboard login lasts this long
+    "HOTLINE_OPS_LOGIN_MAX_PER_USER": 5,  # failed logins per user name within the window
+    "HOTLINE_OPS_LOGIN_MAX_PER_IP": 20,  # failed logins per client address within the window
+    "HOTLINE_OPS_LOGIN_WINDOW": 900,  # seconds
+    "HOTLINE_OPS_PAGE_SIZE": 50,  # rows per dashboard page
 }
 
 INTS = {"HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL", "HOTLINE_LANGUAGE_TTL", "HOTLINE_LOG_RETENTION_DAYS",
-        "HOTLINE_GATHER_TIMEOUT", "HOTLINE_SMS_SEGMENTS"}
+        "HOTLINE_GATHER_TIMEOUT", "HOTLINE_SMS_SEGMENTS", "HOTLINE_OPS_SESSION_HOURS",
+        "HOTLINE_OPS_LOGIN_MAX_PER_USER", "HOTLINE_OPS_LOGIN_MAX_PER_IP", "HOTLINE_OPS_LOGIN_WINDOW",
+        "HOTLINE_OPS_PAGE_SIZE"}
 FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT"}
 SECRETS = ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")
 

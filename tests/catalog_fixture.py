@@ -12,8 +12,20 @@ UI = {
     "ui.wrong_key": "wrong key", "ui.no_input": "no input", "ui.goodbye": "goodbye 1 4 0 6 1 0 3",
     "ui.unavailable": "unavailable 1 4 0 6", "opt.language": "language", "ui.sms_offer": "sms: press {key}",
     "opt.facts": "facts", "opt.list": "list", "menu.facts": "facts menu", "opt.fact_a": "fact a",
-    "opt.fact_old": "old fact", "menu.list": "menu.list",
+    "opt.fact_old": "old fact", "menu.list": "list intro",
+    "ui.sms_welcome": "welcome", "ui.sms_lang_hint": "reply 1-8", "ui.sms_menu_hint": "0 menu",
+    "ui.sms_more": "9 more", "ui.sms_unknown": "unknown", "ui.sms_help": "help text", "ui.sms_stopped": "stopped",
+    "ui.sms_started": "started", "ui.sms_language_set": "language {name}",
 }
+KEYWORDS = {
+    "ru": {"facts": ["факты", "документы"], "list": ["список"], "menu": ["меню"], "language": ["язык"]},
+    "uz": {"facts": ["hujjatlar", "ҳужжатлар"], "list": ["royxat"], "menu": ["menyu"]},
+    "kk": {"facts": ["құжаттар"], "menu": ["мәзір"]},
+}
+WORDS = {"ru": {"optout": ["стоп", "отписаться"], "optin": ["старт"], "help": ["помощь"],
+                "language_names": ["русский", "russkiy", "rus"]},
+         "uz": {"optout": ["toxta"], "language_names": ["ozbek", "uzbek", "ўзбек"]},
+         "kk": {"language_names": ["қазақша", "kazakh"], "help": ["көмек"]}}
 FACTS = ["fact.a", "fact.old"] + [f"item.{i}" for i in range(1, 8)]
 
 
@@ -33,6 +45,7 @@ def tree() -> dict:
             "fact_old": {"say": ["fact.old"]},
             "listy": {"say": ["menu.list"], "items": [f"item.{i}" for i in range(1, 8)]},
         },
+        "keywords": {"facts": "fact_a", "list": "listy", "menu": "main", "language": "@language"},
     }
 
 
@@ -49,7 +62,7 @@ def language(code: str) -> dict:
     prompts.update({pid: {"voice": f"[{code}] {pid} text", "sms": f"[{code}] {pid}", "status": "source"}
                     for pid in FACTS})
     return {"language": code, "name": f"name-{code}", "say_language": "ru-RU" if code == "ru" else None,
-            "prompts": prompts}
+            "prompts": prompts, "keywords": KEYWORDS.get(code, {}), **WORDS.get(code, {})}
 
 
 def write(directory: Path, tree_data=None, cites=None, langs=None) -> Path:
