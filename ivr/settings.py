@@ -35,6 +35,7 @@ DEFAULTS = {
     "HOTLINE_LOG_RETENTION_DAYS": 90,
     "HOTLINE_GATHER_TIMEOUT": 6,  # seconds Twilio waits for a key
     "HOTLINE_SMS_SEGMENTS": 3,  # the most segments one SMS reply may use
+    "HOTLINE_SMS_RETRY_INTERVALS": "10,30,60,180,600",  # seconds between send retries (RQ Retry)
     "HOTLINE_TIMEZONE": "Asia/Almaty",
     "HOTLINE_OPS_SESSION_HOURS": 12,  # a dashboard login lasts this long
     "HOTLINE_OPS_LOGIN_MAX_PER_USER": 5,  # failed logins per user name within the window

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, request
 
-from . import callbacks, calllog, sessions
+from . import callbacks, calllog, followups, sessions
 from .flow import Step
 from .services import services
 from .sessions import Session
@@ -112,10 +112,26 @@ def key():
         step = svc.flow.silence(session)
     else:
         step = svc.flow.press(session, digits[:8], svc.today())
-    if step.action == "callback":
-        queued = callbacks.request(svc.redis, request.form.get("From", ""), session.caller, session.id, session.lang)
-        step.event["callback"] = "queued" if queued else "already_open"
+    _carry_out(svc, session, step)
     return _answer(session, step)
+
+
+def _carry_out(svc, session: Session, step: Step) -> None:
+    """What a key asked the hotline to do besides moving: an SMS, a reminder, a callback."""
+    number = request.form.get("From", "")
+    if step.sms_request:
+        outcome, msg_id = followups.request(svc, kind=session.node, number=number, caller=session.caller,
+                                            conv=session.id, lang=session.lang, prompt_ids=list(step.sms_request))
+        step.event.update(sms=outcome, msg=msg_id)
+        step.notices = ["ui.sms_limit" if outcome == "limited" else "ui.sms_queued"]
+    elif step.action == "reminder":
+        when = followups.next_working_day(svc.clock())
+        outcome, msg_id = followups.request(svc, kind="reminder", number=number, caller=session.caller,
+                                            conv=session.id, lang=session.lang, prompt_ids=["algo.reminder"], at=when)
+        step.event.update(sms=outcome, msg=msg_id)
+    elif step.action == "callback":
+        queued = callbacks.request(svc.redis, number, session.caller, session.id, session.lang)
+        step.event["callback"] = "queued" if queued else "already_open"
 
 
 @bp.post("/status")

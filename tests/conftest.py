@@ -99,7 +99,7 @@ def app(app_factory):
     return app_factory()
 
 
-def test_transport(client):
+def client_transport(client):
     def transport(url, form, headers):
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -112,7 +112,7 @@ def test_transport(client):
 @pytest.fixture
 def twilio(app):
     """A Twilio emulator bound to the app through Flask's test client."""
-    return Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], test_transport(app.test_client()))
+    return Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
 
 
 @pytest.fixture(autouse=True)
@@ -123,3 +123,35 @@ def _no_stray_env(monkeypatch):
 
 
 __all__ = ["DEV_AUTH_TOKEN", "FIXED_NOW", "ROOT"]
+
+
+# -- the operators' dashboard (/ops/) ----------------------------------------------------------
+
+OPS_PASSWORDS = {"olga": "operator-password-1", "adam": "admin-password-12"}
+
+
+@pytest.fixture
+def ops_users(rdb):
+    """Two dashboard accounts: `olga` (operator) and `adam` (admin); passwords in OPS_PASSWORDS."""
+    from ivr.ops import users
+
+    users.add(rdb, "olga", OPS_PASSWORDS["olga"], "operator")
+    users.add(rdb, "adam", OPS_PASSWORDS["adam"], "admin")
+    return OPS_PASSWORDS
+
+
+def csrf_token_from(html: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def ops_login(client, name: str, password: str | None = None, **environ):
+    """Log a Flask test client into the dashboard the way a browser does (with the form's CSRF token)."""
+    page = client.get("/ops/login", environ_base=environ)
+    token = csrf_token_from(page.get_data(as_text=True))
+    return client.post("/ops/login", data={"name": name, "password": password or OPS_PASSWORDS[name],
+                                           "csrf_token": token}, environ_base=environ)

@@ -68,7 +68,7 @@ def test_unknown_text_gets_short_help_with_the_menu(twilio):
 def test_long_list_is_split_into_pages_within_the_budget(app_factory, tmp_path):
     from ivr.phone import Emulator
 
-    from .conftest import test_transport
+    from .conftest import client_transport
 
     langs = {}
     for code in fx.LANGS:
@@ -77,7 +77,7 @@ def test_long_list_is_split_into_pages_within_the_budget(app_factory, tmp_path):
             lang["prompts"][f"item.{i}"]["sms"] = f"{i}. " + "Длинный пункт списка про медицинскую помощь " * 2
         langs[code] = lang
     app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p", langs=langs)), HOTLINE_SMS_SEGMENTS="2")
-    twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], test_transport(app.test_client()))
+    twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
     text(twilio, "русский")
     [first] = text(twilio, "2")
     assert segments.segments(first) <= 2 and first.endswith("[ru] 9 more")
@@ -106,10 +106,10 @@ def test_stop_opts_out_and_start_opts_back_in(twilio, rdb):
 def test_without_advanced_opt_out_the_app_answers_stop_itself(app_factory, tmp_path):
     from ivr.phone import Emulator
 
-    from .conftest import test_transport
+    from .conftest import client_transport
 
     app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")), TWILIO_ADVANCED_OPT_OUT="off")
-    twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], test_transport(app.test_client()))
+    twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
     assert text(twilio, "STOP") == ["[ru] stopped"]
     assert text(twilio, "HELP") == ["[ru] help text"]
 

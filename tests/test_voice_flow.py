@@ -101,11 +101,11 @@ def test_out_of_force_fact_is_never_offered(twilio):
 def test_fact_in_force_on_an_earlier_date_is_offered(app_factory, tmp_path):
     from ivr.phone import Emulator
 
-    from .conftest import test_transport
+    from .conftest import client_transport
 
     app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p2")),
                       CLOCK=lambda: dt.datetime(2025, 6, 1, 12, tzinfo=ZoneInfo("Asia/Almaty")))
-    twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], test_transport(app.test_client()))
+    twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
     call = start_in_russian(twilio)
     assert "old fact" in call.press("1").text
     assert call.press("2").heard[0].text == "[ru] fact.old text"

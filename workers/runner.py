@@ -13,6 +13,8 @@ QUEUES = ("sms", "default")
 def run_worker(burst: bool = False) -> None:
     conf = load_settings()
     # RQ needs bytes responses and a longer socket timeout than webhooks do (it blocks on BLPOP).
-    conn = redis.Redis.from_url(conf["REDIS_URL"].replace("?decode_responses=True", ""))
+    conn = redis.Redis.from_url(conf["REDIS_URL"])
     queues = [Queue(name, connection=conn, serializer=JSONSerializer) for name in QUEUES]
-    Worker(queues, connection=conn, serializer=JSONSerializer).work(with_scheduler=True, burst=burst)
+    # log_job_description=False: RQ would otherwise log the job's arguments, the number among them.
+    worker = Worker(queues, connection=conn, serializer=JSONSerializer, log_job_description=False)
+    worker.work(with_scheduler=True, burst=burst)

@@ -1,0 +1,85 @@
+"""Asking for a follow-up SMS: the web side of it. The sending is workers/sms_jobs.py.
+
+`request()` writes the message record, composes the text in the caller's language from the
+catalog, and enqueues the send by dotted name (the web code never imports the job module).
+Nothing is sent between 21:00 and 09:00 Asia/Almaty: such sends are scheduled for 09:00.
+A caller can ask for at most SMS_PER_DAY messages a day (no SMS bombing someone's phone).
+The plaintext number goes only into the job's payload, which RQ deletes after the job ends.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from rq import Queue, Retry
+from rq.serializers import JSONSerializer
+
+from . import messages, segments
+
+JOB = "workers.sms_jobs.send_sms"
+QUIET_FROM, QUIET_UNTIL = dt.time(21, 0), dt.time(9, 0)
+SMS_PER_DAY = 5
+JOB_TTL = 3 * 86400  # a job not run in three days is dropped: the caller has moved on
+
+
+def compose(catalog, lang: str, prompt_ids: list[str]) -> str:
+    return "\n".join(catalog.sms(lang, p) for p in prompt_ids)
+
+
+def send_time(now: dt.datetime) -> dt.datetime | None:
+    """None to send now; else the next 09:00 in `now`'s time zone."""
+    t = now.timetz().replace(tzinfo=None)
+    if QUIET_UNTIL <= t < QUIET_FROM:
+        return None
+    day = now.date() if t < QUIET_UNTIL else now.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, QUIET_UNTIL, tzinfo=now.tzinfo)
+
+
+def next_working_day(now: dt.datetime, at: dt.time = dt.time(10, 0)) -> dt.datetime:
+    """The next Monday–Friday after `now`, at `at` (public holidays are not known here)."""
+    day = now.date() + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, at, tzinfo=now.tzinfo)
+
+
+def queue(svc) -> Queue:
+    return Queue("sms", connection=svc.rq_redis, serializer=JSONSerializer)
+
+
+def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, prompt_ids: list[str],
+            at: dt.datetime | None = None) -> tuple[str, str | None]:
+    """Queue one SMS. Returns (outcome, message id): queued, scheduled, limited, opted_out, no_number."""
+    if not number or caller == "anonymous":
+        return "no_number", None
+    now = svc.clock()
+    limit_key = f"smslimit:{caller}:{now.date().isoformat()}"
+    pipe = svc.redis.pipeline(transaction=False)
+    pipe.incr(limit_key)
+    pipe.expire(limit_key, 2 * 86400)
+    pipe.exists(messages.optout_key(caller))
+    count, _, opted_out = pipe.execute()
+    msg_id = messages.create(svc.redis, kind=kind, conv=conv, lang=lang, number=number, caller=caller,
+                             retention=svc.retention)
+    if opted_out:
+        messages.set_status(svc.redis, msg_id, "opted_out")
+        return "opted_out", msg_id
+    if count > SMS_PER_DAY:
+        messages.set_status(svc.redis, msg_id, "rejected", error_code="daily-limit")
+        return "limited", msg_id
+    body = compose(svc.catalog, lang, prompt_ids)
+    when = at or send_time(now)
+    if when is not None and at is None:
+        when = max(when, now)
+    payload = {"msg_id": msg_id, "to": number, "body": body, "caller": caller}
+    messages.update(svc.redis, msg_id, body=body, **messages.cost(body))
+    q = queue(svc)
+    intervals = [int(x) for x in str(svc.config["HOTLINE_SMS_RETRY_INTERVALS"]).split(",")]
+    options = {"job_id": f"sms-{msg_id}", "retry": Retry(max=len(intervals), interval=intervals), "ttl": JOB_TTL, "failure_ttl": 7 * 86400,
+               "result_ttl": 3600}
+    if when is None:
+        q.enqueue(JOB, kwargs=payload, **options)
+        messages.set_status(svc.redis, msg_id, "queued")
+        return "queued", msg_id
+    q.enqueue_at(when, JOB, kwargs=payload, **options)
+    messages.set_status(svc.redis, msg_id, "scheduled", send_at=when.isoformat())
+    return "scheduled", msg_id

@@ -1,0 +1,62 @@
+"""A local fake of Twilio's REST API: records every request, answers from a plan.
+
+Reached through TWILIO_API_BASE_URL, the only thing the tests fake. `plan` is a list of
+(status, json body) answers used in order; when it runs out, messages are accepted (201).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+
+class FakeTwilio:
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.plan: list[tuple[int, dict]] = []
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                with fake.lock:
+                    status, body = fake.plan.pop(0) if fake.plan else (201, None)
+                    if status < 300:
+                        fake.requests.append({"path": self.path, "form": form})
+                if body is None:
+                    body = {"sid": "SM" + uuid.uuid4().hex, "status": "queued", "to": form.get("To"),
+                            "from": form.get("From"), "body": form.get("Body"), "num_segments": "1"}
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def sent(self) -> list[dict]:
+        """The messages Twilio accepted, as the form fields the client posted."""
+        return [r["form"] for r in self.requests if r["path"].endswith("/Messages.json")]
+
+    @staticmethod
+    def error(status: int, code: int, message: str = "error") -> tuple[int, dict]:
+        return status, {"code": code, "message": message, "status": status, "more_info": ""}

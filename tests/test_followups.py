@@ -1,0 +1,224 @@
+"""Follow-up SMS end to end: a call asks, RQ runs the job, the fake Twilio API receives it once."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from rq import Queue, SimpleWorker
+from rq.registry import ScheduledJobRegistry
+from rq.serializers import JSONSerializer
+
+from ivr import messages, privacy
+from ivr.phone import Emulator
+from workers import context as job_context
+
+from . import catalog_fixture as fx
+from .conftest import client_transport
+from .fake_twilio import FakeTwilio
+
+CALLER = "+77017654321"
+ALMATY = ZoneInfo("Asia/Almaty")
+
+
+@pytest.fixture
+def fake():
+    with FakeTwilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+def env(monkeypatch, redis_url, fake, tmp_path):
+    """Settings the app and the worker share, as environment variables (the worker reads them)."""
+    values = {"REDIS_URL": redis_url, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "tok",
+              "TWILIO_FROM_NUMBER": "+77270000000", "TWILIO_API_BASE_URL": fake.url,
+              "HOTLINE_PUBLIC_URL": "https://hotline.example.org", "HOTLINE_SMS_RETRY_INTERVALS": "0,0,0",
+              "HOTLINE_PROMPTS_DIR": str(fx.write(tmp_path / "prompts")), "HOTLINE_HASH_SECRET": "test-hash-secret",
+              "HOTLINE_SECRET_KEY": "test-secret", "HOTLINE_VAR_DIR": str(tmp_path / "var")}
+    for k, v in values.items():
+        monkeypatch.setenv(k, v)
+    job_context.context.cache_clear()
+    yield values
+    job_context.context.cache_clear()
+
+
+def make(env, now=None):
+    from ivr import create_app
+
+    conf = dict(env)
+    if now:
+        conf["CLOCK"] = lambda: now
+    app = create_app(conf)
+    return app, Emulator("http://localhost", "tok", client_transport(app.test_client()))
+
+
+def ask_for_sms(twilio, caller=CALLER):
+    call = twilio.call(caller=caller)
+    call.start()
+    for key in ("2", "1", "1"):  # Russian, facts, fact a (it offers SMS on 1)
+        call.press(key)
+    return call, call.press("1")
+
+
+def run_jobs(redis_url):
+    import redis
+
+    conn = redis.Redis.from_url(redis_url)
+    q = Queue("sms", connection=conn, serializer=JSONSerializer)
+    SimpleWorker([q], connection=conn, serializer=JSONSerializer, log_job_description=False).work(burst=True)
+    return q
+
+
+def msg_records(rdb):
+    return [rdb.hgetall(messages.key(m)) for m in rdb.zrange("msgs", 0, -1)]
+
+
+def test_one_request_gives_exactly_one_sms(env, fake, rdb, redis_url):
+    app, twilio = make(env)
+    call, turn = ask_for_sms(twilio)
+    assert turn.heard[0].text == "[ru] sms queued"  # the call goes on at once
+    assert "[ru] fact.a text" in turn.text
+    q = run_jobs(redis_url)
+    assert len(fake.sent) == 1
+    sent = fake.sent[0]
+    assert sent["To"] == CALLER and sent["Body"] == "[ru] fact.a" and sent["From"] == "+77270000000"
+    assert sent["StatusCallback"] == "https://hotline.example.org/sms/status"
+    [record] = msg_records(rdb)
+    assert record["status"] == "queued" and record["provider_sid"].startswith("SM")
+    assert record["to_mask"] == "+7 701 *** ** 21" and CALLER not in str(record)
+    # The job runs again (a retry, a duplicate enqueue): still one SMS.
+    job = q.fetch_job(f"sms-{record['id']}")
+    q.enqueue_job(job)
+    run_jobs(redis_url)
+    assert len(fake.sent) == 1
+
+
+def test_status_callbacks_update_the_log(env, fake, rdb, redis_url):
+    app, twilio = make(env)
+    ask_for_sms(twilio)
+    run_jobs(redis_url)
+    [record] = msg_records(rdb)
+    sid = record["provider_sid"]
+    for state in ("sent", "delivered", "sent"):  # out of order: delivered is never undone
+        status, _ = twilio.post("/sms/status", {"MessageSid": sid, "MessageStatus": state})
+        assert status == 204
+    assert rdb.hget(messages.key(record["id"]), "status") == "delivered"
+    twilio.post("/sms/status", {"MessageSid": sid, "MessageStatus": "delivered"})  # retried callback
+    day = app.extensions["hotline"].today().isoformat()
+    assert rdb.hget(f"stats:{day}", "sms:delivered") == "1"
+
+
+def test_failed_delivery_records_the_error_code(env, fake, rdb, redis_url):
+    app, twilio = make(env)
+    ask_for_sms(twilio)
+    run_jobs(redis_url)
+    [record] = msg_records(rdb)
+    twilio.post("/sms/status", {"MessageSid": record["provider_sid"], "MessageStatus": "undelivered",
+                                "ErrorCode": "30005"})
+    record = rdb.hgetall(messages.key(record["id"]))
+    assert (record["status"], record["error_code"]) == ("undelivered", "30005")
+
+
+def test_retry_on_500_then_success(env, fake, rdb, redis_url):
+    app, twilio = make(env)
+    fake.plan = [FakeTwilio.error(500, 20500, "server error"), FakeTwilio.error(429, 20429, "too many")]
+    ask_for_sms(twilio)
+    for _ in range(3):
+        run_jobs(redis_url)
+    assert len(fake.sent) == 1
+    [record] = msg_records(rdb)
+    assert record["status"] == "queued" and record["provider_sid"]
+
+
+def test_no_retry_on_21610_unsubscribed(env, fake, rdb, redis_url):
+    app, twilio = make(env)
+    fake.plan = [FakeTwilio.error(400, 21610, "Attempt to send to unsubscribed recipient")]
+    ask_for_sms(twilio)
+    for _ in range(3):
+        run_jobs(redis_url)
+    assert fake.sent == [] and len(fake.plan) == 0
+    [record] = msg_records(rdb)
+    assert (record["status"], record["error_code"]) == ("opted_out", "21610")
+    assert rdb.exists(messages.optout_key(privacy.number_hash("test-hash-secret", CALLER)))
+
+
+def test_nothing_is_sent_to_an_opted_out_number(env, fake, rdb, redis_url):
+    app, twilio = make(env)
+    rdb.set(messages.optout_key(privacy.number_hash("test-hash-secret", CALLER)), "1")
+    ask_for_sms(twilio)
+    run_jobs(redis_url)
+    assert fake.sent == []
+    assert msg_records(rdb)[0]["status"] == "opted_out"
+
+
+def test_opt_out_after_the_request_still_stops_the_send(env, fake, rdb, redis_url):
+    app, twilio = make(env)
+    ask_for_sms(twilio)
+    rdb.set(messages.optout_key(privacy.number_hash("test-hash-secret", CALLER)), "1")
+    run_jobs(redis_url)
+    assert fake.sent == []
+
+
+def test_quiet_hours_schedule_for_nine(env, fake, rdb, redis_url):
+    night = dt.datetime(2026, 11, 23, 22, 30, tzinfo=ALMATY)
+    app, twilio = make(env, now=night)
+    ask_for_sms(twilio)
+    run_jobs(redis_url)
+    assert fake.sent == []
+    [record] = msg_records(rdb)
+    assert record["status"] == "scheduled" and record["send_at"] == "2026-11-24T09:00:00+05:00"
+    import redis
+
+    q = Queue("sms", connection=redis.Redis.from_url(redis_url), serializer=JSONSerializer)
+    registry = ScheduledJobRegistry(queue=q)
+    assert registry.get_job_ids() == [f"sms-{record['id']}"]
+    when = registry.get_scheduled_time(f"sms-{record['id']}")
+    assert when == dt.datetime(2026, 11, 24, 4, 0, tzinfo=dt.timezone.utc)
+
+
+def test_early_morning_waits_for_nine_the_same_day(env):
+    from ivr.followups import send_time
+
+    assert send_time(dt.datetime(2026, 11, 24, 6, 15, tzinfo=ALMATY)) == dt.datetime(2026, 11, 24, 9, tzinfo=ALMATY)
+    assert send_time(dt.datetime(2026, 11, 24, 9, 0, tzinfo=ALMATY)) is None
+    assert send_time(dt.datetime(2026, 11, 24, 20, 59, tzinfo=ALMATY)) is None
+    assert send_time(dt.datetime(2026, 11, 24, 21, 0, tzinfo=ALMATY)) == dt.datetime(2026, 11, 25, 9, tzinfo=ALMATY)
+
+
+def test_next_working_day_skips_the_weekend():
+    from ivr.followups import next_working_day
+
+    friday = dt.datetime(2026, 11, 27, 15, tzinfo=ALMATY)
+    assert next_working_day(friday) == dt.datetime(2026, 11, 30, 10, tzinfo=ALMATY)
+
+
+def test_per_number_daily_limit(env, fake, rdb, redis_url):
+    app, twilio = make(env)
+    call, _ = ask_for_sms(twilio)
+    turns = [call.press("1") for _ in range(5)]
+    assert turns[-1].heard[0].text == "[ru] sms limit"
+    run_jobs(redis_url)
+    assert len(fake.sent) == 5
+
+
+def test_without_credentials_sends_go_to_the_outbox(monkeypatch, env, fake, rdb, redis_url):
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER"):
+        monkeypatch.delenv(name)
+        env.pop(name)
+    job_context.context.cache_clear()
+    app, twilio = make(env)
+    ask_for_sms(twilio)
+    run_jobs(redis_url)
+    assert fake.sent == []
+    [msg_id] = rdb.lrange("outbox", 0, -1)
+    assert rdb.hget(messages.key(msg_id), "status") == "outbox"
+    assert rdb.hget(messages.key(msg_id), "body") == "[ru] fact.a"
+
+
+def test_the_job_payload_holds_the_only_plaintext_number(env, fake, rdb, redis_url):
+    from .redis_scan import keys_containing
+
+    app, twilio = make(env)
+    ask_for_sms(twilio)
+    [job_key] = keys_containing(redis_url, "7017654321")
+    assert job_key.startswith("rq:job:sms-")
+    run_jobs(redis_url)
+    assert all(rdb.ttl(k) > 0 for k in keys_containing(redis_url, "7017654321"))  # gone after result_ttl

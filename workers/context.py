@@ -1,0 +1,36 @@
+"""What a job needs, built once per worker process: settings, Redis, the SMS transport, the clock."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from ivr import redis_store
+from ivr.settings import load_settings
+from ivr.sms_transport import make_transport
+
+
+@dataclass
+class JobContext:
+    config: dict
+    redis: object
+    transport: object
+
+    @property
+    def retention(self) -> int:
+        return int(self.config["HOTLINE_LOG_RETENTION_DAYS"]) * 86400
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(ZoneInfo(self.config["HOTLINE_TIMEZONE"]))
+
+    def status_callback(self) -> str | None:
+        public = self.config["HOTLINE_PUBLIC_URL"].rstrip("/")
+        return f"{public}/sms/status" if public else None
+
+
+@lru_cache(maxsize=1)
+def context() -> JobContext:
+    config = load_settings()
+    # A worker may wait on Twilio for seconds; its Redis timeout can be longer than a webhook's.
+    return JobContext(config, redis_store.connect(config["REDIS_URL"], timeout=5.0), make_transport(config))

@@ -1,0 +1,69 @@
+"""Sending one follow-up SMS, exactly once however often the job runs.
+
+RQ runs a job again after a retry, and after a worker killed mid-job (SIGKILL). So the send is
+guarded in Redis: the job claims `msg:<id>:claim` (SET NX) before calling the transport and
+records the provider's MessageSid after. A job that finds the claim taken does not send again.
+The claim is released only when the transport certainly did not accept the message (a 5xx, a
+429, a refused connection), so the retry can send. If a worker died between claim and record,
+nobody can know whether the message left: it is marked `uncertain` for an operator rather
+than sent twice.
+"""
+from __future__ import annotations
+
+import logging
+
+from ivr import messages
+from ivr.sms_transport import SendError
+
+from .context import context
+
+log = logging.getLogger(__name__)
+CLAIM_TTL = 7 * 86400
+
+
+class TransientSendError(Exception):
+    """Raised so that RQ's Retry runs the job again later."""
+
+
+def send_sms(msg_id: str, to: str, body: str, caller: str) -> str:
+    ctx = context()
+    r = ctx.redis
+    claim = f"msg:{msg_id}:claim"
+    if not r.exists(messages.key(msg_id)):
+        return "gone"  # retention purged it, or `hotline forget`: nothing to do
+    if r.exists(messages.optout_key(caller)):
+        messages.set_status(r, msg_id, "opted_out")
+        return "opted_out"
+    if not r.set(claim, "sending", nx=True, ex=CLAIM_TTL):
+        state = r.get(claim)
+        if state == "sending":  # an earlier run died mid-send: never risk a second SMS
+            messages.set_status(r, msg_id, "uncertain")
+            log.warning("message %s: an earlier attempt died mid-send; not sending again", msg_id)
+            return "uncertain"
+        return "duplicate"
+    messages.set_status(r, msg_id, "sending")
+    try:
+        sent = ctx.transport.send(to, body, ctx.status_callback())
+    except SendError as exc:
+        if exc.permanent:
+            r.set(claim, "failed", ex=CLAIM_TTL)
+            status = "opted_out" if exc.code == 21610 else "failed"
+            if exc.code == 21610:
+                r.set(messages.optout_key(caller), "twilio-21610")
+            messages.set_status(r, msg_id, status, error_code=exc.code or "permanent")
+            log.warning("message %s: permanent error %s, not retried: %s", msg_id, exc.code, exc)
+            return status
+        r.delete(claim)  # Twilio did not take it: the retry may send
+        messages.update(r, msg_id, error_code=exc.code or "transient", status="queued")
+        raise TransientSendError(f"message {msg_id}: {exc}") from exc
+    pipe = r.pipeline(transaction=False)
+    pipe.set(claim, f"sent:{sent.provider_sid}", ex=CLAIM_TTL)
+    if sent.provider_sid:
+        pipe.set(f"msg:provider:{sent.provider_sid}", msg_id, ex=ctx.retention)
+    if sent.status == "outbox":
+        pipe.lpush("outbox", msg_id)
+        pipe.ltrim("outbox", 0, 9999)
+    pipe.execute()
+    # The provider's own word (queued / outbox) replaces "sending"; later callbacks move it on.
+    messages.update(r, msg_id, status=sent.status, provider_sid=sent.provider_sid or None)
+    return sent.status
