@@ -195,9 +195,27 @@ def _date(value, file: str, pid: str, name: str) -> dt.date | None:
         raise CatalogError(file, f"{name} {value!r} is not an ISO date", pid) from exc
 
 
+def _generated_nodes(tree: dict) -> dict:
+    """Nodes that code builds from rules (tree.yaml `generated:`), e.g. the eligibility check."""
+    from . import eligibility
+
+    generators = {"eligibility": eligibility.nodes}
+    out = {}
+    for name in tree.get("generated") or []:
+        if name not in generators:
+            raise CatalogError("tree.yaml", f"unknown generated section {name!r}")
+        out.update(generators[name]())
+    return out
+
+
 def _load_nodes(data: dict) -> dict[str, Node]:
     nodes = {}
-    for nid, raw in (data.get("nodes") or {}).items():
+    raw_nodes = dict(data.get("nodes") or {})
+    for nid, raw in _generated_nodes(data).items():
+        if nid in raw_nodes:
+            raise CatalogError("tree.yaml", f"node {nid!r} is generated; do not define it here")
+        raw_nodes[nid] = raw
+    for nid, raw in raw_nodes.items():
         raw = raw or {}
         opts = []
         for key, spec in (raw.get("options") or {}).items():
