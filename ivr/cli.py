@@ -160,6 +160,23 @@ def call(url, caller, token, keys):
         click.echo("(call ended)")
 
 
+@main.command()
+@click.argument("text")
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="The running app.")
+@click.option("--from", "sender", default="+77010000001", show_default=True, help="The texter's number.")
+@click.option("--token", default=None, help="Auth token to sign with (default: TWILIO_AUTH_TOKEN or the dev token).")
+def sms(text, url, sender, token):
+    """Text the hotline as Twilio would deliver it, and print the reply."""
+    status, replies = _emulator(url, token).sms(text, sender=sender)
+    if status != 200:
+        click.echo(f"HTTP {status}", err=True)
+        sys.exit(1)
+    for reply in replies:
+        click.echo(reply)
+    if not replies:
+        click.echo("(no reply)")
+
+
 # -- checking --------------------------------------------------------------------------
 
 @main.group()
@@ -184,6 +201,12 @@ def content_check(today):
     click.echo(text)
     sys.exit(0 if ok else 1)
 
+
+from .ops.cli import users  # noqa: E402  (the dashboard's accounts)
+
+main.add_command(users)
+from .audio_build import audio_cli as audio  # noqa: E402  (hotline audio build / report / accept)
+main.add_command(audio)
 
 if __name__ == "__main__":
     main()

@@ -19,7 +19,7 @@ def connect(url: str, timeout: float = 0.5) -> redis.Redis:
         url,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
-        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+        retry=Retry(ExponentialBackoff(cap=0.1, base=0.02), retries=1),
         retry_on_timeout=True,
         health_check_interval=15,
         decode_responses=True,

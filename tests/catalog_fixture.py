@@ -60,6 +60,7 @@ def citations() -> dict:
 def language(code: str) -> dict:
     prompts = {pid: {"voice": f"[{code}] {text}".replace("{n}", code), "status": "unreviewed"}
                for pid, text in UI.items()}
+    prompts["ui.unavailable"]["sms"] = f"[{code}] unavailable 1406 103"
     prompts.update({pid: {"voice": f"[{code}] {pid} text", "sms": f"[{code}] {pid}", "status": "source"}
                     for pid in FACTS})
     return {"language": code, "name": f"name-{code}", "say_language": "ru-RU" if code == "ru" else None,

@@ -1,0 +1,112 @@
+"""Redis down, frozen or full: every Twilio webhook still answers valid TwiML within 2 seconds,
+with 1406 and 103, and the app recovers by itself when Redis comes back."""
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+import redis as redis_lib
+
+from ivr.phone import Emulator, parse_twiml
+
+from . import catalog_fixture as fx
+from .conftest import client_transport, free_port, redis_server_binary
+
+
+def start_redis(port, *extra):
+    proc = subprocess.Popen([redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", *extra], stdout=subprocess.DEVNULL)
+    client = redis_lib.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            return proc
+        except redis_lib.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError("redis did not start")
+
+
+@pytest.fixture
+def own_redis():
+    port = free_port()
+    proc = start_redis(port)
+    yield port, proc
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGCONT)
+        proc.terminate()
+        proc.wait()
+
+
+def make(app_factory, tmp_path, port):
+    app = app_factory(REDIS_URL=f"redis://127.0.0.1:{port}/0", HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")))
+    return app, Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
+
+
+def timed(fn):
+    start = time.monotonic()
+    result = fn()
+    return result, time.monotonic() - start
+
+
+def assert_fallback_voice(status_body):
+    status, body = status_body
+    assert status == 200
+    root = parse_twiml(body)
+    said = " ".join(s.text for s in root.iter("Say"))
+    assert "1 4 0 6" in said and root.find("Hangup") is not None
+
+
+def voice_form(sid="CA" + "9" * 32):
+    return {"CallSid": sid, "From": "+77010000009", "To": "+77270000000", "CallStatus": "ringing"}
+
+
+@pytest.mark.slow
+def test_redis_down_then_back(app_factory, tmp_path, own_redis):
+    port, proc = own_redis
+    app, twilio = make(app_factory, tmp_path, port)
+    assert twilio.post("/voice", voice_form())[0] == 200
+    proc.terminate()
+    proc.wait()
+    result, took = timed(lambda: twilio.post("/voice", voice_form("CA" + "8" * 32)))
+    assert_fallback_voice(result)
+    assert took < 2
+    (status, replies), took = timed(lambda: twilio.sms("документы"))
+    assert status == 200 and "1406" in replies[0] and took < 2
+    result, took = timed(lambda: twilio.post("/voice/key?s=1&l=ru", dict(voice_form(), Digits="1")))
+    assert "[ru] unavailable" in result[1] and took < 2  # the caller's language, when the URL knows it
+    proc2 = start_redis(port)
+    try:
+        status, body = twilio.post("/voice", voice_form("CA" + "7" * 32))
+        assert status == 200 and "choose kk" in body  # recovered without a restart
+    finally:
+        proc2.terminate()
+        proc2.wait()
+
+
+@pytest.mark.slow
+def test_redis_frozen(app_factory, tmp_path, own_redis):
+    port, proc = own_redis
+    app, twilio = make(app_factory, tmp_path, port)
+    assert twilio.post("/voice", voice_form())[0] == 200
+    os.kill(proc.pid, signal.SIGSTOP)
+    try:
+        result, took = timed(lambda: twilio.post("/voice", voice_form("CA" + "6" * 32)))
+        assert_fallback_voice(result)
+        assert took < 2
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    time.sleep(0.1)
+    assert "choose kk" in twilio.post("/voice", voice_form("CA" + "5" * 32))[1]
+
+
+def test_redis_out_of_memory(app_factory, tmp_path, own_redis):
+    port, proc = own_redis
+    client = redis_lib.Redis(port=port)
+    client.set("ballast", "x" * 2_000_000)
+    client.config_set("maxmemory-policy", "noeviction")
+    client.config_set("maxmemory", "1mb")
+    app, twilio = make(app_factory, tmp_path, port)
+    assert_fallback_voice(twilio.post("/voice", voice_form()))
+    status, replies = twilio.sms("hello")
+    assert status == 200 and "1406" in replies[0]
