@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from . import privacy
+from . import calllog, privacy
 
 CALLBACK_TTL = 14 * 86400
 
@@ -26,6 +26,7 @@ def request(redis, number: str, caller: str, conv: str, lang: str | None, now: f
         "masked": privacy.mask(number), "created": f"{now:.3f}", "status": "open"})
     pipe.expire(f"callback:{cid}", CALLBACK_TTL)
     pipe.zadd("callbacks:open", {cid: now})
+    calllog.remember_for_caller(pipe, caller, "callbacks", cid, CALLBACK_TTL)
     pipe.execute()
     return cid
 

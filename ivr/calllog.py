@@ -26,6 +26,14 @@ def start(pipe, channel: str, cid: str, caller: str, started: float, retention: 
                                       "status": "in-progress"})
     pipe.zadd(f"convs:{channel}", {cid: started})
     pipe.expire(conv_key(cid), retention)
+    remember_for_caller(pipe, caller, "convs", cid, retention)
+
+
+def remember_for_caller(pipe, caller: str, kind: str, item: str, retention: int) -> None:
+    """`caller:<hash>:<kind>` lists what belongs to one number, so `hotline forget` needs no scan."""
+    if caller and caller != "anonymous":
+        pipe.sadd(f"caller:{caller}:{kind}", item)
+        pipe.expire(f"caller:{caller}:{kind}", retention)
 
 
 def event(pipe, cid: str, type_: str, retention: int, **fields) -> None:

@@ -177,6 +177,41 @@ def sms(text, url, sender, token):
         click.echo("(no reply)")
 
 
+# -- privacy -----------------------------------------------------------------------------
+
+def _services():
+    from . import services as services_mod
+
+    conf = load_settings()
+    _ensure_redis(conf)
+    return services_mod.build(load_settings())
+
+
+@main.command()
+@click.argument("number")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def forget(number, yes):
+    """Delete everything stored about NUMBER (call logs, SMS, messages, callbacks, language)."""
+    from .privacy import mask
+    from .retention import forget as forget_number
+
+    svc = _services()
+    if not yes:
+        click.confirm(f"Delete everything about {mask(number)}?", abort=True)
+    count = forget_number(svc.redis, svc.caller_hash(number), svc.catalog.languages, svc.rq_redis)
+    click.echo(f"Deleted {count} records about {mask(number)}.")
+
+
+@main.command()
+def purge():
+    """Drop records older than HOTLINE_LOG_RETENTION_DAYS (the worker also does this daily)."""
+    from .retention import purge as purge_old
+
+    svc = _services()
+    count = purge_old(svc.redis, int(svc.config["HOTLINE_LOG_RETENTION_DAYS"]), svc.catalog.languages)
+    click.echo(f"Purged {count} old index entries.")
+
+
 # -- checking --------------------------------------------------------------------------
 
 @main.group()

@@ -52,9 +52,9 @@ def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, p
     if not number or caller == "anonymous":
         return "no_number", None
     now = svc.clock()
-    limit_key = f"smslimit:{caller}:{now.date().isoformat()}"
+    limit_key = f"smslimit:{caller}"  # a hash of day -> count; forgotten with the caller
     pipe = svc.redis.pipeline(transaction=False)
-    pipe.incr(limit_key)
+    pipe.hincrby(limit_key, now.date().isoformat(), 1)
     pipe.expire(limit_key, 2 * 86400)
     pipe.exists(messages.optout_key(caller))
     count, _, opted_out = pipe.execute()

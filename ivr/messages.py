@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from . import privacy, segments
+from . import calllog, privacy, segments
 
 # Delivery states in the order they happen; a late callback never moves a message backwards.
 ORDER = {"requested": 0, "scheduled": 1, "queued": 2, "accepted": 2, "sending": 3, "sent": 4, "uncertain": 4,
@@ -43,6 +43,7 @@ def create(redis, *, kind: str, conv: str, lang: str, number: str, caller: str, 
                                     "created": f"{now:.3f}", "updated": f"{now:.3f}"})
     pipe.expire(key(msg_id), retention)
     pipe.zadd("msgs", {msg_id: now})
+    calllog.remember_for_caller(pipe, caller, "msgs", msg_id, retention)
     pipe.execute()
     return msg_id
 

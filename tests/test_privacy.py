@@ -1,0 +1,99 @@
+"""Callers' numbers at rest: hashes everywhere but the job payloads and the callback queue;
+`forget` deletes everything about a number; the purge drops what is past retention."""
+import time
+
+import pytest
+
+from ivr import calllog, callbacks, privacy, retention
+
+from . import catalog_fixture as fx
+from .redis_scan import keys_containing
+from .test_followups import ask_for_sms, env, fake, make, run_jobs  # noqa: F401 (fixtures)
+
+NUMBER = "+77017654321"
+
+
+def test_mask():
+    assert privacy.mask("+77011234567") == "+7 701 *** ** 67"
+    assert privacy.mask("8 (701) 123-45-67") == "+8 701 *** ** 67"
+    assert privacy.mask("12") == "***"
+
+
+def test_hash_is_keyed():
+    assert privacy.number_hash("a", NUMBER) != privacy.number_hash("b", NUMBER)
+    assert privacy.number_hash("a", NUMBER) == privacy.number_hash("a", "+7 701 765 43 21")
+    assert privacy.number_hash("a", "") == "anonymous"
+
+
+def busy_day(twilio, redis_url):
+    """Calls, SMS, a follow-up SMS and a callback request from one number."""
+    call, _ = ask_for_sms(twilio, caller=NUMBER)
+    call.hang_up()
+    twilio.sms("русский", sender=NUMBER)
+    twilio.sms("документы", sender=NUMBER)
+    return call
+
+
+def test_no_plaintext_number_outside_the_allowed_keys(env, fake, rdb, redis_url):
+    app, twilio = make(env)
+    busy_day(twilio, redis_url)
+    svc = app.extensions["hotline"]
+    callbacks.request(rdb, NUMBER, svc.caller_hash(NUMBER), "CA1", "ru")
+    for needle in (NUMBER, NUMBER[1:], "7017654321", "701 765"):
+        holders = keys_containing(redis_url, needle)
+        assert all(k.startswith(("rq:job:sms-", "callback:")) for k in holders), holders
+    run_jobs(redis_url)
+    assert all(k.startswith("callback:") or rdb.ttl(k) > 0 for k in keys_containing(redis_url, "7017654321"))
+
+
+def test_forget_deletes_everything_about_a_number(env, fake, rdb, redis_url):
+    app, twilio = make(env)
+    busy_day(twilio, redis_url)
+    other, _ = ask_for_sms(twilio, caller="+77010000055")
+    svc = app.extensions["hotline"]
+    caller = svc.caller_hash(NUMBER)
+    callbacks.request(rdb, NUMBER, caller, "CA1", "ru")
+    assert keys_containing(redis_url, caller)
+    retention.forget(rdb, caller, svc.catalog.languages, svc.rq_redis)
+    assert keys_containing(redis_url, caller) == set()
+    assert keys_containing(redis_url, "7017654321") == set()
+    assert rdb.exists(calllog.conv_key(other.sid))  # nobody else's records
+    run_jobs(redis_url)
+    assert [m["To"] for m in fake.sent] == ["+77010000055"]  # the forgotten number's queued SMS is gone too
+
+
+def test_forget_command(env, fake, rdb, redis_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+
+    app, twilio = make(env)
+    busy_day(twilio, redis_url)
+    result = CliRunner().invoke(main, ["forget", NUMBER, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "+7 701 *** ** 21" in result.output and NUMBER not in result.output
+    assert keys_containing(redis_url, app.extensions["hotline"].caller_hash(NUMBER)) == set()
+
+
+def test_purge_drops_what_is_past_retention(app_factory, tmp_path, rdb):
+    app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")))
+    old, new = time.time() - 91 * 86400, time.time() - 86400
+    for cid, when in (("CAold", old), ("CAnew", new)):
+        rdb.hset(calllog.conv_key(cid), mapping={"channel": "voice", "started": when})
+        rdb.zadd("convs:voice", {cid: when})
+        rdb.zadd("convs:voice:lang:ru", {cid: when})
+    removed = retention.purge(rdb, 90, fx.LANGS)
+    assert removed == 2
+    assert rdb.zrange("convs:voice", 0, -1) == ["CAnew"] and rdb.zrange("convs:voice:lang:ru", 0, -1) == ["CAnew"]
+    assert not rdb.exists(calllog.conv_key("CAold")) and rdb.exists(calllog.conv_key("CAnew"))
+
+
+@pytest.mark.parametrize("now_hour, expected_day", [(2, 23), (4, 24)])
+def test_housekeeping_runs_daily_at_half_past_three(now_hour, expected_day):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from workers.housekeeping import next_run
+
+    now = dt.datetime(2026, 11, 23, now_hour, tzinfo=ZoneInfo("Asia/Almaty"))
+    assert next_run(now) == dt.datetime(2026, 11, expected_day, 3, 30, tzinfo=ZoneInfo("Asia/Almaty"))
