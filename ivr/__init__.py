@@ -16,6 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update({k: v for k, v in test_config.items() if k not in settings})
     register_proxy_fix(app)
     app.extensions["hotline"] = services_mod.build(app.config)
+    register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     return app
@@ -29,11 +30,22 @@ def register_proxy_fix(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
 
+def register_extensions(app: Flask) -> None:
+    """The dashboard's flask-login, CSRF (checked on /ops/ only), cookie settings, security headers."""
+    from .ops import init_app as init_ops
+
+    init_ops(app)
+
+
 def register_blueprints(app: Flask) -> None:
+    from .audio import bp as audio_bp
+    from .ops import bp as ops_bp
     from .sms import bp as sms_bp
     from .voice import bp as voice_bp
 
     app.register_blueprint(voice_bp)
+    app.register_blueprint(audio_bp)  # GET /audio/…: Twilio's <Play> fetches without a signature
+    app.register_blueprint(ops_bp)
     app.register_blueprint(sms_bp)
 
 

@@ -1,0 +1,54 @@
+"""The operators' dashboard at /ops/: call logs, SMS, callbacks, statistics, coverage, export.
+
+`init_app(app)` wires the extensions the dashboard needs (flask-login, flask-wtf CSRF, cookie
+settings, security headers); `bp` is the blueprint. Every page needs a logged-in operator;
+a request carrying a Twilio signature is refused outright: Twilio never talks to /ops/.
+Routes live in small modules (auth, calls_views, queue_views, report_views).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Flask, abort, request
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+bp = Blueprint("ops", __name__, url_prefix="/ops", template_folder="templates", static_folder="static")
+login_manager = LoginManager()
+csrf = CSRFProtect()
+PUBLIC_ENDPOINTS = {"ops.login", "ops.static"}
+
+
+def init_app(app: Flask) -> None:
+    secure = app.config.get("HOTLINE_PUBLIC_URL", "").startswith("https://")
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_SECURE=secure,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=int(app.config["HOTLINE_OPS_SESSION_HOURS"])),
+        # CSRF is checked by the dashboard's own hook, not app-wide: Twilio's webhooks post no token.
+        WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None,
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "ops.login"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    from .security import add_headers
+
+    app.after_request(add_headers)
+
+
+@bp.before_request
+def guard():
+    """Refuse Twilio-signed requests, check CSRF on every POST, require a login elsewhere."""
+    if "X-Twilio-Signature" in request.headers:
+        abort(403)
+    if request.endpoint == "ops.static":
+        return None
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+from . import auth, calls_views, queue_views, report_views  # noqa: E402,F401  (routes on bp)

@@ -1,0 +1,64 @@
+"""`hotline users`: operator accounts for the dashboard (add, remove, list).
+
+The password is read from standard input (one line), so it never appears in the process list
+or the shell history: `printf '%s\n' "$PW" | hotline users add anna --role operator`.
+At a terminal it is asked for twice, without echo.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..settings import load_settings
+from . import users as store
+
+
+def _redis():
+    from ..redis_store import connect, start_embedded
+
+    conf = load_settings()
+    return connect(conf["REDIS_URL"] or start_embedded(conf["HOTLINE_VAR_DIR"]), 5.0)
+
+
+def _read_password() -> str:
+    stdin = click.get_text_stream("stdin")
+    if stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return stdin.readline().rstrip("\r\n")
+
+
+@click.group()
+def users():
+    """Operator accounts for the dashboard at /ops/."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(store.ROLES), default="operator", show_default=True)
+@click.option("--replace", is_flag=True, help="Change the password or role of an existing user.")
+def add(name, role, replace):
+    """Add a user; the password is read from standard input."""
+    try:
+        store.add(_redis(), name.lower(), _read_password(), role, replace=replace)
+    except store.UserError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"user {name.lower()} ({role}) saved")
+
+
+@users.command("remove")
+@click.argument("name")
+def remove(name):
+    """Remove a user (their sessions end at the next request)."""
+    if not store.remove(_redis(), name.lower()):
+        click.echo(f"no user {name.lower()}", err=True)
+        sys.exit(1)
+    click.echo(f"user {name.lower()} removed")
+
+
+@users.command("list")
+def list_users():
+    """List users and roles."""
+    for name, role in store.names(_redis()):
+        click.echo(f"{name}\t{role}")

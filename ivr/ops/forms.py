@@ -1,0 +1,26 @@
+"""The dashboard's forms (flask-wtf): each carries a CSRF token; GET filters are plain args."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from .i18n import UI_LANGS
+
+
+class LoginForm(FlaskForm):
+    name = StringField("name", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("password", validators=[DataRequired(), Length(max=256)])
+
+
+class CallbackDoneForm(FlaskForm):
+    note = TextAreaField("note", validators=[Length(max=1000)])
+
+
+class LanguageForm(FlaskForm):
+    lang = HiddenField("lang", validators=[AnyOf(UI_LANGS)])
+    next = HiddenField("next")
+
+
+class LogoutForm(FlaskForm):
+    pass
