@@ -8,10 +8,16 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: install run test check
+.PHONY: install run test check audio
 install: $(VENV)/.installed
 
+# Telephone audio is built here, not committed (see audio/README.md); without espeak-ng the
+# hotline still runs and speaks with <Say>.
+audio: install
+	$(VENV)/bin/hotline audio build
+
 run: install
+	-$(VENV)/bin/hotline audio build
 	$(VENV)/bin/hotline up
 
 test: install

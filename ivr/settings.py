@@ -29,11 +29,13 @@ DEFAULTS = {
     "HOTLINE_PROMPTS_DIR": str(ROOT / "prompts"),
     "HOTLINE_SOURCES_DIR": str(ROOT.parent / "shared" / "sources"),
     "HOTLINE_VAR_DIR": str(ROOT / "var"),
+    "HOTLINE_AUDIO_DIR": str(ROOT / "audio"),  # recordings + manifest (committed), generated/ (built)
     "HOTLINE_ENV": "development",  # production: secrets must be set
     "HOTLINE_SESSION_TTL": 3600,  # seconds a call or SMS session lives without activity
     "HOTLINE_LANGUAGE_TTL": 90 * 86400,  # how long a caller's language is remembered
     "HOTLINE_LOG_RETENTION_DAYS": 90,
     "HOTLINE_GATHER_TIMEOUT": 6,  # seconds Twilio waits for a key
+    "HOTLINE_MAX_REQUEST_BYTES": 65536,  # Twilio's webhooks are small; anything larger is refused (413)
     "HOTLINE_SMS_SEGMENTS": 3,  # the most segments one SMS reply may use
     "HOTLINE_SMS_RETRY_INTERVALS": "10,30,60,180,600",  # seconds between send retries (RQ Retry)
     "HOTLINE_TIMEZONE": "Asia/Almaty",
@@ -44,7 +46,7 @@ DEFAULTS = {
     "HOTLINE_OPS_PAGE_SIZE": 50,  # rows per dashboard page
 }
 
-INTS = {"HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL", "HOTLINE_LANGUAGE_TTL", "HOTLINE_LOG_RETENTION_DAYS",
+INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL", "HOTLINE_LANGUAGE_TTL", "HOTLINE_LOG_RETENTION_DAYS",
         "HOTLINE_GATHER_TIMEOUT", "HOTLINE_SMS_SEGMENTS", "HOTLINE_OPS_SESSION_HOURS",
         "HOTLINE_OPS_LOGIN_MAX_PER_USER", "HOTLINE_OPS_LOGIN_MAX_PER_IP", "HOTLINE_OPS_LOGIN_WINDOW",
         "HOTLINE_OPS_PAGE_SIZE"}
@@ -78,6 +80,7 @@ def load_settings(environ=None) -> dict:
         conf["HOTLINE_SECRET_KEY"] = conf["HOTLINE_SECRET_KEY"] or _dev_secret(conf["HOTLINE_VAR_DIR"])
     conf["HOTLINE_HASH_SECRET"] = conf["HOTLINE_HASH_SECRET"] or conf["HOTLINE_SECRET_KEY"]
     conf["SECRET_KEY"] = conf["HOTLINE_SECRET_KEY"]
+    conf["MAX_CONTENT_LENGTH"] = conf["HOTLINE_MAX_REQUEST_BYTES"]
     return conf
 
 

@@ -44,7 +44,9 @@ class VoiceRenderer:
 
     def speak(self, parent, lang: str, text: str) -> None:
         if self.mode != "say" and self.audio is not None:
-            url = self.audio.url(lang, text)
+            # `play` takes a recording even if its text changed since (better than <Say> in a language
+            # Twilio cannot speak); `auto` only takes audio made for exactly this text.
+            url = self.audio.url(lang, text, stale_ok=self.mode == "play")
             if url:
                 parent.play(url)
                 return
