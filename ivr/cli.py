@@ -37,6 +37,12 @@ def _ensure_redis(conf: dict) -> str:
     return url
 
 
+def gunicorn_options(host: str = "127.0.0.1", port: int = 8000, workers: int = 2, threads: int = 4) -> dict:
+    """The production server settings; `hotline serve`, deploy/gunicorn.conf.py and bench/ all use these."""
+    return {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
+            "timeout": 30, "graceful_timeout": 10, "keepalive": 5, "accesslog": None, "preload_app": False}
+
+
 @main.command()
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 8000)), type=int, show_default="8000")
@@ -50,9 +56,7 @@ def serve(host, port, workers, threads):
 
     class Server(BaseApplication):
         def load_config(self):
-            for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                               "worker_class": "gthread", "timeout": 30, "graceful_timeout": 10,
-                               "keepalive": 5, "accesslog": None, "preload_app": False}.items():
+            for key, value in gunicorn_options(host, port, workers, threads).items():
                 self.cfg.set(key, value)
 
         def load(self):
@@ -217,6 +221,22 @@ def purge():
 @main.group()
 def content():
     """The content catalog."""
+
+
+@content.command("doc")
+@click.option("--out", default="docs/content.md", show_default=True)
+def content_doc(out):
+    """Write the reviewer's list of every fact with its source and review status."""
+    import datetime as dt
+    from pathlib import Path
+
+    from .catalog import load_catalog
+    from .content_doc import render
+
+    conf = load_settings()
+    catalog = load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
+    Path(out).write_text(render(catalog, dt.date.today()), encoding="utf-8")
+    click.echo(f"wrote {out}")
 
 
 @content.command("check")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -16,6 +17,7 @@ class FakeTwilio:
     def __init__(self):
         self.requests: list[dict] = []
         self.plan: list[tuple[int, dict]] = []
+        self.delay = 0.0  # seconds to wait after accepting a message, before answering
         self.lock = threading.Lock()
         fake = self
 
@@ -27,6 +29,8 @@ class FakeTwilio:
                     status, body = fake.plan.pop(0) if fake.plan else (201, None)
                     if status < 300:
                         fake.requests.append({"path": self.path, "form": form})
+                if fake.delay:
+                    time.sleep(fake.delay)  # Twilio has the message; the answer is late
                 if body is None:
                     body = {"sid": "SM" + uuid.uuid4().hex, "status": "queued", "to": form.get("To"),
                             "from": form.get("From"), "body": form.get("Body"), "num_segments": "1"}
