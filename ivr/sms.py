@@ -14,7 +14,7 @@ import time
 
 from flask import Blueprint, Response, abort, request
 
-from . import calllog, messages, sessions
+from . import callbacks, calllog, followups, messages, sessions
 from .services import services
 from .sessions import Session
 from .twilio_auth import require_twilio_signature
@@ -51,8 +51,21 @@ def inbound():
         session = Session(id=caller, caller=caller, lang=remembered if remembered in svc.catalog.langs else None)
         session.node = svc.catalog.start if session.lang else "@language"
     answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known)
+    _carry_out(svc, session, msg, answer)
     _record(svc, session, msg, answer, first=not known)
     return svc.transport.reply(answer.replies)
+
+
+def _carry_out(svc, session: Session, msg, answer) -> None:
+    """A reminder or a callback asked for by text, as the voice menu would do it."""
+    if answer.action == "reminder":
+        outcome, msg_id = followups.request(svc, kind="reminder", number=msg.sender, caller=session.caller,
+                                            conv=conv_id(session.caller), lang=session.lang,
+                                            prompt_ids=["algo.reminder"], at=followups.next_working_day(svc.clock()))
+        answer.events.append({"type": "sms_request", "sms": outcome, "msg": msg_id})
+    elif answer.action == "callback":
+        queued = callbacks.request(svc.redis, msg.sender, session.caller, conv_id(session.caller), session.lang)
+        answer.events.append({"type": "callback", "callback": "queued" if queued else "already_open"})
 
 
 def _record(svc, session: Session, msg, answer, first: bool) -> None:

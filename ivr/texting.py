@@ -28,6 +28,7 @@ class Answer:
     replies: list[str]
     events: list[dict] = field(default_factory=list)
     optout: bool | None = None  # True: opt out; False: opt back in; None: unchanged
+    action: str | None = None  # a node action (reminder, callback) for the channel to carry out
 
 
 class Texting:
@@ -93,7 +94,9 @@ class Texting:
         if session.node == LANGUAGE_MENU:
             return self._welcome(session, step.event)
         session.page = 0
-        return self._show(session, today, step.notices, step.event)
+        answer = self._show(session, today, step.notices, step.event)
+        answer.action = step.action
+        return answer
 
     def _topic(self, session: Session, topic: str, lang: str | None, today: dt.date) -> Answer:
         if lang:
