@@ -228,15 +228,11 @@ def accept(catalog, directory: Path | str, today: dt.date, lang: str, line_id: s
 def _context():
     from zoneinfo import ZoneInfo
 
-    from .catalog import CatalogError, load_catalog
+    from .cli_common import catalog_or_exit
     from .settings import load_settings
 
     conf = load_settings()
-    try:
-        catalog = load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
-    except CatalogError as exc:
-        click.echo(f"catalog invalid: {exc}", err=True)
-        sys.exit(1)
+    catalog = catalog_or_exit(conf)
     return catalog, audio.audio_dir(conf), dt.datetime.now(ZoneInfo(conf["HOTLINE_TIMEZONE"])).date()
 
 

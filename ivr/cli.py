@@ -69,13 +69,15 @@ def serve(host, port, workers, threads):
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
-def worker(burst):
+@click.option("--fork", is_flag=True, help="Fork a child per job (RQ's Worker) instead of running jobs in-process.")
+@click.option("--max-jobs", type=int, default=None, help="Exit after this many jobs (systemd restarts the worker).")
+def worker(burst, fork, max_jobs):
     """Run an RQ worker (with the scheduler) for follow-up SMS."""
     conf = load_settings()
     _ensure_redis(conf)
     from workers.runner import run_worker
 
-    run_worker(burst=burst)
+    run_worker(burst=burst, fork=fork, max_jobs=max_jobs)
 
 
 @main.command()
@@ -230,11 +232,10 @@ def content_doc(out):
     import datetime as dt
     from pathlib import Path
 
-    from .catalog import load_catalog
+    from .cli_common import catalog_or_exit
     from .content_doc import render
 
-    conf = load_settings()
-    catalog = load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
+    catalog = catalog_or_exit(load_settings())
     Path(out).write_text(render(catalog, dt.date.today()), encoding="utf-8")
     click.echo(f"wrote {out}")
 
@@ -243,15 +244,10 @@ def content_doc(out):
 @click.option("--today", default=None, help="Check as of this date (YYYY-MM-DD).")
 def content_check(today):
     """Validate the catalog and print coverage per language; exit 1 on a gap."""
-    from .catalog import CatalogError, load_catalog
+    from .cli_common import catalog_or_exit
     from .coverage import coverage_report
 
-    conf = load_settings()
-    try:
-        catalog = load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
-    except CatalogError as exc:
-        click.echo(f"catalog invalid: {exc}", err=True)
-        sys.exit(1)
+    catalog = catalog_or_exit(load_settings())
     text, ok = coverage_report(catalog, today)
     click.echo(text)
     sys.exit(0 if ok else 1)
@@ -261,6 +257,7 @@ from .ops.cli import users  # noqa: E402  (the dashboard's accounts)
 
 main.add_command(users)
 from .audio_build import audio_cli as audio  # noqa: E402  (hotline audio build / report / accept)
+
 main.add_command(audio)
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ def language_rows(catalog: Catalog, today: dt.date) -> list[dict]:
 def coverage_report(catalog: Catalog, today: str | dt.date | None = None) -> tuple[str, bool]:
     today = dt.date.fromisoformat(today) if isinstance(today, str) else (today or dt.date.today())
     rows = language_rows(catalog, today)
-    head = f"{'lang':<5}{'present':>9}{'source':>8}{'reviewed':>9}{'unreviewed':>11}{'sms segs':>9}{'max':>5}{'>3':>4}{'expired':>8}"
+    head = (f"{'lang':<5}{'present':>9}{'source':>8}{'reviewed':>9}{'unreviewed':>11}{'sms segs':>9}{'max':>5}"
+            f"{'>3':>4}{'expired':>8}")
     lines = [f"Catalog {catalog.directory} as of {today}: {len(catalog.nodes)} nodes, "
              f"{rows[0]['needed']} prompts per language", head]
     ok = True

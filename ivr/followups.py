@@ -13,7 +13,7 @@ import datetime as dt
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
-from . import messages, segments
+from . import messages
 
 JOB = "workers.sms_jobs.send_sms"
 QUIET_FROM, QUIET_UNTIL = dt.time(21, 0), dt.time(9, 0)
@@ -74,8 +74,8 @@ def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, p
     messages.update(svc.redis, msg_id, body=body, **messages.cost(body))
     q = queue(svc)
     intervals = [int(x) for x in str(svc.config["HOTLINE_SMS_RETRY_INTERVALS"]).split(",")]
-    options = {"job_id": f"sms-{msg_id}", "retry": Retry(max=len(intervals), interval=intervals), "ttl": JOB_TTL, "failure_ttl": 7 * 86400,
-               "result_ttl": 3600}
+    options = {"job_id": f"sms-{msg_id}", "retry": Retry(max=len(intervals), interval=intervals), "ttl": JOB_TTL,
+               "failure_ttl": 7 * 86400, "result_ttl": 3600}
     if when is None:
         q.enqueue(JOB, kwargs=payload, **options)
         messages.set_status(svc.redis, msg_id, "queued")

@@ -155,3 +155,32 @@ def ops_login(client, name: str, password: str | None = None, **environ):
     token = csrf_token_from(page.get_data(as_text=True))
     return client.post("/ops/login", data={"name": name, "password": password or OPS_PASSWORDS[name],
                                            "csrf_token": token}, environ_base=environ)
+
+
+# -- follow-up SMS: a fake Twilio REST API and the settings the app and the worker share ----------
+
+@pytest.fixture
+def fake():
+    from .fake_twilio import FakeTwilio
+
+    with FakeTwilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+def env(monkeypatch, redis_url, fake, tmp_path):
+    """Settings the app and the worker share, as environment variables (the worker reads them)."""
+    from workers import context as job_context
+
+    from . import catalog_fixture as fx
+
+    values = {"REDIS_URL": redis_url, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "tok",
+              "TWILIO_FROM_NUMBER": "+77270000000", "TWILIO_API_BASE_URL": fake.url,
+              "HOTLINE_PUBLIC_URL": "https://hotline.example.org", "HOTLINE_SMS_RETRY_INTERVALS": "0,0,0",
+              "HOTLINE_PROMPTS_DIR": str(fx.write(tmp_path / "prompts")), "HOTLINE_HASH_SECRET": "test-hash-secret",
+              "HOTLINE_SECRET_KEY": "test-secret", "HOTLINE_VAR_DIR": str(tmp_path / "var")}
+    for k, v in values.items():
+        monkeypatch.setenv(k, v)
+    job_context.context.cache_clear()
+    yield values
+    job_context.context.cache_clear()

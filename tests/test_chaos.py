@@ -15,7 +15,7 @@ from ivr.cli import _http_transport
 from ivr.phone import Emulator
 
 from .conftest import ROOT, free_port
-from .test_followups import ask_for_sms, env, fake, make, msg_records  # noqa: F401 (fixtures)
+from .followup_helpers import ask_for_sms, make, msg_records
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,8 @@ def wait_for(predicate, timeout=20.0, step=0.05):
 
 def worker(env, *args):
     return subprocess.Popen([sys.executable, "-m", "ivr.cli", "worker", *args], cwd=ROOT,
-                            env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
 
 
 def test_worker_killed_mid_send_sends_exactly_once(env, fake, rdb, redis_url):
@@ -41,11 +42,11 @@ def test_worker_killed_mid_send_sends_exactly_once(env, fake, rdb, redis_url):
     proc = worker(env)
     try:
         assert wait_for(lambda: len(fake.requests) == 1), "the worker never sent"
-        os.kill(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)  # the worker and its scheduler process
         proc.wait()
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
     fake.delay = 0
     conn = redis_lib.Redis.from_url(redis_url)
     queue = Queue("sms", connection=conn, serializer=JSONSerializer)

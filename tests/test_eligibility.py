@@ -26,7 +26,7 @@ def test_decide(answers, expected):
 
 def test_every_combination_has_a_result_that_ends_with_1406():
     for values in itertools.product([True, False], repeat=len(IDS)):
-        result = eligibility.decide(dict(zip(IDS, values)))
+        result = eligibility.decide(dict(zip(IDS, values, strict=True)))
         assert result.prompts[-1] == "elig.r_unsure"
 
 
@@ -39,7 +39,7 @@ def test_temporary_stayers_always_hear_the_dangerous_diseases_rule():
 def test_nodes_walk_like_the_rules():
     nodes = eligibility.nodes()
     for values in itertools.product([True, False], repeat=len(IDS)):
-        answers = dict(zip(IDS, values))
+        answers = dict(zip(IDS, values, strict=True))
         node = eligibility.ENTRY
         while "options" in nodes[node]:
             qid = next(q.id for i, q in enumerate(eligibility.QUESTIONS) if eligibility.node_id(i) == node)

@@ -2,73 +2,17 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pytest
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
 from ivr import messages, privacy
-from ivr.phone import Emulator
 from workers import context as job_context
 
-from . import catalog_fixture as fx
-from .conftest import client_transport
 from .fake_twilio import FakeTwilio
+from .followup_helpers import CALLER, ask_for_sms, make, msg_records, run_jobs
 
-CALLER = "+77017654321"
 ALMATY = ZoneInfo("Asia/Almaty")
-
-
-@pytest.fixture
-def fake():
-    with FakeTwilio() as fake:
-        yield fake
-
-
-@pytest.fixture
-def env(monkeypatch, redis_url, fake, tmp_path):
-    """Settings the app and the worker share, as environment variables (the worker reads them)."""
-    values = {"REDIS_URL": redis_url, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "tok",
-              "TWILIO_FROM_NUMBER": "+77270000000", "TWILIO_API_BASE_URL": fake.url,
-              "HOTLINE_PUBLIC_URL": "https://hotline.example.org", "HOTLINE_SMS_RETRY_INTERVALS": "0,0,0",
-              "HOTLINE_PROMPTS_DIR": str(fx.write(tmp_path / "prompts")), "HOTLINE_HASH_SECRET": "test-hash-secret",
-              "HOTLINE_SECRET_KEY": "test-secret", "HOTLINE_VAR_DIR": str(tmp_path / "var")}
-    for k, v in values.items():
-        monkeypatch.setenv(k, v)
-    job_context.context.cache_clear()
-    yield values
-    job_context.context.cache_clear()
-
-
-def make(env, now=None):
-    from ivr import create_app
-
-    conf = dict(env)
-    if now:
-        conf["CLOCK"] = lambda: now
-    app = create_app(conf)
-    return app, Emulator("http://localhost", "tok", client_transport(app.test_client()))
-
-
-def ask_for_sms(twilio, caller=CALLER):
-    call = twilio.call(caller=caller)
-    call.start()
-    for key in ("2", "1", "1"):  # Russian, facts, fact a (it offers SMS on 1)
-        call.press(key)
-    return call, call.press("1")
-
-
-def run_jobs(redis_url):
-    import redis
-
-    conn = redis.Redis.from_url(redis_url)
-    q = Queue("sms", connection=conn, serializer=JSONSerializer)
-    SimpleWorker([q], connection=conn, serializer=JSONSerializer, log_job_description=False).work(burst=True)
-    return q
-
-
-def msg_records(rdb):
-    return [rdb.hgetall(messages.key(m)) for m in rdb.zrange("msgs", 0, -1)]
 
 
 def test_one_request_gives_exactly_one_sms(env, fake, rdb, redis_url):
@@ -171,7 +115,7 @@ def test_quiet_hours_schedule_for_nine(env, fake, rdb, redis_url):
     registry = ScheduledJobRegistry(queue=q)
     assert registry.get_job_ids() == [f"sms-{record['id']}"]
     when = registry.get_scheduled_time(f"sms-{record['id']}")
-    assert when == dt.datetime(2026, 11, 24, 4, 0, tzinfo=dt.timezone.utc)
+    assert when == dt.datetime(2026, 11, 24, 4, 0, tzinfo=dt.UTC)
 
 
 def test_early_morning_waits_for_nine_the_same_day(env):

@@ -4,11 +4,11 @@ import time
 
 import pytest
 
-from ivr import calllog, callbacks, privacy, retention
+from ivr import callbacks, calllog, privacy, retention
 
 from . import catalog_fixture as fx
+from .followup_helpers import ask_for_sms, make, run_jobs
 from .redis_scan import keys_containing
-from .test_followups import ask_for_sms, env, fake, make, run_jobs  # noqa: F401 (fixtures)
 
 NUMBER = "+77017654321"
 
@@ -76,7 +76,7 @@ def test_forget_command(env, fake, rdb, redis_url, monkeypatch):
 
 
 def test_purge_drops_what_is_past_retention(app_factory, tmp_path, rdb):
-    app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")))
+    app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")))
     old, new = time.time() - 91 * 86400, time.time() - 86400
     for cid, when in (("CAold", old), ("CAnew", new)):
         rdb.hset(calllog.conv_key(cid), mapping={"channel": "voice", "started": when})

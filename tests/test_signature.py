@@ -21,14 +21,14 @@ def sign(token, url, form):
 def test_unsigned_is_403_and_changes_nothing(app, rdb, path):
     resp = app.test_client().post(path, data=FORM)
     assert resp.status_code == 403
-    assert rdb.dbsize() == 0
+    assert rdb.keys('*') == []
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 def test_wrong_token_is_403(app, rdb, path):
     headers = {"X-Twilio-Signature": sign("not-the-token", "http://localhost" + path, FORM)}
     assert app.test_client().post(path, data=FORM, headers=headers).status_code == 403
-    assert rdb.dbsize() == 0
+    assert rdb.keys('*') == []
 
 
 def test_tampered_parameter_is_403(app, rdb):
