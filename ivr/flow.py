@@ -44,6 +44,7 @@ class Screen:
     more: bool = False
     end_of_list: bool = False
     sms_offer: bool = False
+    sms: tuple[str, ...] = ()  # what this node sends as an SMS: the SMS channel's text for it
     nav: bool = False
     languages: list[str] = field(default_factory=list)  # the language menu's entries
 
@@ -143,7 +144,7 @@ class Flow:
         nav = not session.nav_said
         session.nav_said = True
         screen = Screen(session.lang, node.id, session.page, notices, [], [], self.catalog.live_options(node, today),
-                        nav=nav, sms_offer=bool(node.sms) and not node.is_list)
+                        nav=nav, sms_offer=bool(node.sms) and not node.is_list, sms=node.sms)
         items = self.catalog.live_items(node, today)
         if node.is_list and group:
             start = session.page * group

@@ -39,9 +39,9 @@ def paths(catalog):
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_node_in_every_language_by_walking_the_twiml(twilio, catalog, lang):
-    for nid, keys in paths(catalog).items():
+    for n, (nid, keys) in enumerate(paths(catalog).items()):
         node = catalog.nodes[nid]
-        call = twilio.call()
+        call = twilio.call(caller=f"+7701{LANGS.index(lang)}{n:06d}")  # a new caller hears the language menu
         call.start()
         turn = call.press(str(LANGS.index(lang) + 1))
         for key in keys:
@@ -99,3 +99,24 @@ def test_content_doc_lists_every_fact(catalog):
     for pid in catalog.citations:
         if pid in catalog.all_prompt_ids():
             assert f"`{pid}`" in doc, pid
+
+
+def test_dates_decide_what_is_said(catalog):
+    import datetime as dt
+
+    amounts = [p for p, c in catalog.citations.items() if c.source == "004" and c.effective == dt.date(2025, 1, 1)]
+    assert amounts, "the 2025 contribution amounts come from 004"
+    assert all(not catalog.in_force(p, dt.date(2024, 12, 31)) for p in amounts)
+    assert all(catalog.in_force(p, FIXED_NOW.date()) for p in amounts)
+    covers = [p for p, c in catalog.citations.items() if c.source == "003"]
+    assert covers and all(catalog.citations[p].effective >= dt.date(2025, 12, 15) for p in covers)
+    assert not catalog.node_in_force("osms.covers", dt.date(2025, 6, 1))
+
+
+def test_follow_up_sms_bodies_fit_in_five_segments(catalog):
+    from ivr.followups import compose
+
+    for node in catalog.nodes.values():
+        for code in LANGS:
+            if node.sms:
+                assert segments.segments(compose(catalog, code, list(node.sms))) <= 5, (node.id, code)
