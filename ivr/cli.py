@@ -242,14 +242,17 @@ def content_doc(out):
 
 @content.command("check")
 @click.option("--today", default=None, help="Check as of this date (YYYY-MM-DD).")
-def content_check(today):
+@click.option("--prompts", "per_prompt", is_flag=True, help="Also list SMS segments per prompt and language.")
+def content_check(today, per_prompt):
     """Validate the catalog and print coverage per language; exit 1 on a gap."""
     from .cli_common import catalog_or_exit
-    from .coverage import coverage_report
+    from .coverage import coverage_report, segments_table
 
     catalog = catalog_or_exit(load_settings())
     text, ok = coverage_report(catalog, today)
     click.echo(text)
+    if per_prompt:
+        click.echo(segments_table(catalog))
     sys.exit(0 if ok else 1)
 
 

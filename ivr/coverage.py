@@ -47,3 +47,12 @@ def coverage_report(catalog: Catalog, today: str | dt.date | None = None) -> tup
     if expired:
         lines.append("Not said today (out of force): " + ", ".join(expired))
     return "\n".join(lines), ok
+
+
+def segments_table(catalog: Catalog) -> str:
+    """SMS segments of every prompt in every language (UCS-2 unless all GSM-7), for `--prompts`."""
+    lines = ["prompt".ljust(34) + "".join(code.rjust(4) for code in catalog.languages)]
+    for pid in sorted(catalog.all_prompt_ids()):
+        counts = [segments.segments(catalog.sms(code, pid)) for code in catalog.languages]
+        lines.append(pid.ljust(34) + "".join(str(n).rjust(4) for n in counts))
+    return "\n".join(lines)

@@ -120,3 +120,48 @@ def test_follow_up_sms_bodies_fit_in_five_segments(catalog):
         for code in LANGS:
             if node.sms:
                 assert segments.segments(compose(catalog, code, list(node.sms))) <= 5, (node.id, code)
+
+
+def test_spoken_numbers_are_digits_to_dial(catalog):
+    import re
+
+    for code in LANGS:
+        for pid in catalog.all_prompt_ids():
+            voice = catalog.voice(code, pid) if "{" not in catalog.langs[code].prompts[pid].voice else ""
+            assert not re.search(r"\b(1406|103)\b", voice), (code, pid, voice)
+
+
+def test_eligibility_by_keypad_ends_in_a_cited_result_that_can_be_sent(twilio, catalog, rdb):
+    call = twilio.call(caller="+77015550600")
+    call.start()
+    call.press("2")  # Russian
+    turn = call.press("6")  # check what care is free for me
+    assert catalog.voice("ru", "elig.q_urgent") in turn.text
+    for _ in range(3):
+        turn = call.press("2")  # no, no, no
+    assert catalog.voice("ru", "elig.q_dms") in turn.text
+    result = call.press("2")
+    for pid in ("elig.r_none", "elig.r_dangerous", "elig.r_unsure"):
+        assert catalog.voice("ru", pid) in result.text
+    assert catalog.voice("ru", "ui.sms_offer", key="1") in result.text
+    after = call.press("1")
+    assert after.heard[0].text == catalog.voice("ru", "ui.sms_queued")
+    [msg] = rdb.zrange("msgs", 0, -1)
+    assert rdb.hget(f"msg:{msg}", "kind") == "eligibility.result.none"
+    assert rdb.hget(f"msg:{msg}", "body").startswith(catalog.sms("ru", "elig.r_none"))
+
+
+def test_callback_and_reminder_from_the_menu(twilio, catalog, rdb):
+    call = twilio.call(caller="+77015550700")
+    call.start()
+    call.press("1")  # Kazakh
+    turn = call.press("7")
+    assert catalog.voice("kk", "ui.callback_done") in turn.text
+    assert len(rdb.zrange("callbacks:open", 0, -1)) == 1
+    call.press("0")
+    call.press("1")  # how to get care
+    call.press("2")  # the checklist
+    done = call.press("2")  # a reminder on the next working day
+    assert catalog.voice("kk", "ui.reminder_done") in done.text
+    [msg] = rdb.zrange("msgs", 0, -1)
+    assert rdb.hget(f"msg:{msg}", "status") == "scheduled" and rdb.hget(f"msg:{msg}", "kind") == "reminder"

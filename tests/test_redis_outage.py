@@ -110,3 +110,31 @@ def test_redis_out_of_memory(app_factory, tmp_path, own_redis):
     assert_fallback_voice(twilio.post("/voice", voice_form()))
     status, replies = twilio.sms("hello")
     assert status == 200 and "1406" in replies[0]
+
+
+@pytest.mark.slow
+def test_queued_jobs_survive_a_redis_restart_with_aof(app_factory, tmp_path):
+    """With AOF (as deploy/redis.conf configures it) a restart keeps the queue and the sessions."""
+    from rq import Queue
+    from rq.serializers import JSONSerializer
+
+    port = free_port()
+    data = tmp_path / "redis-data"
+    data.mkdir()
+    aof = ("--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(data))
+    proc = start_redis(port, *aof)
+    try:
+        conn = redis_lib.Redis(port=port)
+        queue = Queue("sms", connection=conn, serializer=JSONSerializer)
+        job = queue.enqueue("workers.sms_jobs.send_sms", kwargs={"msg_id": "m1", "to": "+7", "body": "b",
+                                                                  "caller": "c"}, job_id="sms-m1")
+        conn.set("session:voice:CA1", "{}")
+        time.sleep(1.2)  # appendfsync everysec: at most about a second is at risk
+        os.kill(proc.pid, signal.SIGKILL)  # no chance to save on the way out
+        proc.wait()
+        proc = start_redis(port, *aof)
+        assert Queue("sms", connection=conn, serializer=JSONSerializer).job_ids == [job.id]
+        assert conn.exists("session:voice:CA1")
+    finally:
+        proc.terminate()
+        proc.wait()
