@@ -51,9 +51,14 @@ def update(pipe, cid: str, retention: int, **fields) -> None:
 def first_time(redis, cid: str, what: str, retention: int) -> bool:
     """True the first time `what` is recorded for this conversation (Twilio retries callbacks)."""
     pipe = redis.pipeline(transaction=False)
+    mark_seen(pipe, cid, what, retention)
+    return bool(pipe.execute()[0])
+
+
+def mark_seen(pipe, cid: str, what: str, retention: int) -> None:
+    """`first_time` inside the caller's pipeline: its first result is 1 the first time."""
     pipe.hsetnx(f"conv:{cid}:seen", what, 1)
     pipe.expire(f"conv:{cid}:seen", retention)
-    return bool(pipe.execute()[0])
 
 
 def set_language(pipe, channel: str, cid: str, lang: str, started: float) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urljoin
 
 from twilio.request_validator import RequestValidator
@@ -84,7 +84,7 @@ class Emulator:
         headers = {"X-Twilio-Signature": self.validator.compute_signature(url, form)} if sign else {}
         return self.transport(url, form, headers)
 
-    def call(self, caller: str = "+77010000001", to: str = "+77270000000") -> "Call":
+    def call(self, caller: str = "+77010000001", to: str = "+77270000000") -> Call:
         return Call(self, caller, to)
 
     def sms(self, body: str, sender: str = "+77010000001", to: str = "+77270000000", sid: str | None = None):

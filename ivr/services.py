@@ -7,8 +7,8 @@ views reach it with `services()`. Tests swap parts (the clock) through the confi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app

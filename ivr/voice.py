@@ -140,7 +140,12 @@ def status():
     sid = _call_sid()
     call_status = request.form.get("CallStatus", "")[:32]
     duration = request.form.get("CallDuration", "")
-    if not calllog.first_time(svc.redis, sid, f"status:{call_status}", svc.retention):
+    # One read round trip: the dedup mark, and what the record already says (last node, ended).
+    pipe = svc.redis.pipeline(transaction=False)
+    calllog.mark_seen(pipe, sid, f"status:{call_status}", svc.retention)
+    pipe.hmget(calllog.conv_key(sid), "last_node", "ended")
+    first, _, (last_node, ended) = pipe.execute()
+    if not first:
         return Response("", status=204)  # the same callback again
     pipe = svc.redis.pipeline(transaction=False)
     calllog.event(pipe, sid, "status", svc.retention, status=call_status,
@@ -151,11 +156,10 @@ def status():
     if call_status in TERMINAL:
         fields["ended"] = f"{time.time():.3f}"
         sessions.delete(pipe, CHANNEL, sid)
-        last_node = svc.redis.hget(calllog.conv_key(sid), "last_node")
         if last_node:
             calllog.count(pipe, svc.today().isoformat(), f"drop:{last_node}", svc.retention)
     # Callbacks may arrive out of order: a terminal status is never overwritten by an earlier one.
-    if call_status in TERMINAL or svc.redis.hget(calllog.conv_key(sid), "ended") is None:
+    if call_status in TERMINAL or ended is None:
         calllog.update(pipe, sid, svc.retention, **fields)
     pipe.execute()
     return Response("", status=204)

@@ -1,0 +1,1 @@
+"""Benchmarks for the hotline: `python -m bench` (see docs/performance.md)."""

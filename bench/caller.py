@@ -1,0 +1,226 @@
+"""Simulated callers: asyncio HTTP/1.1 keep-alive clients that sign like Twilio and follow the TwiML.
+
+A caller understands the hotline's words the way a person does, from the catalog's own prompts
+(the option phrase "{label}: press {key}", the SMS offer, "more"), never from node ids:
+a first-time caller picks a language by its position in the language menu; then at every
+menu it presses the lowest option key offered, pages a list with "more", presses the SMS key
+where an answer is offered by SMS, and hangs up (Twilio's status callback). With the
+fixture catalog that is language → 1 → 1 → 1 (SMS). A share of callers call again from a
+number heard before: they are greeted in their language and start at the main menu.
+"""
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+import uuid
+from collections import defaultdict
+from urllib.parse import urlencode, urljoin
+
+from twilio.request_validator import RequestValidator
+
+from ivr.phone import read_turn
+
+MAX_KEYS = 8  # key presses per call at most (a walk that finds no SMS offer gives up)
+
+
+class HttpClient:
+    """One keep-alive connection; reconnects when the server closed it."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader = self.writer = None
+
+    async def _connect(self):
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def post(self, path: str, form: dict, headers: dict) -> tuple[int, str]:
+        body = urlencode(form).encode()
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        request = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                   f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+                   f"{head}\r\n").encode() + body
+        for attempt in (0, 1):
+            try:
+                if self.writer is None:
+                    await self._connect()
+                self.writer.write(request)
+                return await self._response()
+            except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+                self.close()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _response(self) -> tuple[int, str]:
+        line = await self.reader.readline()
+        if not line:
+            raise ConnectionError("closed")
+        status = int(line.split()[1])
+        length, close = 0, False
+        while True:
+            header = await self.reader.readline()
+            if header in (b"\r\n", b""):
+                break
+            name, _, value = header.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                close = True
+        data = await self.reader.readexactly(length) if length else b""
+        if close:
+            self.close()
+        return status, data.decode()
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+class Words:
+    """What a caller understands in each language, from the catalog's UI prompts."""
+
+    def __init__(self, catalog):
+        self.languages = list(catalog.languages)
+        self.option, self.sms_offer, self.more = {}, {}, {}
+        for code in self.languages:
+            template = re.escape(catalog.voice(code, "ui.option", label="\0L", key="\0K"))
+            self.option[code] = re.compile("^" + template.replace("\0L", ".*").replace("\0K", r"(\d)") + "$")
+            self.sms_offer[code] = catalog.voice(code, "ui.sms_offer", key="\0K")
+            self.more[code] = catalog.voice(code, "ui.more")
+
+    def read(self, lang: str, lines: list[str]) -> tuple[list[str], str | None, bool]:
+        """(option keys, the SMS key if offered, whether "more" is offered)."""
+        keys, sms, more = [], None, False
+        offer = re.compile("^" + re.escape(self.sms_offer[lang]).replace("\0K", r"(\d)") + "$")
+        for line in lines:
+            if (found := offer.match(line)):
+                sms = found.group(1)
+            elif line == self.more[lang]:
+                more = True
+            elif (found := self.option[lang].match(line)):
+                keys.append(found.group(1))
+        return keys, sms, more
+
+
+class Stats:
+    def __init__(self):
+        self.latency = defaultdict(list)  # webhook label -> seconds
+        self.errors = defaultdict(int)
+        self.calls = 0
+        self.sms_requested = 0
+
+    @property
+    def requests(self) -> int:
+        return sum(len(v) for v in self.latency.values())
+
+
+class Caller:
+    """Places calls one after another until told to stop; shares a number pool for returning callers."""
+
+    def __init__(self, base: str, port: int, token: str, words: Words, stats: Stats, rng: random.Random,
+                 known: dict, returning_share: float = 0.3):
+        self.base, self.http = base, HttpClient("127.0.0.1", port)
+        self.validator = RequestValidator(token)
+        self.words, self.stats, self.rng, self.known = words, stats, rng, known
+        self.returning_share = returning_share
+
+    async def _post(self, label: str, url: str, form: dict) -> str:
+        url = urljoin(self.base, url)
+        path = url[len(self.base.rstrip("/")):]
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(url, form)}
+        t0 = time.perf_counter()
+        status, body = await self.http.post(path, form, headers)
+        self.stats.latency[label].append(time.perf_counter() - t0)
+        if status >= 400:
+            self.stats.errors[f"{label} HTTP {status}"] += 1
+        return url, status, body
+
+    async def call(self) -> None:
+        if self.known and self.rng.random() < self.returning_share:
+            number = self.rng.choice(list(self.known))
+        else:
+            number = f"+7701{self.rng.randrange(10**7):07d}"
+        form = {"CallSid": "CA" + uuid.uuid4().hex, "AccountSid": "AC" + "0" * 32, "From": number,
+                "To": "+77270000000", "Direction": "inbound", "ApiVersion": "2010-04-01"}
+        url, status, body = await self._post("voice", "/voice", dict(form, CallStatus="ringing"))
+        started = time.time()
+        form["CallStatus"] = "in-progress"
+        lang = self.known.get(number)
+        for _ in range(MAX_KEYS):
+            if status != 200:
+                break
+            turn = read_turn(url, status, body)
+            if turn.gather is None:
+                break
+            lines = [h.text for h in turn.heard]
+            if lang is None:  # the language menu: each language announced in itself, keys by position
+                choice = self.rng.randrange(len(lines))
+                lang = self.words.languages[choice] if len(lines) == len(self.words.languages) else None
+                key, label = str(choice + 1), "key:language"
+            else:
+                keys, sms, more = self.words.read(lang, lines)
+                if sms:
+                    key, label = sms, "key:sms"
+                elif keys:
+                    key, label = min(keys), "key:menu"
+                elif more:
+                    key, label = "1", "key:more"
+                else:
+                    break  # a leaf with nothing to press: the caller has heard the answer
+            url, status, body = await self._post(label, urljoin(turn.url, turn.gather["action"]),
+                                                 dict(form, Digits=key))
+            if label == "key:language" and lang:
+                self.known[number] = lang
+            if label == "key:sms":
+                self.stats.sms_requested += 1
+                break
+        duration = str(max(1, int(time.time() - started)))
+        await self._post("status", "/voice/status", dict(form, CallStatus="completed", CallDuration=duration,
+                                                          SequenceNumber="0"))
+        self.stats.calls += 1
+        if len(self.known) > 5000:
+            self.known.pop(next(iter(self.known)))
+
+
+async def run_callers(base: str, port: int, token: str, words: Words, concurrency: int, max_requests: int,
+                      max_seconds: float, seed: int = 1) -> tuple[Stats, float]:
+    """`concurrency` callers in a closed loop until the request or time budget is spent; calls in flight end."""
+    stats, known = Stats(), {}
+    rng = random.Random(seed)
+    deadline = time.perf_counter() + max_seconds
+
+    async def loop(caller: Caller):
+        while stats.requests < max_requests and time.perf_counter() < deadline:
+            await caller.call()
+        caller.http.close()
+
+    callers = [Caller(base, port, token, words, stats, random.Random(rng.random()), known)
+               for _ in range(concurrency)]
+    t0 = time.perf_counter()
+    await asyncio.gather(*(loop(c) for c in callers))
+    return stats, time.perf_counter() - t0
+
+
+async def run_baseline(port: int, token: str, concurrency: int, max_requests: int,
+                       max_seconds: float) -> tuple[Stats, float]:
+    """The same client work per request (sign, post, parse the TwiML) against the baseline endpoint."""
+    stats = Stats()
+    base = f"http://127.0.0.1:{port}/"
+    deadline = time.perf_counter() + max_seconds
+
+    async def loop():
+        caller = Caller(base, port, token, None, stats, random.Random(), {})
+        form = {"CallSid": "CA" + uuid.uuid4().hex, "AccountSid": "AC" + "0" * 32, "From": "+77010000000",
+                "To": "+77270000000", "CallStatus": "in-progress", "Digits": "1"}
+        while stats.requests < max_requests and time.perf_counter() < deadline:
+            url, status, body = await caller._post("baseline", "/baseline", form)
+            read_turn(url, status, body)
+        caller.http.close()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(loop() for _ in range(concurrency)))
+    return stats, time.perf_counter() - t0

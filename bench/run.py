@@ -1,0 +1,232 @@
+"""`python -m bench`: the hotline's cost on this machine, against a baseline measured in the same run.
+
+Starts redis-server with deploy/redis.conf (AOF everysec, noeviction) and two gunicorns with
+deploy/gunicorn.conf.py (the settings of `hotline serve`): the app (`wsgi:app`, HOTLINE_ENV=production)
+and the baseline (`bench.baseline:app`: one Redis GET, fixed TwiML). At each concurrency it replays
+simulated calls (bench/caller.py) and the baseline, then prints throughput, per-webhook latency,
+Redis commands and bytes per call, Redis memory per stored call, one SMS worker's jobs/s against
+the local fake Twilio API, and how list pages and menu steps grow with stored calls and catalog size.
+All traffic goes to 127.0.0.1. Without prompts/kk.yaml it uses the tests' fixture catalog.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from ivr.catalog import load_catalog
+
+from . import caller, growth, sms_worker
+from .servers import ROOT, Gunicorn, Redis
+
+TOKEN = "bench-auth-token"
+SOURCES = str(ROOT.parent / "shared" / "sources")
+STATS_FIELDS = ("total_commands_processed", "total_net_input_bytes", "total_net_output_bytes")
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    ap.add_argument("--concurrency", default="1,8,32", help="simulated callers in parallel, per level")
+    ap.add_argument("--requests", type=int, default=4000, help="webhook requests per level at most")
+    ap.add_argument("--seconds", type=float, default=12.0, help="seconds per level at most")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn processes (WEB_CONCURRENCY)")
+    ap.add_argument("--threads", type=int, default=4, help="gunicorn threads per process")
+    ap.add_argument("--sms-jobs", type=int, default=2000, help="SMS jobs for the worker benchmark (0: skip)")
+    ap.add_argument("--fork-jobs", type=int, default=200, help="jobs for the fork-per-job worker (0: skip)")
+    ap.add_argument("--stored-calls", default="1000,10000", help="stored-call levels for the list pages ('': skip)")
+    ap.add_argument("--catalog-depths", default="2,3", help="synthetic catalog depths (7**depth leaves; '': skip)")
+    ap.add_argument("--catalog", choices=("auto", "real", "fixture"), default="auto",
+                    help="auto: prompts/ if prompts/kk.yaml exists, else the tests' fixture catalog")
+    ap.add_argument("--quick", action="store_true", help="a tiny load that checks the benchmark runs (tests)")
+    ap.add_argument("--json", help="also write the results to this file")
+    if "--quick" in (sys.argv[1:] if argv is None else argv):  # tiny defaults; explicit options still win
+        ap.set_defaults(concurrency="1,4", requests=60, seconds=3.0, sms_jobs=20, fork_jobs=5,
+                        stored_calls="100,300", catalog_depths="1")
+    return ap.parse_args(argv)
+
+
+def info_snapshot(r) -> dict:
+    stats = r.info("stats")
+    snap = {f: stats[f] for f in STATS_FIELDS}
+    snap["commandstats"] = {k.removeprefix("cmdstat_"): v["calls"] for k, v in r.info("commandstats").items()}
+    return snap
+
+
+def delta(after: dict, before: dict) -> dict:
+    out = {f: after[f] - before[f] for f in STATS_FIELDS}
+    out["commandstats"] = {k: v - before["commandstats"].get(k, 0) for k, v in after["commandstats"].items()
+                           if v - before["commandstats"].get(k, 0) > 0}
+    return out
+
+
+def memory_per_call(r, sample: int = 300) -> dict:
+    """MEMORY USAGE of stored call records (conv hash, events list, dedup hash) and what else a call leaves."""
+    ids = r.zrevrange("convs:voice", 0, sample - 1)
+    parts = {"conv:<id> (hash)": "conv:{}", "conv:<id>:events (list)": "conv:{}:events",
+             "conv:<id>:seen (hash)": "conv:{}:seen"}
+    out = {name: statistics.mean([r.memory_usage(pattern.format(c), samples=0) or 0 for c in ids])
+           for name, pattern in parts.items()} if ids else {}
+    out["record total"] = sum(out.values())
+    calls = r.zcard("convs:voice") or 1
+    out["indexes per call (convs:voice + per-language)"] = sum(
+        r.memory_usage(k, samples=0) or 0 for k in ["convs:voice"] + list(r.scan_iter("convs:voice:lang:*"))) / calls
+    msg_ids = r.zrevrange("msgs", 0, sample - 1)
+    if msg_ids:
+        out["msg:<id> per SMS (hash)"] = statistics.mean([r.memory_usage(f"msg:{m}", samples=0) or 0 for m in msg_ids])
+    out["events per call"] = statistics.mean([r.llen(f"conv:{c}:events") for c in ids]) if ids else 0
+    return out
+
+
+def measure_level(app, base, r, words, c, args) -> dict:
+    before = info_snapshot(r)
+    stats, elapsed = asyncio.run(caller.run_callers(f"http://127.0.0.1:{app.port}/", app.port, TOKEN, words, c,
+                                                    args.requests, args.seconds, seed=c))
+    used = delta(info_snapshot(r), before)
+    bstats, belapsed = asyncio.run(caller.run_baseline(base.port, TOKEN, c, args.requests, args.seconds))
+    webhooks = {label: {"n": len(v), "p50_ms": percentile(v, .5) * 1000, "p95_ms": percentile(v, .95) * 1000,
+                        "p99_ms": percentile(v, .99) * 1000} for label, v in sorted(stats.latency.items())}
+    menu = [x for label, v in stats.latency.items() if label.startswith("key:") and label != "key:sms" for x in v]
+    b = bstats.latency["baseline"]
+    calls = max(stats.calls, 1)
+    result = {
+        "concurrency": c, "calls": stats.calls, "requests": stats.requests, "seconds": elapsed,
+        "app_req_per_s": stats.requests / elapsed, "calls_per_s": stats.calls / elapsed,
+        "baseline_req_per_s": bstats.requests / belapsed,
+        "baseline": {"p50_ms": percentile(b, .5) * 1000, "p95_ms": percentile(b, .95) * 1000,
+                     "p99_ms": percentile(b, .99) * 1000},
+        "menu_step": {"p50_ms": percentile(menu, .5) * 1000, "p95_ms": percentile(menu, .95) * 1000,
+                      "p99_ms": percentile(menu, .99) * 1000},
+        "webhooks": webhooks, "errors": dict(stats.errors) | {f"baseline {k}": v for k, v in bstats.errors.items()},
+        "sms_requested": stats.sms_requested,
+        "redis_per_call": {"commands": used["total_commands_processed"] / calls,
+                           "bytes_in": used["total_net_input_bytes"] / calls,
+                           "bytes_out": used["total_net_output_bytes"] / calls,
+                           "by_command": {k: round(v / calls, 2) for k, v in
+                                          sorted(used["commandstats"].items(), key=lambda kv: -kv[1])}},
+    }
+    result["ratio"] = result["app_req_per_s"] / result["baseline_req_per_s"]
+    return result
+
+
+def print_level(res: dict) -> None:
+    print(f"\n== {res['concurrency']} concurrent callers: {res['calls']} calls, {res['requests']} webhooks "
+          f"in {res['seconds']:.1f} s ({res['sms_requested']} SMS requested)")
+    print(f"   app {res['app_req_per_s']:7.0f} req/s ({res['calls_per_s']:.1f} calls/s)   baseline "
+          f"{res['baseline_req_per_s']:7.0f} req/s   ratio app/baseline = {res['ratio']:.2f}")
+    print(f"   {'webhook':<14}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    rows = dict(res["webhooks"], **{"(menu steps)": res["menu_step"] | {"n": ""},
+                                    "(baseline)": res["baseline"] | {"n": ""}})
+    for label, w in rows.items():
+        print(f"   {label:<14}{w['n']:>7}{w['p50_ms']:9.1f}{w['p95_ms']:9.1f}{w['p99_ms']:9.1f}")
+    rc = res["redis_per_call"]
+    top = ", ".join(f"{k} {v}" for k, v in list(rc["by_command"].items())[:8])
+    print(f"   Redis per call: {rc['commands']:.1f} commands, {rc['bytes_in']:.0f} B in, {rc['bytes_out']:.0f} B out"
+          f"  ({top})")
+    if res["errors"]:
+        print(f"   ERRORS: {res['errors']}")
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
+
+
+def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed)
+    args = parse_args(argv)
+    real = args.catalog == "real" or (args.catalog == "auto" and (ROOT / "prompts" / "kk.yaml").exists())
+    tmp = tempfile.TemporaryDirectory(prefix="hotline-bench-")
+    if real:
+        prompts = ROOT / "prompts"
+    else:
+        from tests import catalog_fixture
+
+        prompts = catalog_fixture.write(Path(tmp.name) / "prompts")
+    results = {"machine": machine(), "catalog": "prompts/" if real else "tests' fixture catalog",
+               "args": vars(args)}
+    r = Redis()
+    env = {"REDIS_URL": r.url, "HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN,
+           "HOTLINE_SECRET_KEY": "bench-secret", "HOTLINE_HASH_SECRET": "bench-hash",
+           "HOTLINE_PROMPTS_DIR": str(prompts),
+           "HOTLINE_SOURCES_DIR": SOURCES, "HOTLINE_VAR_DIR": str(Path(tmp.name) / "var")}
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER", "TWILIO_API_BASE_URL", "HOTLINE_PUBLIC_URL"):
+        os.environ.pop(name, None)  # the app under test sends nothing: SMS go to the outbox
+    servers = []
+    try:
+        app = Gunicorn("wsgi:app", env, args.workers, args.threads)
+        servers.append(app)
+        base = Gunicorn("bench.baseline:app", env, args.workers, args.threads)
+        servers.append(base)
+        print(f"hotline benchmark — {results['machine']}\nRedis {r.version} ({Path(r.proc.args[0])}), "
+              f"gunicorn gthread {args.workers} workers x {args.threads} threads, catalog: {results['catalog']}")
+        words = caller.Words(load_catalog(prompts, SOURCES))
+        asyncio.run(caller.run_callers(f"http://127.0.0.1:{app.port}/", app.port, TOKEN, words, 4, 200, 5))  # warm up
+        asyncio.run(caller.run_baseline(base.port, TOKEN, 4, 200, 5))
+        r.client.flushdb()
+        results["levels"] = []
+        for c in [int(x) for x in args.concurrency.split(",") if x]:
+            res = measure_level(app, base, r.client, words, c, args)
+            results["levels"].append(res)
+            print_level(res)
+        results["memory"] = memory_per_call(r.client)
+        print("\n== Redis memory per stored call (MEMORY USAGE, bytes)")
+        for k, v in results["memory"].items():
+            print(f"   {k:<48}{v:8.0f}")
+
+        if args.sms_jobs or args.fork_jobs:
+            results["sms_worker"] = []
+            print("\n== One SMS worker against the local fake Twilio API (hotline worker --burst)")
+            for jobs, fork in ((args.sms_jobs, False), (args.fork_jobs, True)):
+                if jobs:
+                    r.client.flushdb()
+                    res = sms_worker.run(env, jobs, fork)
+                    results["sms_worker"].append(res)
+                    print(f"   {res['worker']:<32}{res['sent']:>6}/{res['jobs']} sent  {res['jobs_per_s']:7.0f} jobs/s"
+                          f"  (start-up {res['startup_s']:.1f} s, not counted)")
+
+        levels = [int(x) for x in args.stored_calls.split(",") if x]
+        if levels:
+            cat = load_catalog(prompts, SOURCES)
+            rows = growth.stored_calls(f"http://127.0.0.1:{app.port}", r.client, levels, list(cat.languages),
+                                       sorted(cat.nodes), repeat=5 if args.quick else 20)
+            results["stored_calls"] = rows
+            print("\n== Dashboard list pages vs stored calls (median ms, one client)")
+            names = list(growth.LIST_PAGES)
+            print("   " + f"{'stored':>8}{'MB':>7}" + "".join(f"{n[:22]:>25}" for n in names))
+            for row in rows:
+                print("   " + f"{row['stored_calls']:>8}{row['used_memory_mb']:7.1f}"
+                      + "".join(f"{row[n]:25.1f}" for n in names))
+        depths = [int(x) for x in args.catalog_depths.split(",") if x]
+        if depths:
+            rows = growth.catalog_sizes(prompts if real else None, SOURCES, depths, 200 if args.quick else 2000)
+            results["catalog_sizes"] = rows
+            print("\n== Catalog size: start-up load and one menu step's flow + TwiML (in-process)")
+            for row in rows:
+                print(f"   {row['catalog']:<28}{row['nodes']:>5} nodes {row['prompts (all languages)']:>6} prompts"
+                      f"  load {row['load_ms']:7.0f} ms  step {row['menu step render, us']:6.0f} us")
+    finally:
+        for s in servers:
+            s.stop()
+        r.stop()
+        tmp.cleanup()
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+    errors = sum(sum(level["errors"].values()) for level in results.get("levels", []))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""One SMS worker (`hotline worker --burst`) against the local fake of Twilio's REST API: jobs per second."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from zoneinfo import ZoneInfo
+
+from ivr import followups, services
+from ivr.settings import load_settings
+from tests.fake_twilio import FakeTwilio
+
+from .servers import ROOT
+
+NOON = dt.datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Asia/Almaty"))  # outside quiet hours: send now
+
+
+def enqueue(env: dict, count: int) -> None:
+    """Requests as the app makes them (message record + RQ job), one caller each (the daily limit is 5)."""
+    conf = load_settings(env)
+    conf["CLOCK"] = lambda: NOON
+    svc = services.build(conf)
+    leaf = next((n for n in svc.catalog.nodes.values() if n.sms), None)
+    lang = svc.catalog.languages[1]
+    for i in range(count):
+        number = f"+7702{i:07d}"
+        followups.request(svc, kind=leaf.id, number=number, caller=svc.caller_hash(number), conv=f"CAbench{i}",
+                          lang=lang, prompt_ids=list(leaf.sms))
+
+
+def run(env: dict, jobs: int, fork: bool, timeout: float = 120) -> dict:
+    """Enqueue `jobs`, start one burst worker, time the sends from the first to the last (start-up excluded)."""
+    with FakeTwilio() as fake:
+        wenv = dict(os.environ, **env, TWILIO_ACCOUNT_SID="AC" + "1" * 32, TWILIO_FROM_NUMBER="+77270000000",
+                    TWILIO_API_BASE_URL=fake.url, HOTLINE_PUBLIC_URL="https://hotline.example.org",
+                    PYTHONPATH=str(ROOT))
+        enqueue(wenv, jobs)
+        cmd = [sys.executable, "-m", "ivr.cli", "worker", "--burst"] + (["--fork"] if fork else [])
+        t_start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=wenv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        first = None
+        deadline = t_start + timeout
+        while len(fake.sent) < jobs and time.perf_counter() < deadline and proc.poll() is None:
+            if first is None and fake.sent:
+                first = time.perf_counter()
+            time.sleep(0.002)
+        done = time.perf_counter()
+        sent = len(fake.sent)
+        proc.wait(timeout=30)
+    first = first or t_start
+    rate = (sent - 1) / (done - first) if sent > 1 and done > first else 0.0
+    return {"worker": "fork per job (rq Worker)" if fork else "in-process (rq SimpleWorker)", "jobs": jobs,
+            "sent": sent, "jobs_per_s": rate, "startup_s": first - t_start}
