@@ -7,6 +7,8 @@ the order of prompts, the Gather, the no-input redirect — is the same in every
 """
 from __future__ import annotations
 
+from xml.sax.saxutils import quoteattr
+
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from .catalog import Catalog
@@ -14,11 +16,14 @@ from .flow import SMS_KEY, Screen
 
 
 class VoiceRenderer:
+    CACHE_SIZE = 4096  # rendered menus kept: (nodes × pages × languages × notices) fits many times
+
     def __init__(self, catalog: Catalog, mode: str = "say", gather_timeout: int = 6, audio=None):
         self.catalog = catalog
         self.mode = mode
         self.gather_timeout = gather_timeout
         self.audio = audio  # an object with url(lang, text) -> str | None, for play/auto
+        self._menus: dict[tuple, str] = {}
 
     # -- what is said ------------------------------------------------------------------
     def lines(self, screen: Screen) -> list[tuple[str, str]]:
@@ -59,13 +64,34 @@ class VoiceRenderer:
 
     # -- TwiML -------------------------------------------------------------------------
     def menu(self, screen: Screen, action: str, noinput_action: str) -> str:
-        response = VoiceResponse()
-        gather = Gather(num_digits=1, action=action, method="POST", timeout=self.gather_timeout)
-        for lang, text in self.lines(screen):
-            self.speak(gather, lang, text)
-        response.append(gather)
-        response.redirect(noinput_action, method="POST")
-        return str(response)
+        """The TwiML for a screen. The same words are rendered once and kept (the hot path of
+        every webhook); only the two URLs, which carry the step number, are filled in each time."""
+        lines = tuple(self.lines(screen))
+        key = (lines, self._audio_state()) if self.mode != "say" else (lines,)
+        template = self._menus.get(key)
+        if template is None:
+            response = VoiceResponse()
+            gather = Gather(num_digits=1, action=_ACTION, method="POST", timeout=self.gather_timeout)
+            for lang, text in lines:
+                self.speak(gather, lang, text)
+            response.append(gather)
+            response.redirect(_NOINPUT, method="POST")
+            template = str(response)
+            if len(self._menus) >= self.CACHE_SIZE:
+                self._menus.clear()
+            self._menus[key] = template
+        return (template.replace(f'"{_ACTION}"', quoteattr(action))
+                .replace(f">{_NOINPUT}<", ">" + _escape_text(noinput_action) + "<"))
+
+    def _audio_state(self):
+        """What else decides a play/auto rendering: which audio exists, and the URL base."""
+        if self.audio is None:
+            return None
+        from flask import has_request_context, request
+
+        self.audio.refresh()
+        root = request.url_root if has_request_context() and not self.audio.public_url else ""
+        return (getattr(self.audio, "_stamp", None), root)
 
     def goodbye(self, lang: str | None, prompt: str = "ui.goodbye") -> str:
         response = VoiceResponse()
@@ -75,3 +101,10 @@ class VoiceRenderer:
         response.hangup()
         return str(response)
 
+
+
+_ACTION, _NOINPUT = "@@action@@", "@@noinput@@"  # placeholders, filled in by `menu`
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

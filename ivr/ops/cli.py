@@ -22,7 +22,7 @@ def _redis():
 
 
 def _read_password() -> str:
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin
     if stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
     return stdin.readline().rstrip("\r\n")
