@@ -29,19 +29,26 @@ def send_sms(msg_id: str, to: str, body: str, caller: str) -> str:
     ctx = context()
     r = ctx.redis
     claim = f"msg:{msg_id}:claim"
-    if not r.exists(messages.key(msg_id)):
-        return "gone"  # retention purged it, or `hotline forget`: nothing to do
-    if r.exists(messages.optout_key(caller)):
+    # One round trip: is the message still wanted, may we send, and the claim itself.
+    pipe = r.pipeline(transaction=False)
+    pipe.exists(messages.key(msg_id))
+    pipe.exists(messages.optout_key(caller))
+    pipe.set(claim, "sending", nx=True, ex=CLAIM_TTL)
+    pipe.get(claim)
+    wanted, opted_out, claimed, state = pipe.execute()
+    if not wanted or opted_out:
+        if claimed:
+            r.delete(claim)  # nothing was sent
+        if not wanted:
+            return "gone"  # retention purged it, or `hotline forget`: nothing to do
         messages.set_status(r, msg_id, "opted_out")
         return "opted_out"
-    if not r.set(claim, "sending", nx=True, ex=CLAIM_TTL):
-        state = r.get(claim)
+    if not claimed:
         if state == "sending":  # an earlier run died mid-send: never risk a second SMS
             messages.set_status(r, msg_id, "uncertain")
             log.warning("message %s: an earlier attempt died mid-send; not sending again", msg_id)
             return "uncertain"
         return "duplicate"
-    messages.set_status(r, msg_id, "sending")
     try:
         sent = ctx.transport.send(to, body, ctx.status_callback())
     except SendError as exc:
@@ -63,7 +70,7 @@ def send_sms(msg_id: str, to: str, body: str, caller: str) -> str:
     if sent.status == "outbox":
         pipe.lpush("outbox", msg_id)
         pipe.ltrim("outbox", 0, 9999)
+    # The provider's own word (queued / outbox); later status callbacks move it on.
+    messages.update(pipe, msg_id, status=sent.status, provider_sid=sent.provider_sid or None)
     pipe.execute()
-    # The provider's own word (queued / outbox) replaces "sending"; later callbacks move it on.
-    messages.update(r, msg_id, status=sent.status, provider_sid=sent.provider_sid or None)
     return sent.status
