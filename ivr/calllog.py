@@ -36,16 +36,19 @@ def remember_for_caller(pipe, caller: str, kind: str, item: str, retention: int)
         pipe.expire(f"caller:{caller}:{kind}", retention)
 
 
-def event(pipe, cid: str, type_: str, retention: int, **fields) -> None:
+def event(pipe, cid: str, type_: str, retention: int | None, **fields) -> None:
+    """Append an event. `retention` None: the list already has its TTL (RPUSH keeps it)."""
     record = {"t": round(time.time(), 3), "type": type_}
     record.update({k: v for k, v in fields.items() if v is not None})
     pipe.rpush(events_key(cid), json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-    pipe.expire(events_key(cid), retention)
+    if retention:
+        pipe.expire(events_key(cid), retention)
 
 
-def update(pipe, cid: str, retention: int, **fields) -> None:
+def update(pipe, cid: str, retention: int | None, **fields) -> None:
     pipe.hset(conv_key(cid), mapping={k: str(v) for k, v in fields.items() if v is not None})
-    pipe.expire(conv_key(cid), retention)
+    if retention:
+        pipe.expire(conv_key(cid), retention)
 
 
 def first_time(redis, cid: str, what: str, retention: int) -> bool:

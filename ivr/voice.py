@@ -61,10 +61,10 @@ def _answer(session: Session, step: Step | None, is_new: bool = False) -> Respon
         session.seq += 1
         if is_new:
             calllog.start(pipe, CHANNEL, session.id, session.caller, session.started, svc.retention)
-        calllog.event(pipe, session.id, step.event.pop("type"), svc.retention, node=session.node,
+        ttl = svc.retention if is_new else None  # set once; RPUSH and HSET keep a key's TTL
+        calllog.event(pipe, session.id, step.event.pop("type"), ttl, node=session.node,
                       page=session.page or None, **step.event)
-        calllog.update(pipe, session.id, svc.retention, last_node=session.node,
-                       outcome="hangup" if step.hangup else None)
+        calllog.update(pipe, session.id, ttl, last_node=session.node, outcome="hangup" if step.hangup else None)
         day = today.isoformat()
         if step.event.get("result") == "goto":
             calllog.count(pipe, day, f"topic:{session.node}", svc.retention)
