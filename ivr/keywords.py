@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -89,6 +90,11 @@ class Matcher:
                     if key:
                         self.entries.setdefault(key, {}).setdefault(topic, set()).add(code)
         self.choices = list(self.entries)
+        # How often each folded word occurs in each language's own prompts: when a keyword is shared
+        # by several languages ("bepul"), the language that really uses the word wins.
+        self.usage: dict[str, Counter] = {
+            code: Counter(w for p in lang.prompts.values() for w in fold(p.sms + " " + p.voice).split())
+            for code, lang in catalog.langs.items()}
         self.optout = self._words(catalog, "optout") | TWILIO_OPTOUT
         self.optin = self._words(catalog, "optin") | TWILIO_OPTIN
         self.help = self._words(catalog, "help") | TWILIO_HELP
@@ -140,4 +146,11 @@ class Matcher:
         if len(topics) != 1:
             return None  # the same word means different things: do not guess
         topic, langs = next(iter(topics.items()))
-        return Match(topic, next(iter(langs)) if len(langs) == 1 else None, score)
+        return Match(topic, self._likely_language(key, langs), score)
+
+    def _likely_language(self, key: str, langs: set[str]) -> str | None:
+        if len(langs) == 1:
+            return next(iter(langs))
+        ranked = sorted(((self.usage[code][key], code) for code in langs), reverse=True)
+        best, runner_up = ranked[0], ranked[1]
+        return best[1] if best[0] > runner_up[0] else None

@@ -67,3 +67,8 @@ def test_keyword_topics_lead_to_nodes():
 def test_no_keyword_is_an_opt_out_word(matcher):
     reserved = matcher.optout | matcher.optin | matcher.help
     assert not reserved & set(matcher.entries)
+
+
+@pytest.mark.parametrize("text, lang", [("bepul", "uz"), ("документы", "ru"), ("ройгон", "tg"), ("mugt", "tk")])
+def test_a_keyword_shared_by_languages_picks_the_one_that_uses_it(matcher, text, lang):
+    assert matcher.topic(text).lang == lang
