@@ -14,5 +14,5 @@ def test_without_redis_url_an_embedded_redis_runs_under_var(tmp_path):
     call = twilio.call()
     call.start()
     assert call.press("2").heard[0].text == "[ru] main menu"
-    assert (var / "hotline.rdb").exists()  # the data lives under var/
+    assert (var / "appendonly.aof").exists()  # the data lives under var/ (AOF on)
     assert app.extensions["hotline"].redis.ping()
