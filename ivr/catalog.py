@@ -330,7 +330,7 @@ def _check_keys_lead_somewhere(catalog: Catalog) -> None:
                 raise CatalogError("tree.yaml", f"node {node.id!r} key {o.key!r} leads to missing node {o.goto!r}")
         if not node.say and not node.items:
             raise CatalogError("tree.yaml", f"node {node.id!r} says nothing")
-        if node.sms and (node.items or node.option("1")):
+        if node.sms and node.option("1"):
             raise CatalogError("tree.yaml", f"node {node.id!r} offers SMS on key 1, which it already uses")
 
 

@@ -3,7 +3,8 @@
 Channel-neutral. Voice and SMS both call `press` / `silence` to move a Session through the
 catalog's tree and `screen` to get what to say, then render it their own way (TwiML or
 text). Conventions on every menu: 9 repeats, * goes back, 0 goes to the main menu; a list is
-said in groups with key 1 for the next group; a leaf that can be sent by SMS offers key 1.
+said in groups with key 1 for the next group; a node that can be sent by SMS offers key 1 (a list,
+after its last group).
 """
 from __future__ import annotations
 
@@ -91,12 +92,13 @@ class Flow:
             session.goto(self.catalog.start, remember=False)
             return Step({**base, "result": "main"})
         node = self.catalog.nodes[node_id]
+        last_page = True
         if node.is_list:
-            pages = self.page_count(node, today)
-            if key == MORE_KEY and session.page + 1 < pages:
+            last_page = session.page + 1 >= self.page_count(node, today)
+            if key == MORE_KEY and not last_page:
                 session.goto(node_id, session.page + 1)
                 return Step({**base, "result": "more"})
-        elif node.sms and key == SMS_KEY:
+        if node.sms and key == SMS_KEY and last_page:  # a list offers its SMS after its last group
             return Step({**base, "result": "sms"}, sms_request=node.sms)
         option = node.option(key)
         if option and self.catalog.option_in_force(option, today):
@@ -144,13 +146,14 @@ class Flow:
         nav = not session.nav_said
         session.nav_said = True
         screen = Screen(session.lang, node.id, session.page, notices, [], [], self.catalog.live_options(node, today),
-                        nav=nav, sms_offer=bool(node.sms) and not node.is_list, sms=node.sms)
+                        nav=nav, sms_offer=bool(node.sms), sms=node.sms)
         items = self.catalog.live_items(node, today)
         if node.is_list and group:
             start = session.page * group
             screen.items = items[start:start + group]
             screen.more = start + group < len(items)
             screen.end_of_list = not screen.more and session.page > 0
+            screen.sms_offer = screen.sms_offer and not screen.more
             if session.page == 0:
                 screen.say = list(node.say)
         else:

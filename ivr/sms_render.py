@@ -27,7 +27,7 @@ class SmsRenderer:
         cat, lang = self.catalog, screen.lang
         out = [cat.sms(lang, p, name=cat.langs[lang].name) for p in screen.notices]
         # A node that can be sent as SMS names its SMS wording; the texter gets exactly that.
-        out += [cat.sms(lang, p) for p in (screen.sms or screen.say)]
+        out += [cat.sms(lang, p) for p in (screen.sms if screen.sms and not screen.items else screen.say)]
         out += [cat.sms(lang, p) for p in screen.items]
         out += [f"{o.key} {cat.sms(lang, o.label)}" for o in screen.options]
         if screen.node != cat.start:

@@ -176,3 +176,20 @@ def test_call_log_has_the_path(twilio, rdb):
         ("key", "5", "wrong_key", "facts"),
         ("no_input", None, None, "facts"),
     ]
+
+
+def test_a_list_offers_its_sms_after_the_last_group(app_factory, tmp_path):
+    from ivr.phone import Emulator
+
+    from .conftest import client_transport
+
+    tree = fx.tree()
+    tree["nodes"]["listy"]["sms"] = ["fact.a"]
+    app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p", tree_data=tree)))
+    twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
+    call = start_in_russian(twilio)
+    first = call.press("2")
+    assert "sms: press 1" not in first.text  # key 1 means "more" here
+    last = call.press("1")
+    assert "[ru] sms: press 1" in last.text
+    assert call.press("1").heard[0].text == "[ru] sms queued"
