@@ -16,7 +16,8 @@ text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_siz
 values = st.one_of(text, st.sampled_from(["", "CA" + "1" * 32, "SM" + "2" * 32, "+77011234567", "1", "*", "#",
                                           "completed", "delivered", "9" * 2000, "<Response/>", "\x00"]))
 forms = st.dictionaries(st.sampled_from(FIELDS), values, max_size=8)
-queries = st.one_of(st.just(""), st.sampled_from(["s=0", "s=1&l=ru", "noinput=1&s=0", "l=../../etc", "s=-1&l=xx"]),
+queries = st.one_of(st.just(""), st.sampled_from(["s=0", "s=1&l=ru", "noinput=1&s=0", "l=../../etc", "s=-1&l=xx",
+                                                  "l=https://evil.example&s=1", "s=1&l=%2F%2Fevil"]),
                     st.from_regex(r"[a-z]{1,3}=[%0-9A-Za-z]{0,12}", fullmatch=True))
 
 
@@ -28,8 +29,11 @@ def app(app_factory, tmp_path):
 def check(resp):
     assert resp.status_code < 500, resp.get_data(as_text=True)[:300]
     if resp.status_code == 200:
-        parse_twiml(resp.get_data(as_text=True))
+        root = parse_twiml(resp.get_data(as_text=True))
         assert resp.mimetype == "text/xml"
+        # No open redirects: every URL the caller is sent to is ours, built from the session.
+        targets = [g.get("action") for g in root.iter("Gather")] + [r.text for r in root.iter("Redirect")]
+        assert all(t and t.startswith("/voice/key?s=") and "//" not in t for t in targets), targets
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
