@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -59,7 +59,7 @@ def decode(raw) -> Session | None:
 
 
 def save(pipe, channel: str, session: Session, ttl: int) -> None:
-    pipe.set(key(channel, session.id), json.dumps(asdict(session), separators=(",", ":")), ex=ttl)
+    pipe.set(key(channel, session.id), json.dumps(vars(session), separators=(",", ":")), ex=ttl)
 
 
 def delete(pipe, channel: str, sid: str) -> None:
