@@ -123,7 +123,9 @@ def _carry_out(svc, session: Session, step: Step) -> None:
         outcome, msg_id = followups.request(svc, kind=session.node, number=number, caller=session.caller,
                                             conv=session.id, lang=session.lang, prompt_ids=list(step.sms_request))
         step.event.update(sms=outcome, msg=msg_id)
-        step.notices = ["ui.sms_limit" if outcome == "limited" else "ui.sms_queued"]
+        # Promise an SMS only when one is on its way (an opted-out or hidden number gets none).
+        step.notices = {"queued": ["ui.sms_queued"], "scheduled": ["ui.sms_queued"],
+                        "limited": ["ui.sms_limit"]}.get(outcome, [])
     elif step.action == "reminder":
         when = followups.next_working_day(svc.clock())
         outcome, msg_id = followups.request(svc, kind="reminder", number=number, caller=session.caller,
