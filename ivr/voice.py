@@ -124,7 +124,7 @@ def _carry_out(svc, session: Session, step: Step) -> None:
                                             conv=session.id, lang=session.lang, prompt_ids=list(step.sms_request))
         step.event.update(sms=outcome, msg=msg_id)
         # Promise an SMS only when one is on its way (an opted-out or hidden number gets none).
-        step.notices = {"queued": ["ui.sms_queued"], "scheduled": ["ui.sms_queued"],
+        step.notices = {"queued": ["ui.sms_queued"], "scheduled": ["ui.sms_morning"],
                         "limited": ["ui.sms_limit"]}.get(outcome, [])
     elif step.action == "reminder":
         when = followups.next_working_day(svc.clock())

@@ -104,7 +104,8 @@ def test_opt_out_after_the_request_still_stops_the_send(env, fake, rdb, redis_ur
 def test_quiet_hours_schedule_for_nine(env, fake, rdb, redis_url):
     night = dt.datetime(2026, 11, 23, 22, 30, tzinfo=ALMATY)
     app, twilio = make(env, now=night)
-    ask_for_sms(twilio)
+    _, turn = ask_for_sms(twilio)
+    assert turn.heard[0].text == "[ru] sms in the morning"  # not "in a minute"
     run_jobs(redis_url)
     assert fake.sent == []
     [record] = msg_records(rdb)
