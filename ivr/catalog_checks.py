@@ -1,0 +1,101 @@
+"""Validating a loaded catalog: the checks that keep a caller from being stranded or misinformed.
+
+Each check raises CatalogError naming the file, the prompt id and the language: a key leading
+nowhere, an unreachable node, a menu that only loops, a missing translation, a template that lost
+its placeholder, a fact without a citation, a quote that is not in its source, a repealed source.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .catalog import (
+    LANGUAGE_MENU,
+    OWN_WORDING_PREFIXES,
+    REPEALED_SOURCES,
+    Catalog,
+    CatalogError,
+)
+
+
+def validate(catalog: Catalog, sources_dir: Path) -> None:
+    _check_keys_lead_somewhere(catalog)
+    _check_reachable(catalog)
+    _check_no_trap(catalog)
+    _check_translations(catalog)
+    _check_citations(catalog, sources_dir)
+
+
+def _check_keys_lead_somewhere(catalog: Catalog) -> None:
+    for topic, target in catalog.keywords.items():
+        if target != LANGUAGE_MENU and target not in catalog.nodes:
+            raise CatalogError("tree.yaml", f"keyword topic {topic!r} leads to missing node {target!r}")
+    for node in catalog.nodes.values():
+        for o in node.options:
+            if o.goto != LANGUAGE_MENU and o.goto not in catalog.nodes:
+                raise CatalogError("tree.yaml", f"node {node.id!r} key {o.key!r} leads to missing node {o.goto!r}")
+        if not node.say and not node.items:
+            raise CatalogError("tree.yaml", f"node {node.id!r} says nothing")
+        if node.sms and node.option("1"):
+            raise CatalogError("tree.yaml", f"node {node.id!r} offers SMS on key 1, which it already uses")
+
+
+def _check_reachable(catalog: Catalog) -> None:
+    reached = catalog.depth()
+    for nid in catalog.nodes:
+        if nid not in reached:
+            raise CatalogError("tree.yaml", f"node {nid!r} is not reachable from {catalog.start!r}")
+
+
+def _check_no_trap(catalog: Catalog) -> None:
+    """Every node keeps the global way out (0 → start); a menu must also offer a way forward.
+
+    The global keys make a pure cycle impossible to get stuck in, so the check that matters is
+    that the start node itself is a real menu and that no node's options are all self-loops.
+    """
+    if not catalog.nodes[catalog.start].options:
+        raise CatalogError("tree.yaml", f"start node {catalog.start!r} has no options")
+    for node in catalog.nodes.values():
+        if node.options and all(o.goto == node.id for o in node.options):
+            raise CatalogError("tree.yaml", f"node {node.id!r} only leads back to itself")
+
+
+def _check_translations(catalog: Catalog) -> None:
+    needed = catalog.all_prompt_ids() | set(UI_PROMPTS)
+    for code in catalog.languages:
+        lang = catalog.langs[code]
+        for pid in sorted(needed):
+            if pid not in lang.prompts:
+                raise CatalogError(f"{code}.yaml", "is missing", pid, code)
+        for pid in UI_TEMPLATES:
+            for name in UI_TEMPLATES[pid]:
+                if "{" + name + "}" not in lang.prompts[pid].voice:
+                    raise CatalogError(f"{code}.yaml", f"lost the placeholder {{{name}}}", pid, code)
+
+
+def _check_citations(catalog: Catalog, sources_dir: Path) -> None:
+    for pid in sorted(catalog.all_prompt_ids()):
+        if pid.startswith(OWN_WORDING_PREFIXES):
+            continue
+        if pid not in catalog.citations:
+            raise CatalogError("citations.yaml", "has no citation for this fact", pid)
+    if not sources_dir.is_dir():
+        return  # a deployed copy without the sources: citations were checked in CI
+    texts = {p.name[:3]: p.read_text(encoding="utf-8") for p in sources_dir.glob("*.txt")}
+    for pid, cite in catalog.citations.items():
+        if cite.source in REPEALED_SOURCES:
+            raise CatalogError("citations.yaml", f"cites {cite.source}: {REPEALED_SOURCES[cite.source]}", pid)
+        if cite.source not in texts:
+            raise CatalogError("citations.yaml", f"cites source {cite.source!r}, which is not in {sources_dir}", pid)
+        if cite.quote not in texts[cite.source]:
+            raise CatalogError("citations.yaml", f"quote {cite.quote!r} is not in source {cite.source}", pid)
+
+
+# Prompts the engine itself says, with the placeholders each must keep.
+UI_TEMPLATES = {"ui.option": ("label", "key"), "ui.sms_offer": ("key",), "ui.sms_language_set": ("name",)}
+UI_PROMPTS = (
+    "lang.choose", "menu.main", "ui.welcome_back", "ui.nav", "ui.option", "ui.more", "ui.end_of_list",
+    "ui.wrong_key", "ui.no_input", "ui.goodbye", "ui.unavailable", "opt.language", "ui.sms_offer",
+    "ui.sms_welcome", "ui.sms_lang_hint", "ui.sms_menu_hint", "ui.sms_more", "ui.sms_unknown", "ui.sms_help",
+    "ui.sms_stopped", "ui.sms_started", "ui.sms_language_set", "ui.sms_queued", "ui.sms_limit",
+    "ui.sms_morning",
+)
