@@ -9,6 +9,7 @@ The plaintext number goes only into the job's payload, which RQ deletes after th
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
@@ -58,28 +59,32 @@ def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, p
     pipe.expire(limit_key, 2 * 86400)
     pipe.exists(messages.optout_key(caller))
     count, _, opted_out = pipe.execute()
-    msg_id = messages.create(svc.redis, kind=kind, conv=conv, lang=lang, number=number, caller=caller,
-                             retention=svc.retention)
-    if opted_out:
-        messages.set_status(svc.redis, msg_id, "opted_out")
-        return "opted_out", msg_id
-    if count > SMS_PER_DAY:
-        messages.set_status(svc.redis, msg_id, "rejected", error_code="daily-limit")
-        return "limited", msg_id
+    # Everything else is one round trip: the message record and, when it is to be sent, the RQ job,
+    # in one MULTI so that a worker never sees a job whose record is not written yet.
+    record = {"kind": kind, "conv": conv, "lang": lang, "number": number, "caller": caller,
+              "retention": svc.retention, "msg_id": uuid.uuid4().hex[:20]}
+    pipe = svc.rq_redis.pipeline()
+    if opted_out or count > SMS_PER_DAY:
+        outcome = "opted_out" if opted_out else "limited"
+        status = {"opted_out": "opted_out", "limited": "rejected"}[outcome]
+        messages.create(pipe, **record, status=status, error_code=None if opted_out else "daily-limit")
+        pipe.execute()
+        return outcome, record["msg_id"]
     body = compose(svc.catalog, lang, prompt_ids)
     when = at or send_time(now)
     if when is not None and at is None:
         when = max(when, now)
+    msg_id = record["msg_id"]
     payload = {"msg_id": msg_id, "to": number, "body": body, "caller": caller}
-    messages.update(svc.redis, msg_id, body=body, **messages.cost(body))
-    q = queue(svc)
     intervals = [int(x) for x in str(svc.config["HOTLINE_SMS_RETRY_INTERVALS"]).split(",")]
     options = {"job_id": f"sms-{msg_id}", "retry": Retry(max=len(intervals), interval=intervals), "ttl": JOB_TTL,
-               "failure_ttl": 7 * 86400, "result_ttl": 3600}
-    if when is None:
-        q.enqueue(JOB, kwargs=payload, **options)
-        messages.set_status(svc.redis, msg_id, "queued")
-        return "queued", msg_id
-    q.enqueue_at(when, JOB, kwargs=payload, **options)
-    messages.set_status(svc.redis, msg_id, "scheduled", send_at=when.isoformat())
-    return "scheduled", msg_id
+               "failure_ttl": 7 * 86400, "result_ttl": 3600, "pipeline": pipe}
+    outcome = "queued" if when is None else "scheduled"
+    if when is None:  # RQ adds its commands first (it may WATCH), then the record joins the same MULTI
+        queue(svc).enqueue(JOB, kwargs=payload, **options)
+    else:
+        queue(svc).enqueue_at(when, JOB, kwargs=payload, **options)
+    messages.create(pipe, **record, status=outcome, body=body, send_at=when.isoformat() if when else None,
+                    **messages.cost(body))
+    pipe.execute()
+    return outcome, msg_id
