@@ -49,13 +49,13 @@ def redis_server():
     proc = subprocess.Popen([redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                              "--appendonly", "no", "--dir", workdir], stdout=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
-    client = redis_lib.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis_lib.ConnectionError:
-            time.sleep(0.05)
+    with redis_lib.Redis.from_url(url) as client:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis_lib.ConnectionError:
+                time.sleep(0.05)
     yield {"url": url, "port": port, "proc": proc, "dir": workdir}
     proc.terminate()
     proc.wait(timeout=10)
@@ -64,14 +64,15 @@ def redis_server():
 
 @pytest.fixture
 def redis_url(redis_server):
-    client = redis_lib.Redis.from_url(redis_server["url"])
-    client.flushall()
+    with redis_lib.Redis.from_url(redis_server["url"]) as client:
+        client.flushall()
     return redis_server["url"]
 
 
 @pytest.fixture
 def rdb(redis_url):
-    return redis_lib.Redis.from_url(redis_url, decode_responses=True)
+    with redis_lib.Redis.from_url(redis_url, decode_responses=True) as client:
+        yield client
 
 
 def make_config(redis_url: str, tmp_path: Path, **overrides) -> dict:
