@@ -8,10 +8,11 @@ import datetime as dt
 
 from . import segments
 from .catalog import Catalog
+from .catalog_checks import UI_PROMPTS
 
 
 def language_rows(catalog: Catalog, today: dt.date) -> list[dict]:
-    needed = sorted(catalog.all_prompt_ids())
+    needed = sorted(catalog.all_prompt_ids() | set(UI_PROMPTS))
     expired = {p for p in needed if not catalog.in_force(p, today)}
     rows = []
     for code in catalog.languages:
@@ -52,7 +53,7 @@ def coverage_report(catalog: Catalog, today: str | dt.date | None = None) -> tup
 def segments_table(catalog: Catalog) -> str:
     """SMS segments of every prompt in every language (UCS-2 unless all GSM-7), for `--prompts`."""
     lines = ["prompt".ljust(34) + "".join(code.rjust(4) for code in catalog.languages)]
-    for pid in sorted(catalog.all_prompt_ids()):
+    for pid in sorted(catalog.all_prompt_ids() | set(UI_PROMPTS)):
         counts = [segments.segments(catalog.sms(code, pid)) for code in catalog.languages]
         lines.append(pid.ljust(34) + "".join(str(n).rjust(4) for n in counts))
     return "\n".join(lines)
