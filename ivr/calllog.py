@@ -51,15 +51,9 @@ def update(pipe, cid: str, retention: int | None, **fields) -> None:
         pipe.expire(conv_key(cid), retention)
 
 
-def first_time(redis, cid: str, what: str, retention: int) -> bool:
-    """True the first time `what` is recorded for this conversation (Twilio retries callbacks)."""
-    pipe = redis.pipeline(transaction=False)
-    mark_seen(pipe, cid, what, retention)
-    return bool(pipe.execute()[0])
-
-
 def mark_seen(pipe, cid: str, what: str, retention: int) -> None:
-    """`first_time` inside the caller's pipeline: its first result is 1 the first time."""
+    """Record that `what` happened in this conversation (Twilio retries callbacks): the pipeline's
+    result for this command is 1 the first time, 0 after."""
     pipe.hsetnx(f"conv:{cid}:seen", what, 1)
     pipe.expire(f"conv:{cid}:seen", retention)
 

@@ -193,8 +193,7 @@ def _services():
     from . import services as services_mod
 
     conf = load_settings()
-    _ensure_redis(conf)
-    return services_mod.build(load_settings())
+    return services_mod.build(dict(conf, REDIS_URL=_ensure_redis(conf)))
 
 
 @main.command()

@@ -33,22 +33,18 @@ def key(msg_id: str) -> str:
     return f"msg:{msg_id}"
 
 
-def create(redis, *, kind: str, conv: str, lang: str, number: str, caller: str, retention: int,
+def create(pipe, *, kind: str, conv: str, lang: str, number: str, caller: str, retention: int,
            msg_id: str | None = None, now: float | None = None, **fields) -> str:
-    """Write a new message record (one round trip), or add it to `redis` if that is a pipeline."""
+    """Add a new message record to the caller's pipeline (which also carries its RQ job)."""
     now = now or time.time()
     msg_id = msg_id or uuid.uuid4().hex[:20]
     record = {"id": msg_id, "kind": kind, "conv": conv, "lang": lang, "to_hash": caller,
               "to_mask": privacy.mask(number), "status": "requested", "created": f"{now:.3f}", "updated": f"{now:.3f}"}
     record.update({k: str(v) for k, v in fields.items() if v is not None})
-    is_pipeline = hasattr(redis, "execute")
-    pipe = redis if is_pipeline else redis.pipeline(transaction=False)
     pipe.hset(key(msg_id), mapping=record)
     pipe.expire(key(msg_id), retention)
     pipe.zadd("msgs", {msg_id: now})
     calllog.remember_for_caller(pipe, caller, "msgs", msg_id, retention)
-    if not is_pipeline:
-        pipe.execute()
     return msg_id
 
 
