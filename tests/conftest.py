@@ -24,6 +24,9 @@ from ivr.phone import Emulator
 from ivr.settings import DEV_AUTH_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT.parent / "shared" / "sources"
+needs_sources = pytest.mark.skipif(
+    not SOURCES.is_dir(), reason="../shared/sources is not beside this clone: quote checks need the documents")
 FIXED_NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Asia/Almaty"))
 
 
@@ -123,7 +126,7 @@ def _no_stray_env(monkeypatch):
             monkeypatch.delenv(name, raising=False)
 
 
-__all__ = ["DEV_AUTH_TOKEN", "FIXED_NOW", "ROOT"]
+__all__ = ["DEV_AUTH_TOKEN", "FIXED_NOW", "ROOT", "SOURCES", "needs_sources"]
 
 
 # -- the operators' dashboard (/ops/) ----------------------------------------------------------

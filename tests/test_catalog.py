@@ -5,7 +5,7 @@ from ivr import create_app
 from ivr.catalog import CatalogError, load_catalog
 
 from . import catalog_fixture as fx
-from .conftest import make_config
+from .conftest import make_config, needs_sources
 
 
 def test_fixture_catalog_is_valid(tmp_path):
@@ -60,6 +60,7 @@ def test_fact_without_citation(tmp_path):
         load_catalog(fx.write(tmp_path / "p", cites=cites))
 
 
+@needs_sources
 def test_quote_must_be_in_the_source(tmp_path):
     cites = fx.citations()
     cites["fact.a"]["quote"] = "words the leaflet never says"
