@@ -3,6 +3,7 @@
 Keys (all expire after the retention period; no plaintext numbers):
   conv:<id>            hash: channel, caller (hash), lang, started, ended, status, duration, last_node, outcome
   conv:<id>:events     list of JSON events {t, type, node, page, key, ...}
+  conv:<id>:seen       hash of webhooks already handled (step:<s>, status:<status>)
   convs:<channel>      sorted set of ids by start time — the dashboard pages through it
   convs:<channel>:lang:<lang>  the same, per language (filters use indexes, never a key scan)
   stats:<YYYY-MM-DD>   hash of daily counters: <channel>:<lang>, topic:<node>, drop:<node>, sms:<status>
@@ -51,11 +52,16 @@ def update(pipe, cid: str, retention: int | None, **fields) -> None:
         pipe.expire(conv_key(cid), retention)
 
 
+def seen_key(cid: str) -> str:
+    """Marks of webhooks already handled (Twilio retries), so a retry changes nothing."""
+    return f"conv:{cid}:seen"
+
+
 def mark_seen(pipe, cid: str, what: str, retention: int) -> None:
     """Record that `what` happened in this conversation (Twilio retries callbacks): the pipeline's
     result for this command is 1 the first time, 0 after."""
-    pipe.hsetnx(f"conv:{cid}:seen", what, 1)
-    pipe.expire(f"conv:{cid}:seen", retention)
+    pipe.hsetnx(seen_key(cid), what, 1)
+    pipe.expire(seen_key(cid), retention)
 
 
 def set_language(pipe, channel: str, cid: str, lang: str, started: float) -> None:

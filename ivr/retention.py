@@ -26,7 +26,7 @@ def purge(redis, retention_days: int, languages: list[str], now: float | None = 
             pipe = redis.pipeline(transaction=False)
             for item in old:
                 if index.startswith("convs:") and ":lang:" not in index:
-                    pipe.delete(calllog.conv_key(item), calllog.events_key(item), f"conv:{item}:seen")
+                    pipe.delete(calllog.conv_key(item), calllog.events_key(item), calllog.seen_key(item))
                 elif index == "msgs":
                     pipe.delete(messages.key(item), f"{messages.key(item)}:seen", f"{messages.key(item)}:claim")
                 elif index.startswith("callbacks:"):
@@ -46,7 +46,7 @@ def forget(redis, caller: str, languages: list[str], rq_redis=None) -> int:
             f"callback:open-for:{caller}", f"caller:{caller}:convs", f"caller:{caller}:msgs",
             f"caller:{caller}:callbacks"]
     for cid in convs:
-        keys += [calllog.conv_key(cid), calllog.events_key(cid), f"conv:{cid}:seen", sessions.key("voice", cid)]
+        keys += [calllog.conv_key(cid), calllog.events_key(cid), calllog.seen_key(cid)]
     for mid in msgs:
         keys += [messages.key(mid), f"{messages.key(mid)}:seen", f"{messages.key(mid)}:claim"]
     keys += [f"callback:{cid}" for cid in cbs]

@@ -1,9 +1,9 @@
-"""Per-conversation state in Redis: where a caller (or texter) is in the menu.
+"""Where a caller or texter is in the menu: the Session, and how SMS conversations keep it.
 
-A session is one JSON value under `session:<channel>:<id>` with a TTL that each step renews.
-Views never touch these keys directly; they load a Session, change it, and hand it back
-to `save` inside the same pipeline as the call-log events, so a webhook costs one read and
-one write round trip.
+The voice channel carries a Session in its signed action URLs (`call_state`) and stores none.
+An SMS conversation has no URL to carry it, so it is one JSON value under `session:sms:<id>`
+with a TTL that each message renews; the SMS view loads it and hands it back to `save` inside
+the same pipeline as the log events (one read and one write round trip per message).
 """
 from __future__ import annotations
 

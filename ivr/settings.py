@@ -31,7 +31,7 @@ DEFAULTS = {
     "HOTLINE_VAR_DIR": str(ROOT / "var"),
     "HOTLINE_AUDIO_DIR": str(ROOT / "audio"),  # recordings + manifest (committed), generated/ (built)
     "HOTLINE_ENV": "development",  # production: secrets must be set
-    "HOTLINE_SESSION_TTL": 3600,  # seconds a call or SMS session lives without activity
+    "HOTLINE_SESSION_TTL": 3600,  # seconds an SMS conversation's place in the menu lives without activity
     "HOTLINE_LANGUAGE_TTL": 90 * 86400,  # how long a caller's language is remembered
     "HOTLINE_LOG_RETENTION_DAYS": 90,
     "HOTLINE_GATHER_TIMEOUT": 6,  # seconds Twilio waits for a key

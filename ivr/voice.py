@@ -1,21 +1,21 @@
 """The voice channel: Twilio's call webhooks, answered with TwiML.
 
   POST /voice         an incoming call: language menu, or main menu for a returning caller
-  POST /voice/key     a key pressed (or nothing: ?noinput=1) at the session's position
+  POST /voice/key     a key pressed (or nothing: ?noinput=1) at the position the URL describes
   POST /voice/status  the call status callback: how the call ended, and how long it took
 
-Each webhook is one Redis read (session + remembered language) and one pipelined write
-(session + log events). The action URL carries the session's step number `s`: a webhook
-delivered twice, or a stale one, re-renders the current menu and changes nothing.
+Where the caller is travels in the signed action URL (`call_state`), so a key press reads
+nothing from Redis and writes once (`write_once`: the log event, the call record, counters).
+The URL carries the step number `s`: a webhook delivered twice writes nothing the second time
+and answers the same TwiML.
 """
 from __future__ import annotations
 
 import time
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, request
 
-from . import callbacks, calllog, followups, sessions
+from . import call_state, callbacks, calllog, followups, sessions, write_once
 from .flow import Step
 from .services import services
 from .sessions import Session
@@ -39,43 +39,37 @@ def _call_sid() -> str:
     return sid
 
 
-def _key_url(session: Session, **extra) -> str:
-    params = {"s": session.seq}
-    if session.lang:
-        params["l"] = session.lang
-    params.update(extra)
-    return "/voice/key?" + urlencode(params)
-
-
-def _answer(session: Session, step: Step | None, is_new: bool = False) -> Response:
-    """Save the session and the step's event in one round trip, then render where it stands."""
+def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claimed: bool = False) -> Response:
+    """Write the step's event and record once (`mark` names this webhook), then render where it stands.
+    `claimed`: the mark was already taken by this request (a step with side effects), so just write."""
     svc = services()
     today = svc.today()
-    if step and step.hangup:
+    if step.hangup:
         body = svc.voice.goodbye(session.lang)
     else:
-        screen = svc.flow.screen(session, today, notices=step.notices if step else ())
+        screen = svc.flow.screen(session, today, notices=step.notices)
         body = None
     pipe = svc.redis.pipeline(transaction=False)
-    if step:
-        session.seq += 1
-        if is_new:
-            calllog.start(pipe, CHANNEL, session.id, session.caller, session.started, svc.retention)
-        ttl = svc.retention if is_new else None  # set once; RPUSH and HSET keep a key's TTL
-        calllog.event(pipe, session.id, step.event.pop("type"), ttl, node=session.node,
-                      page=session.page or None, **step.event)
-        calllog.update(pipe, session.id, ttl, last_node=session.node, outcome="hangup" if step.hangup else None)
-        day = today.isoformat()
-        if step.event.get("result") == "goto":
-            calllog.count(pipe, day, f"topic:{session.node}", svc.retention)
-        if session.lang and (is_new or step.event.get("result") == "language" or step.event.get("returning")):
-            calllog.set_language(pipe, CHANNEL, session.id, session.lang, session.started)
-            calllog.count(pipe, day, f"voice:{session.lang}", svc.retention)
-            sessions.remember_language(pipe, session.caller, session.lang, svc.config["HOTLINE_LANGUAGE_TTL"])
+    session.seq += 1
+    if is_new:
+        calllog.start(pipe, CHANNEL, session.id, session.caller, session.started, svc.retention)
+    ttl = svc.retention if is_new else None  # set once; RPUSH and HSET keep a key's TTL
+    calllog.event(pipe, session.id, step.event.pop("type"), ttl, node=session.node,
+                  page=session.page or None, **step.event)
+    calllog.update(pipe, session.id, ttl, last_node=session.node, outcome="hangup" if step.hangup else None)
+    day = today.isoformat()
+    if step.event.get("result") == "goto":
+        calllog.count(pipe, day, f"topic:{session.node}", svc.retention)
+    if session.lang and (is_new or step.event.get("result") == "language" or step.event.get("returning")):
+        calllog.set_language(pipe, CHANNEL, session.id, session.lang, session.started)
+        calllog.count(pipe, day, f"voice:{session.lang}", svc.retention)
+        sessions.remember_language(pipe, session.caller, session.lang, svc.config["HOTLINE_LANGUAGE_TTL"])
     if body is None:
-        body = svc.voice.menu(screen, _key_url(session), _key_url(session, noinput=1))
-    sessions.save(pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"])
-    pipe.execute()
+        body = _menu(svc, screen, session)
+    if claimed:
+        pipe.execute()
+    else:
+        write_once.apply(svc.redis, session.id, mark, pipe, svc.retention)
     return twiml(body)
 
 
@@ -84,36 +78,50 @@ def incoming():
     svc = services()
     sid = _call_sid()
     caller = svc.caller_hash(request.form.get("From", ""))
-    pipe = svc.redis.pipeline(transaction=False)
-    pipe.get(sessions.key(CHANNEL, sid))
-    pipe.get(sessions.language_key(caller))
-    raw, lang = pipe.execute()
-    session = sessions.decode(raw)
-    if session:  # Twilio asked again for the same call: say the same thing, log nothing
-        return _answer(session, None)
+    lang = svc.redis.get(sessions.language_key(caller))
     session = Session(id=sid, caller=caller)
-    return _answer(session, svc.flow.begin(session, lang), is_new=True)
+    # Twilio asking again for the same call gets the same answer; the mark keeps the log single.
+    return _answer(session, svc.flow.begin(session, lang), "start", is_new=True)
 
 
 @bp.post("/key")
 def key():
     svc = services()
     sid = _call_sid()
-    session = sessions.load(svc.redis, CHANNEL, sid)
-    if session is None:
-        caller = svc.caller_hash(request.form.get("From", ""))
-        lang = request.args.get("l") or svc.redis.get(sessions.language_key(caller))
+    caller = svc.caller_hash(request.form.get("From", ""))
+    mark = "step:" + request.args.get("s", "")[:8]
+    session = call_state.decode(request.args, sid, caller, svc.catalog)
+    if session is None:  # an action URL without a whole state: the main menu, not an error
+        lang = request.args.get("l")
+        if lang not in svc.catalog.langs:
+            lang = svc.redis.get(sessions.language_key(caller))
         session = Session(id=sid, caller=caller)
-        return _answer(session, svc.flow.restart(session, lang))
-    if request.args.get("s") != str(session.seq):
-        return _answer(session, None)  # a duplicate or out-of-date webhook
+        return _answer(session, svc.flow.restart(session, lang), mark)
     digits = request.form.get("Digits", "").strip()
     if request.args.get("noinput") or not digits:
         step = svc.flow.silence(session)
     else:
         step = svc.flow.press(session, digits[:8], svc.today())
-    _carry_out(svc, session, step)
-    return _answer(session, step)
+    if not (step.sms_request or step.action in ("reminder", "callback")):
+        return _answer(session, step, mark)
+    # A step that sends or queues something claims its mark first: a retried webhook must not
+    # send a second SMS. The retry hears where the first delivery left the caller.
+    first = write_once.apply(svc.redis, sid, mark, svc.redis.pipeline(transaction=False), svc.retention)
+    if first:
+        _carry_out(svc, session, step)
+    return _answer(session, step, mark, claimed=True) if first else _replay(svc, session, step)
+
+
+def _replay(svc, session: Session, step: Step) -> Response:
+    session.seq += 1
+    if step.hangup:
+        return twiml(svc.voice.goodbye(session.lang))
+    return twiml(_menu(svc, svc.flow.screen(session, svc.today()), session))
+
+
+def _menu(svc, screen, session: Session) -> str:
+    url = call_state.key_url(session)
+    return svc.voice.menu(screen, url, url + "&noinput=1")
 
 
 def _carry_out(svc, session: Session, step: Step) -> None:
@@ -157,7 +165,6 @@ def status():
         fields["duration"] = int(duration)
     if call_status in TERMINAL:
         fields["ended"] = f"{time.time():.3f}"
-        sessions.delete(pipe, CHANNEL, sid)
         if last_node:
             calllog.count(pipe, svc.today().isoformat(), f"drop:{last_node}", svc.retention)
     # Callbacks may arrive out of order: a terminal status is never overwritten by an earlier one.

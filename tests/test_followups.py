@@ -35,6 +35,26 @@ def test_one_request_gives_exactly_one_sms(env, fake, rdb, redis_url):
     assert len(fake.sent) == 1
 
 
+def test_the_sms_key_webhook_delivered_twice_queues_one_sms(env, fake, rdb, redis_url):
+    """Twilio retries a webhook it got no answer to: the second delivery sends nothing more."""
+    from ivr import calllog
+
+    app, twilio = make(env)
+    call = twilio.call(caller=CALLER)
+    call.start()
+    for key in ("2", "1", "1"):
+        call.press(key)
+    action, form = call.turn.gather["action"], call.form(Digits="1")
+    first = twilio.post(action, form)
+    events = rdb.llen(calllog.events_key(call.sid))
+    again = twilio.post(action, form)
+    assert first[0] == again[0] == 200 and "[ru] sms queued" in first[1]
+    assert "[ru] fact.a text" in again[1]  # the retry hears where the first left the caller
+    assert rdb.llen(calllog.events_key(call.sid)) == events
+    run_jobs(redis_url)
+    assert len(fake.sent) == 1 and len(msg_records(rdb)) == 1
+
+
 def test_status_callbacks_update_the_log(env, fake, rdb, redis_url):
     app, twilio = make(env)
     ask_for_sms(twilio)

@@ -130,12 +130,24 @@ def test_returning_caller_can_change_language(twilio):
     assert call.press("6").heard[0].text == "[tk] main menu"
 
 
-def test_expired_session_goes_to_the_main_menu_not_an_error(twilio, rdb):
+def test_the_place_in_the_menu_travels_in_the_signed_url_not_in_redis(twilio, rdb):
     call = start_in_russian(twilio)
     call.press("1")
-    rdb.delete(sessions.key("voice", call.sid))
-    turn = call.press("1")
-    assert turn.heard[0].text == "[ru] main menu"
+    assert not rdb.keys("session:*")
+    action = call.turn.gather["action"]
+    assert "n=facts" in action and "b=main" in action and "From" not in action and "+7701" not in action
+    assert call.press("1").heard[0].text == "[ru] fact.a text"
+    assert call.press("*").heard[0].text == "[ru] facts menu"
+
+
+@pytest.mark.parametrize("query", ["s=2&l=ru", "s=2&l=ru&n=gone.node&t=0", "s=2&l=xx&n=facts", "s=2&n=facts",
+                                   "s=2&l=ru&n=facts&b=main-nowhere", "s=x&l=ru&n=facts", "s=2&l=ru&n=facts&p=-1"])
+def test_an_action_url_without_a_whole_state_goes_to_the_main_menu_not_an_error(twilio, query):
+    """URLs issued by an older release, or naming a node the catalog no longer has."""
+    call = start_in_russian(twilio)
+    status, body = twilio.post("/voice/key?" + query, call.form(Digits="1"))
+    assert status == 200
+    assert "main menu" in body and "facts: press 1" in body
 
 
 def test_same_webhook_twice_logs_once(twilio, rdb):

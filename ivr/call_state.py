@@ -1,0 +1,71 @@
+"""A call's place in the menu, carried in the action URLs that Twilio posts back.
+
+Twilio signs every webhook over the exact URL it was given (`twilio_auth` checks it), so what
+the hotline writes into a <Gather action> comes back unchanged or is refused. The voice channel
+therefore keeps no session in Redis: a key press reads nothing and costs one write round trip
+(`write_once`). Only menu positions go in the URL — node ids, language, counters, never a
+number — because Twilio keeps the URLs in its call logs.
+
+  s  step number (which webhook of the call this is: a retried one carries the same s)
+  l  language      n  node      p  page of a list      q  silent turns so far
+  b  the back trail, oldest first: node or node~page, joined by "-"
+  v  1 once the 9 / * / 0 hint was said      t  when the call started (epoch seconds)
+
+A URL whose state cannot be read (issued by an older release, or naming a node the catalog no
+longer has) is not an error: `decode` returns None and the caller goes to the main menu.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from .catalog import LANGUAGE_MENU, Catalog
+from .sessions import Session
+
+PATH = "/voice/key"
+
+
+def key_url(session: Session, **extra) -> str:
+    params = {"s": session.seq}
+    if session.lang:
+        params["l"] = session.lang
+    params["n"] = session.node
+    if session.page:
+        params["p"] = session.page
+    if session.stack:
+        params["b"] = "-".join(node if not page else f"{node}~{page}" for node, page in session.stack)
+    if session.noinput:
+        params["q"] = session.noinput
+    if session.nav_said:
+        params["v"] = 1
+    params["t"] = int(session.started)
+    params.update(extra)
+    return PATH + "?" + urlencode(params)
+
+
+def decode(args, sid: str, caller: str, catalog: Catalog) -> Session | None:
+    """The session a signed action URL describes, or None when it cannot be trusted to be whole."""
+    try:
+        node = args["n"]
+        lang = args.get("l") or None
+        if (node != LANGUAGE_MENU and node not in catalog.nodes) or (lang and lang not in catalog.langs):
+            return None
+        if node != LANGUAGE_MENU and not lang:
+            return None
+        stack = []
+        for entry in filter(None, args.get("b", "").split("-")):
+            name, _, page = entry.partition("~")
+            if name != LANGUAGE_MENU and name not in catalog.nodes:
+                return None
+            stack.append([name, _small_int(page or "0")])
+        return Session(id=sid, caller=caller, lang=lang, node=node, page=_small_int(args.get("p", "0")),
+                       stack=stack[-20:], noinput=_small_int(args.get("q", "0")), seq=_small_int(args["s"]),
+                       started=float(_small_int(args.get("t", "0"), 2**40)), nav_said=args.get("v") == "1")
+    except (KeyError, ValueError):
+        return None
+
+
+def _small_int(text: str, limit: int = 100_000) -> int:
+    value = int(text)
+    if not 0 <= value <= limit or not text.isdigit():
+        raise ValueError(text)
+    return value

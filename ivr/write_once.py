@@ -1,0 +1,40 @@
+"""A webhook's writes, applied at most once and in one round trip.
+
+Twilio retries a webhook that timed out; the retry must not log a step twice or count a topic
+twice. The writes are queued on an ordinary redis-py pipeline (so the same `calllog` helpers
+build them) and never executed as such: `apply` sends them as one Lua script (redis-py's
+registered Script: EVALSHA, reloaded by redis-py after a Redis restart) that first sets a mark
+in the conversation's `conv:<id>:seen` hash and runs the commands only if the mark is new.
+Every key a command touches is declared in KEYS, as Redis asks of scripts.
+"""
+from __future__ import annotations
+
+from .calllog import seen_key
+
+_SCRIPT = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], 1) == 0 then return 0 end
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+local a = 3
+for i = 2, #KEYS do
+  local n = tonumber(ARGV[a + 1])
+  redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n))
+  a = a + 2 + n
+end
+return 1
+"""
+_script = None  # a redis-py Script: its SHA is computed once, any client can run it
+
+
+def apply(redis, cid: str, mark: str, pipe, retention: int) -> bool:
+    """Run the commands queued on `pipe` unless `mark` was already set for this conversation.
+    True: this call applied them; False: an earlier delivery of the same webhook did."""
+    keys, argv = [seen_key(cid)], [mark, retention]
+    for args, _options in pipe.command_stack:  # (("RPUSH", key, value, ...), options) as redis-py queued them
+        name, key, *rest = args
+        keys.append(key)
+        argv += [name, len(rest), *rest]
+    pipe.reset()
+    global _script
+    if _script is None:
+        _script = redis.register_script(_SCRIPT)
+    return bool(_script(keys=keys, args=argv, client=redis))
