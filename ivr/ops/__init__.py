@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Flask, abort, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
         # CSRF is checked by the dashboard's own hook, not app-wide: Twilio's webhooks post no token.
         WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None,
     )
+    app.session_interface = DashboardSessions()
     login_manager.init_app(app)
     login_manager.login_view = "ops.login"
     login_manager.session_protection = "strong"
@@ -35,6 +37,16 @@ def init_app(app: Flask) -> None:
     from .security import add_headers
 
     app.after_request(add_headers)
+
+
+class DashboardSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, opened only under /ops/: a webhook (every Twilio request)
+    has no cookie to read and nothing to keep, so it skips building the signer each time."""
+
+    def open_session(self, app, request):
+        if not request.path.startswith("/ops"):
+            return None  # Flask then uses a NullSession, which refuses writes
+        return super().open_session(app, request)
 
 
 @bp.before_request
