@@ -7,6 +7,9 @@ menu it presses the lowest option key offered, pages a list with "more", presses
 where an answer is offered by SMS, and hangs up (Twilio's status callback). With the
 fixture catalog that is language → 1 → 1 → 1 (SMS). A share of callers call again from a
 number heard before: they are greeted in their language and start at the main menu.
+
+`walk` callers measure menu steps alone: after choosing a language they wander the menus for a
+number of steps (the lowest option key down to two levels deep, then * back up) and hang up.
 """
 from __future__ import annotations
 
@@ -122,8 +125,9 @@ class Caller:
     """Places calls one after another until told to stop; shares a number pool for returning callers."""
 
     def __init__(self, base: str, port: int, token: str, words: Words, stats: Stats, rng: random.Random,
-                 known: dict, returning_share: float = 0.3):
+                 known: dict, returning_share: float = 0.3, walk: int = 0):
         self.base, self.http = base, HttpClient("127.0.0.1", port)
+        self.walk = walk
         self.validator = RequestValidator(token)
         self.words, self.stats, self.rng, self.known = words, stats, rng, known
         self.returning_share = returning_share
@@ -139,6 +143,21 @@ class Caller:
             self.stats.errors[f"{label} HTTP {status}"] += 1
         return url, status, body
 
+    def choose(self, lang: str, lines: list[str], depth: int) -> tuple[str | None, str, int]:
+        """The key to press at a menu (None: hang up), its label, and the new depth (walk only)."""
+        keys, sms, more = self.words.read(lang, lines)
+        if self.walk:
+            if keys and depth < 2:
+                return min(keys), "key:menu", depth + 1
+            return "*", "key:back", max(0, depth - 1)
+        if sms:
+            return sms, "key:sms", depth
+        if keys:
+            return min(keys), "key:menu", depth
+        if more:
+            return "1", "key:more", depth
+        return None, "", depth
+
     async def call(self) -> None:
         if self.known and self.rng.random() < self.returning_share:
             number = self.rng.choice(list(self.known))
@@ -150,7 +169,8 @@ class Caller:
         started = time.time()
         form["CallStatus"] = "in-progress"
         lang = self.known.get(number)
-        for _ in range(MAX_KEYS):
+        depth = 0
+        for _ in range(self.walk or MAX_KEYS):
             if status != 200:
                 break
             turn = read_turn(url, status, body)
@@ -162,14 +182,8 @@ class Caller:
                 lang = self.words.languages[choice] if len(lines) == len(self.words.languages) else None
                 key, label = str(choice + 1), "key:language"
             else:
-                keys, sms, more = self.words.read(lang, lines)
-                if sms:
-                    key, label = sms, "key:sms"
-                elif keys:
-                    key, label = min(keys), "key:menu"
-                elif more:
-                    key, label = "1", "key:more"
-                else:
+                key, label, depth = self.choose(lang, lines, depth)
+                if key is None:
                     break  # a leaf with nothing to press: the caller has heard the answer
             url, status, body = await self._post(label, urljoin(turn.url, turn.gather["action"]),
                                                  dict(form, Digits=key))
@@ -187,9 +201,13 @@ class Caller:
 
 
 async def run_callers(base: str, port: int, token: str, words: Words, concurrency: int, max_requests: int,
-                      max_seconds: float, seed: int = 1) -> tuple[Stats, float]:
-    """`concurrency` callers in a closed loop until the request or time budget is spent; calls in flight end."""
-    stats, known = Stats(), {}
+                      max_seconds: float, seed: int = 1, walk: int = 0, stats: Stats | None = None,
+                      known: dict | None = None) -> tuple[Stats, float]:
+    """`concurrency` callers in a closed loop until the request or time budget is spent; calls in flight end.
+    Pass `stats` (and `known`) to add to an earlier slice of the same measurement."""
+    stats = stats if stats is not None else Stats()
+    known = known if known is not None else {}
+    max_requests += stats.requests
     rng = random.Random(seed)
     deadline = time.perf_counter() + max_seconds
 
@@ -198,7 +216,7 @@ async def run_callers(base: str, port: int, token: str, words: Words, concurrenc
             await caller.call()
         caller.http.close()
 
-    callers = [Caller(base, port, token, words, stats, random.Random(rng.random()), known)
+    callers = [Caller(base, port, token, words, stats, random.Random(rng.random()), known, walk=walk)
                for _ in range(concurrency)]
     t0 = time.perf_counter()
     await asyncio.gather(*(loop(c) for c in callers))
@@ -206,9 +224,10 @@ async def run_callers(base: str, port: int, token: str, words: Words, concurrenc
 
 
 async def run_baseline(port: int, token: str, concurrency: int, max_requests: int,
-                       max_seconds: float) -> tuple[Stats, float]:
+                       max_seconds: float, stats: Stats | None = None) -> tuple[Stats, float]:
     """The same client work per request (sign, post, parse the TwiML) against the baseline endpoint."""
-    stats = Stats()
+    stats = stats if stats is not None else Stats()
+    max_requests += stats.requests
     base = f"http://127.0.0.1:{port}/"
     deadline = time.perf_counter() + max_seconds
 

@@ -18,6 +18,7 @@ import platform
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from ivr.catalog import load_catalog
@@ -27,6 +28,7 @@ from .servers import ROOT, Gunicorn, Redis
 
 TOKEN = "bench-auth-token"
 SOURCES = str(ROOT.parent / "shared" / "sources")
+MENU_STEPS = {"key:language", "key:menu", "key:back", "key:more"}  # key presses answered with a menu
 STATS_FIELDS = ("total_commands_processed", "total_net_input_bytes", "total_net_output_bytes")
 
 
@@ -40,8 +42,11 @@ def percentile(values: list[float], q: float) -> float:
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     ap.add_argument("--concurrency", default="1,8,32", help="simulated callers in parallel, per level")
-    ap.add_argument("--requests", type=int, default=4000, help="webhook requests per level at most")
-    ap.add_argument("--seconds", type=float, default=12.0, help="seconds per level at most")
+    ap.add_argument("--requests", type=int, default=4000, help="webhook requests per level and side at most")
+    ap.add_argument("--seconds", type=float, default=8.0, help="seconds per level and side at most")
+    ap.add_argument("--slices", type=int, default=4, help="app and baseline alternate this many times per level")
+    ap.add_argument("--walk", type=int, default=20,
+                    help="menu steps per call of the menu-walk load (0: whole calls only)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn processes (WEB_CONCURRENCY)")
     ap.add_argument("--threads", type=int, default=4, help="gunicorn threads per process")
     ap.add_argument("--sms-jobs", type=int, default=2000, help="SMS jobs for the worker benchmark (0: skip)")
@@ -53,7 +58,7 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true", help="a tiny load that checks the benchmark runs (tests)")
     ap.add_argument("--json", help="also write the results to this file")
     if "--quick" in (sys.argv[1:] if argv is None else argv):  # tiny defaults; explicit options still win
-        ap.set_defaults(concurrency="1,4", requests=60, seconds=3.0, sms_jobs=20, fork_jobs=5,
+        ap.set_defaults(concurrency="1,4", requests=60, seconds=3.0, slices=2, walk=6, sms_jobs=20, fork_jobs=5,
                         stored_calls="100,300", catalog_depths="1")
     return ap.parse_args(argv)
 
@@ -63,6 +68,13 @@ def info_snapshot(r) -> dict:
     snap = {f: stats[f] for f in STATS_FIELDS}
     snap["commandstats"] = {k.removeprefix("cmdstat_"): v["calls"] for k, v in r.info("commandstats").items()}
     return snap
+
+
+def add(x: dict, y: dict) -> dict:
+    out = {f: x[f] + y[f] for f in STATS_FIELDS}
+    out["commandstats"] = {k: x["commandstats"].get(k, 0) + y["commandstats"].get(k, 0)
+                           for k in set(x["commandstats"]) | set(y["commandstats"])}
+    return out
 
 
 def delta(after: dict, before: dict) -> dict:
@@ -90,23 +102,59 @@ def memory_per_call(r, sample: int = 300) -> dict:
     return out
 
 
-def measure_level(app, base, r, words, c, args) -> dict:
-    before = info_snapshot(r)
-    stats, elapsed = asyncio.run(caller.run_callers(f"http://127.0.0.1:{app.port}/", app.port, TOKEN, words, c,
-                                                    args.requests, args.seconds, seed=c))
-    used = delta(info_snapshot(r), before)
-    bstats, belapsed = asyncio.run(caller.run_baseline(base.port, TOKEN, c, args.requests, args.seconds))
+class Meter:
+    """What one side of a level used: its requests' wall time, client CPU, server CPU, Redis CPU and stats."""
+
+    def __init__(self, server, redis_server):
+        self.server, self.redis_server = server, redis_server
+        self.stats = caller.Stats()
+        self.elapsed = self.client_cpu = self.server_cpu = self.redis_cpu = 0.0
+        self.redis_used = None
+
+    def run(self, coroutine_factory) -> None:
+        before, cpu0 = info_snapshot(self.redis_server.client), time.process_time()
+        server0, redis0 = self.server.cpu(), self.redis_server.cpu()
+        _, elapsed = asyncio.run(coroutine_factory(self.stats))
+        self.elapsed += elapsed
+        self.client_cpu += time.process_time() - cpu0
+        self.server_cpu += self.server.cpu() - server0
+        self.redis_cpu += self.redis_server.cpu() - redis0
+        used = delta(info_snapshot(self.redis_server.client), before)
+        self.redis_used = used if self.redis_used is None else add(self.redis_used, used)
+
+    def per_request_ms(self) -> dict:
+        n = max(self.stats.requests, 1)
+        return {"client": 1000 * self.client_cpu / n, "server": 1000 * self.server_cpu / n,
+                "redis": 1000 * self.redis_cpu / n}
+
+
+def measure_level(app, base, r, words, c, args, walk: int = 0) -> dict:
+    """App and baseline in alternating slices (`--slices`), so a machine that slows down for a
+    while (a shared VM) slows both sides alike; throughput, latency and CPU are summed over slices."""
+    a, b = Meter(app, r), Meter(base, r)
+    known: dict = {}
+    slices = max(1, args.slices)
+    budget, seconds = args.requests // slices, args.seconds / slices
+    for i in range(slices):
+        seed = c * 100 + i + walk * 10_000  # new numbers per level: the server must not know them already
+        a.run(lambda stats, seed=seed: caller.run_callers(f"http://127.0.0.1:{app.port}/", app.port, TOKEN, words, c,
+                                                          budget, seconds, seed=seed, walk=walk, stats=stats,
+                                                          known=known))
+        b.run(lambda stats: caller.run_baseline(base.port, TOKEN, c, budget, seconds, stats=stats))
+    stats, bstats, used = a.stats, b.stats, a.redis_used
     webhooks = {label: {"n": len(v), "p50_ms": percentile(v, .5) * 1000, "p95_ms": percentile(v, .95) * 1000,
                         "p99_ms": percentile(v, .99) * 1000} for label, v in sorted(stats.latency.items())}
-    menu = [x for label, v in stats.latency.items() if label.startswith("key:") and label != "key:sms" for x in v]
-    b = bstats.latency["baseline"]
+    menu = [x for label, v in stats.latency.items() if label in MENU_STEPS for x in v]
+    lat = bstats.latency["baseline"]
     calls = max(stats.calls, 1)
     result = {
-        "concurrency": c, "calls": stats.calls, "requests": stats.requests, "seconds": elapsed,
-        "app_req_per_s": stats.requests / elapsed, "calls_per_s": stats.calls / elapsed,
-        "baseline_req_per_s": bstats.requests / belapsed,
-        "baseline": {"p50_ms": percentile(b, .5) * 1000, "p95_ms": percentile(b, .95) * 1000,
-                     "p99_ms": percentile(b, .99) * 1000},
+        "load": f"menu walk ({walk} steps a call)" if walk else "whole calls",
+        "concurrency": c, "calls": stats.calls, "requests": stats.requests, "seconds": a.elapsed,
+        "app_req_per_s": stats.requests / a.elapsed, "calls_per_s": stats.calls / a.elapsed,
+        "baseline_req_per_s": bstats.requests / b.elapsed,
+        "cpu_ms_per_request": {"app": a.per_request_ms(), "baseline": b.per_request_ms()},
+        "baseline": {"p50_ms": percentile(lat, .5) * 1000, "p95_ms": percentile(lat, .95) * 1000,
+                     "p99_ms": percentile(lat, .99) * 1000},
         "menu_step": {"p50_ms": percentile(menu, .5) * 1000, "p95_ms": percentile(menu, .95) * 1000,
                       "p99_ms": percentile(menu, .99) * 1000},
         "webhooks": webhooks, "errors": dict(stats.errors) | {f"baseline {k}": v for k, v in bstats.errors.items()},
@@ -122,8 +170,8 @@ def measure_level(app, base, r, words, c, args) -> dict:
 
 
 def print_level(res: dict) -> None:
-    print(f"\n== {res['concurrency']} concurrent callers: {res['calls']} calls, {res['requests']} webhooks "
-          f"in {res['seconds']:.1f} s ({res['sms_requested']} SMS requested)")
+    print(f"\n== {res['load']}, {res['concurrency']} concurrent callers: {res['calls']} calls, {res['requests']} "
+          f"webhooks in {res['seconds']:.1f} s ({res['sms_requested']} SMS requested)")
     print(f"   app {res['app_req_per_s']:7.0f} req/s ({res['calls_per_s']:.1f} calls/s)   baseline "
           f"{res['baseline_req_per_s']:7.0f} req/s   ratio app/baseline = {res['ratio']:.2f}")
     print(f"   {'webhook':<14}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
@@ -131,6 +179,9 @@ def print_level(res: dict) -> None:
                                     "(baseline)": res["baseline"] | {"n": ""}})
     for label, w in rows.items():
         print(f"   {label:<14}{w['n']:>7}{w['p50_ms']:9.1f}{w['p95_ms']:9.1f}{w['p99_ms']:9.1f}")
+    cpu = res["cpu_ms_per_request"]
+    print("   CPU ms per request   " + "   ".join(f"{side}: client {c['client']:.2f}, server {c['server']:.2f}, "
+                                              f"Redis {c['redis']:.3f}" for side, c in cpu.items()))
     rc = res["redis_per_call"]
     top = ", ".join(f"{k} {v}" for k, v in list(rc["by_command"].items())[:8])
     print(f"   Redis per call: {rc['commands']:.1f} commands, {rc['bytes_in']:.0f} B in, {rc['bytes_out']:.0f} B out"
@@ -177,11 +228,13 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
         asyncio.run(caller.run_baseline(base.port, TOKEN, 4, 200, 5))
         r.client.flushdb()
         results["levels"] = []
-        for c in [int(x) for x in args.concurrency.split(",") if x]:
-            res = measure_level(app, base, r.client, words, c, args)
-            results["levels"].append(res)
-            print_level(res)
-        results["memory"] = memory_per_call(r.client)
+        for walk in (0, args.walk) if args.walk else (0,):
+            for c in [int(x) for x in args.concurrency.split(",") if x]:
+                res = measure_level(app, base, r, words, c, args, walk)
+                results["levels"].append(res)
+                print_level(res)
+            if not walk:  # records of whole calls, as callers leave them
+                results["memory"] = memory_per_call(r.client)
         print("\n== Redis memory per stored call (MEMORY USAGE, bytes)")
         for k, v in results["memory"].items():
             print(f"   {k:<48}{v:8.0f}")

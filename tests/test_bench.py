@@ -26,7 +26,9 @@ def test_the_benchmark_runs_on_a_tiny_load(tmp_path, monkeypatch):
     import json
 
     res = json.loads(out.read_text())
-    [level] = res["levels"]
+    level, walk = res["levels"]
+    assert walk["load"].startswith("menu walk") and {"key:menu", "key:back"} <= set(walk["webhooks"])
+    assert walk["cpu_ms_per_request"]["app"]["server"] > 0
     assert level["calls"] > 0 and level["sms_requested"] > 0 and level["baseline_req_per_s"] > 0
     assert {"voice", "key:language", "key:sms", "status"} <= set(level["webhooks"])
     assert level["redis_per_call"]["commands"] > 0 and res["memory"]["record total"] > 0
