@@ -1,11 +1,12 @@
 """Helpers for tests that place calls asking for follow-up SMS and run the jobs."""
 from __future__ import annotations
 
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.serializers import JSONSerializer
 
 from ivr import messages
 from ivr.phone import Emulator
+from workers.runner import HotlineWorker
 
 from .conftest import client_transport
 
@@ -35,7 +36,7 @@ def run_jobs(redis_url):
 
     conn = redis.Redis.from_url(redis_url)
     q = Queue("sms", connection=conn, serializer=JSONSerializer)
-    SimpleWorker([q], connection=conn, serializer=JSONSerializer, log_job_description=False).work(burst=True)
+    HotlineWorker([q], connection=conn, serializer=JSONSerializer, log_job_description=False).work(burst=True)
     return q
 
 

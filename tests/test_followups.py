@@ -187,3 +187,29 @@ def test_the_job_payload_holds_the_only_plaintext_number(env, fake, rdb, redis_u
     assert job_key.startswith("rq:job:sms-")
     run_jobs(redis_url)
     assert all(rdb.ttl(k) > 0 for k in keys_containing(redis_url, "7017654321"))  # gone after result_ttl
+
+
+def test_the_worker_keeps_its_heartbeat_and_state_with_fewer_writes(env, fake, rdb, redis_url):
+    """HotlineWorker thins RQ's repeated heartbeats and state writes; monitoring still sees it."""
+    import redis as redis_lib
+    from rq import Worker
+
+    from workers.runner import HotlineWorker
+
+    app, twilio = make(env)
+    ask_for_sms(twilio)
+    conn = redis_lib.Redis.from_url(redis_url)
+    q = Queue("sms", connection=conn, serializer=JSONSerializer)
+    worker = HotlineWorker([q], connection=conn, serializer=JSONSerializer)
+    seen = {}
+    original = HotlineWorker.execute_job
+
+    def execute_job(self, job, queue):
+        original(self, job, queue)
+        [found] = Worker.all(connection=conn)
+        seen.update(state=found.get_state(), beat=found.last_heartbeat, ttl=conn.ttl(found.key))
+
+    worker.execute_job = execute_job.__get__(worker)
+    worker.work(burst=True)
+    assert len(fake.sent) == 1
+    assert seen["state"] == "idle" and seen["beat"] is not None and seen["ttl"] > 60

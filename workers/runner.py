@@ -15,12 +15,41 @@ from zoneinfo import ZoneInfo
 import redis
 from rq import Queue, SimpleWorker, Worker
 from rq.serializers import JSONSerializer
+from rq.utils import now
 
 from ivr.settings import load_settings
 
 from . import housekeeping
 
 QUEUES = ("sms", "default")
+
+
+class HotlineWorker(SimpleWorker):
+    """RQ's SimpleWorker with its bookkeeping thinned where it repeats itself.
+
+    Per job RQ beats the worker's key (an HSET and two EXPIREs, three round trips) up to three
+    times, each extending a TTL of worker_ttl + 60 s, and sets the worker's state to `idle` twice.
+    One beat a second keeps the same liveness for monitoring; a state already written is not
+    written again. Beats and states RQ queues inside its own pipelines are never skipped.
+    """
+
+    HEARTBEAT_EVERY = 1.0  # seconds
+    log_result_lifespan = False  # "result is kept for 3600 seconds" after every job says nothing new
+
+    def heartbeat(self, timeout=None, pipeline=None):
+        if pipeline is not None or timeout is not None:
+            return super().heartbeat(timeout, pipeline=pipeline)
+        if self.last_heartbeat and (now() - self.last_heartbeat).total_seconds() < self.HEARTBEAT_EVERY:
+            return None
+        pipe = self.connection.pipeline(transaction=False)
+        super().heartbeat(pipeline=pipe)
+        pipe.execute()
+        return None
+
+    def set_state(self, state, pipeline=None):
+        if pipeline is None and state == getattr(self, "_state", None):
+            return
+        super().set_state(state, pipeline=pipeline)
 
 
 def run_worker(burst: bool = False, fork: bool = False, max_jobs: int | None = None) -> None:
@@ -30,6 +59,6 @@ def run_worker(burst: bool = False, fork: bool = False, max_jobs: int | None = N
     queues = [Queue(name, connection=conn, serializer=JSONSerializer) for name in QUEUES]
     housekeeping.schedule(conn, dt.datetime.now(ZoneInfo(conf["HOTLINE_TIMEZONE"])))
     # log_job_description=False: RQ would otherwise log the job's arguments, the number among them.
-    worker_class = Worker if fork else SimpleWorker
+    worker_class = Worker if fork else HotlineWorker
     worker = worker_class(queues, connection=conn, serializer=JSONSerializer, log_job_description=False)
     worker.work(with_scheduler=True, burst=burst, max_jobs=max_jobs)
