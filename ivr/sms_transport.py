@@ -67,10 +67,11 @@ class TwilioTransport:
     @property
     def client(self):
         if self._client is None:
-            from twilio.http.http_client import TwilioHttpClient
             from twilio.rest import Client
 
-            http = TwilioHttpClient(timeout=self.timeout)  # it has no timeout by default
+            from .twilio_http import Urllib3HttpClient
+
+            http = Urllib3HttpClient(self.timeout, self.api_base_url or "https://api.twilio.com")
             self._client = Client(self.account_sid, self.auth_token, http_client=http)
             if self.api_base_url:  # a local fake of Twilio's REST API (tests, benchmarks)
                 self._client.api.base_url = self.api_base_url

@@ -31,7 +31,8 @@ class FakeTwilio:
                 with fake.lock:
                     status, body = fake.plan.pop(0) if fake.plan else (201, None)
                     if status < 300:
-                        fake.requests.append({"path": self.path, "form": form})
+                        fake.requests.append({"path": self.path, "form": form,
+                                              "auth": self.headers.get("Authorization", "")})
                 if fake.delay:
                     time.sleep(fake.delay)  # Twilio has the message; the answer is late
                 if body is None:
