@@ -248,6 +248,7 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
                     res = sms_worker.run(env, jobs, fork)
                     results["sms_worker"].append(res)
                     print(f"   {res['worker']:<32}{res['sent']:>6}/{res['jobs']} sent  {res['jobs_per_s']:7.0f} jobs/s"
+                          f"  worker CPU {res['worker_cpu_ms_per_job']:.2f} ms/job"
                           f"  (start-up {res['startup_s']:.1f} s, not counted)")
 
         levels = [int(x) for x in args.stored_calls.split(",") if x]

@@ -57,6 +57,6 @@ def run(env: dict, jobs: int, fork: bool, timeout: float = 120) -> dict:
     cpu = used.ru_utime + used.ru_stime - children.ru_utime - children.ru_stime
     first = first or t_start
     rate = (sent - 1) / (done - first) if sent > 1 and done > first else 0.0
-    return {"worker": "fork per job (rq Worker)" if fork else "in-process (rq SimpleWorker)", "jobs": jobs,
+    return {"worker": "fork per job (rq Worker)" if fork else "in-process (HotlineWorker)", "jobs": jobs,
             "sent": sent, "jobs_per_s": rate, "startup_s": first - t_start,
             "worker_cpu_ms_per_job": 1000 * cpu / max(sent, 1)}  # start-up included: a little high

@@ -1,15 +1,16 @@
 """Starting an RQ worker with its scheduler, on the app's Redis and JSON serializer.
 
-By default the worker runs jobs in its own process (rq's SimpleWorker). RQ's default Worker
-forks a child for every job, and each child builds the job context (settings, Redis client,
-Twilio HTTP client) again: 8 jobs/s instead of ~140 on two cores (see
-docs/performance.md). A send job is short, has a timeout and keeps no state between jobs, so
+By default the worker runs jobs in its own process (`HotlineWorker`, rq's SimpleWorker with its
+repeated bookkeeping thinned). RQ's default Worker forks a child for every job, and each child
+builds the job context (settings, Redis client, Twilio HTTP client) again: under 10 jobs/s
+instead of a few hundred on two cores (see docs/performance.md). A send job is short, has a timeout and keeps no state between jobs, so
 the fork's isolation buys little; `max_jobs` recycles the process now and then and systemd
 restarts it. `fork=True` (`hotline worker --fork`) keeps RQ's fork-per-job Worker.
 """
 from __future__ import annotations
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 import redis
@@ -27,19 +28,22 @@ QUEUES = ("sms", "default")
 class HotlineWorker(SimpleWorker):
     """RQ's SimpleWorker with its bookkeeping thinned where it repeats itself.
 
-    Per job RQ beats the worker's key (an HSET and two EXPIREs, three round trips) up to three
-    times, each extending a TTL of worker_ttl + 60 s, and sets the worker's state to `idle` twice.
-    One beat a second keeps the same liveness for monitoring; a state already written is not
-    written again. Beats and states RQ queues inside its own pipelines are never skipped.
+    A MONITOR trace of one job showed RQ beating the worker's key (an HSET and two EXPIREs) up to
+    three times, writing the state `idle` twice, asking Redis whether workers are suspended, and
+    stamping the job's heartbeat again after it ran — each its own round trip. Here the worker
+    beats and checks for `rq suspend` at most once a second (its key lives 8 minutes), writes a
+    state only when it changes, and leaves the job's stamp in memory (RQ saves the job right after)
+    unless the job has callbacks. What RQ queues inside its own pipelines is never skipped.
     """
 
-    HEARTBEAT_EVERY = 1.0  # seconds
+    EVERY = 1.0  # seconds between heartbeats, and between suspension checks
     log_result_lifespan = False  # "result is kept for 3600 seconds" after every job says nothing new
+    _suspension_checked = float("-inf")
 
     def heartbeat(self, timeout=None, pipeline=None):
         if pipeline is not None or timeout is not None:
             return super().heartbeat(timeout, pipeline=pipeline)
-        if self.last_heartbeat and (now() - self.last_heartbeat).total_seconds() < self.HEARTBEAT_EVERY:
+        if self.last_heartbeat and (now() - self.last_heartbeat).total_seconds() < self.EVERY:
             return None
         pipe = self.connection.pipeline(transaction=False)
         super().heartbeat(pipeline=pipe)
@@ -50,6 +54,18 @@ class HotlineWorker(SimpleWorker):
         if pipeline is None and state == getattr(self, "_state", None):
             return
         super().set_state(state, pipeline=pipeline)
+
+    def check_for_suspension(self, burst):
+        if time.monotonic() - self._suspension_checked < self.EVERY:
+            return
+        super().check_for_suspension(burst)
+        self._suspension_checked = time.monotonic()
+
+    def handle_execution_ended(self, job, queue, heartbeat_ttl):
+        if job.success_callback or job.failure_callback:
+            return super().handle_execution_ended(job, queue, heartbeat_ttl)
+        job.ended_at = job.last_heartbeat = now()  # saved with the job by the success/failure handling
+        return None
 
 
 def run_worker(burst: bool = False, fork: bool = False, max_jobs: int | None = None) -> None:
