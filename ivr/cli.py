@@ -80,11 +80,19 @@ def worker(burst, fork, max_jobs):
     run_worker(burst=burst, fork=fork, max_jobs=max_jobs)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 @main.command()
 @click.option("--port", default=8000, type=int, show_default=True)
 def up(port):
     """Run the whole hotline locally: embedded Redis, the web app and a worker."""
     conf = load_settings()
+    # Stop everything on SIGTERM too (kill, a supervisor), and on SIGINT even when started in the
+    # background, where a shell leaves SIGINT ignored and Python would never see Ctrl-C.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     url = _ensure_redis(conf)
     env = dict(os.environ, REDIS_URL=url)
     exe = [sys.executable, "-m", "ivr.cli"]

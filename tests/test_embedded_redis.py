@@ -23,3 +23,48 @@ def test_without_redis_url_an_embedded_redis_runs_under_var(tmp_path):
     redis_store.stop_embedded(str(var))
     assert (var / "hotline.rdb").exists()  # saved on the way out, and no server left behind:
     assert not Path(socket).exists()  # Redis removes its socket as it exits
+
+
+def test_hotline_up_stops_everything_on_sigterm(tmp_path):
+    """`hotline up` (make run) started in the background or by a supervisor: SIGTERM stops the web
+    app, the worker and the embedded Redis, as Ctrl-C does."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from .conftest import ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, REDIS_URL="", HOTLINE_VAR_DIR=str(tmp_path / "var"),
+               HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")), HOTLINE_ENV="development")
+    def redis_servers():
+        return {p.pid for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("redis-server")}
+
+    before = redis_servers()
+    proc = subprocess.Popen([sys.executable, "-m", "ivr.cli", "up", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        children = []
+        while time.time() < deadline and len(children) < 2:
+            children = psutil.Process(proc.pid).children()
+            time.sleep(0.2)
+        family = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+        redis_pids = list(redis_servers() - before)  # the embedded Redis `up` started
+        assert len(redis_pids) == 1
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        time.sleep(0.5)
+        alive = [pid for pid in family + redis_pids if psutil.pid_exists(pid) and
+                 psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+        assert alive == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
