@@ -113,6 +113,8 @@ class Catalog:
     citations: dict[str, Citation]
     directory: Path
     keywords: dict[str, str] = field(default_factory=dict)  # SMS keyword topic -> node id
+    # node_in_force per (node, day): every menu asks it of each option's subtree, on every step.
+    _in_force_memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- reading -----------------------------------------------------------------
     def prompt(self, lang: str, pid: str) -> Prompt:
@@ -133,11 +135,17 @@ class Catalog:
     def node_in_force(self, node_id: str, today: dt.date) -> bool:
         if node_id == LANGUAGE_MENU:
             return True
-        node = self.nodes[node_id]
-        said = list(node.say) + list(node.items)
-        return all(self.in_force(p, today) for p in said) and (
-            not node.options or any(self.option_in_force(o, today) for o in node.options)
-        )
+        memo = self._in_force_memo
+        known = memo.get((node_id, today))
+        if known is None:
+            node = self.nodes[node_id]
+            said = list(node.say) + list(node.items)
+            known = all(self.in_force(p, today) for p in said) and (
+                not node.options or any(self.option_in_force(o, today) for o in node.options))
+            if len(memo) > 50_000:  # a long-running process: yesterday's answers go
+                memo.clear()
+            memo[(node_id, today)] = known
+        return known
 
     def option_in_force(self, option: Option, today: dt.date) -> bool:
         return self.in_force(option.label, today) and self.node_in_force(option.goto, today)

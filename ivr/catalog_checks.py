@@ -6,6 +6,7 @@ its placeholder, a fact without a citation, a quote that is not in its source, a
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .catalog import (
@@ -18,11 +19,19 @@ from .catalog import (
 
 
 def validate(catalog: Catalog, sources_dir: Path) -> None:
+    _check_node_ids(catalog)
     _check_keys_lead_somewhere(catalog)
     _check_reachable(catalog)
     _check_no_trap(catalog)
     _check_translations(catalog)
     _check_citations(catalog, sources_dir)
+
+
+def _check_node_ids(catalog: Catalog) -> None:
+    """Node ids travel in the voice action URLs (`call_state`), where '-' and '~' separate them."""
+    for nid in catalog.nodes:
+        if not re.fullmatch(r"[A-Za-z0-9._]+", nid):
+            raise CatalogError("tree.yaml", f"node id {nid!r}: use only letters, digits, '.' and '_'")
 
 
 def _check_keys_lead_somewhere(catalog: Catalog) -> None:

@@ -34,11 +34,15 @@ def require_twilio_signature() -> None:
     token = current_app.config["TWILIO_AUTH_TOKEN"]
     validator = _validators.get(token) or _validators.setdefault(token, RequestValidator(token))
     params = request.form if request.method == "POST" else {}  # a MultiDict: repeated keys all count
-    urls = signed_url_candidates()
-    # Every webhook pays for this, so the common case costs one HMAC: the URL exactly as it reached
-    # us. Only when that fails does `validate` try each candidate with and without the port (two
-    # HMACs each), as Twilio's signing of ports is inconsistent.
-    if hmac.compare_digest(validator.compute_signature(urls[0], params).encode(), signature.encode()):
+    # Every webhook pays for this, so the common case costs one HMAC over the URL as it reached us,
+    # assembled straight from the WSGI environ (ProxyFix has already rewritten it). Only when that
+    # fails are the candidates built properly and `validate` tries each with and without the port
+    # (two HMACs each), as Twilio's signing of ports is inconsistent.
+    env = request.environ
+    query = request.query_string.decode("latin-1")
+    direct = (f"{env['wsgi.url_scheme']}://{request.host}{env.get('SCRIPT_NAME', '')}{env.get('PATH_INFO', '')}"
+              + (f"?{query}" if query else ""))
+    if hmac.compare_digest(validator.compute_signature(direct, params).encode(), signature.encode()):
         return
-    if not any(validator.validate(url, params, signature) for url in urls):
+    if not any(validator.validate(url, params, signature) for url in signed_url_candidates()):
         abort(403)

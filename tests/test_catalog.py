@@ -30,6 +30,14 @@ def test_dangling_key(tmp_path):
         load_catalog(fx.write(tmp_path / "p", tree_data=tree))
 
 
+def test_a_node_id_that_cannot_travel_in_a_voice_url_is_refused(tmp_path):
+    tree = fx.tree()
+    tree["nodes"]["fact-b"] = {"say": ["fact.a"]}
+    tree["nodes"]["facts"]["options"]["3"] = {"label": "opt.fact_a", "goto": "fact-b"}
+    with pytest.raises(CatalogError, match="node id 'fact-b': use only letters, digits"):
+        load_catalog(fx.write(tmp_path / "p", tree_data=tree))
+
+
 def test_unreachable_node(tmp_path):
     tree = fx.tree()
     tree["nodes"]["orphan"] = {"say": ["fact.a"]}
