@@ -1,0 +1,34 @@
+"""write_once: a webhook's queued writes run once, in one round trip, whatever Redis has forgotten."""
+from ivr import calllog, write_once
+
+
+def queue_step(rdb, cid):
+    pipe = rdb.pipeline(transaction=False)
+    calllog.event(pipe, cid, "key", None, node="facts", key="1")
+    calllog.update(pipe, cid, None, last_node="facts")
+    calllog.count(pipe, "2026-11-23", "topic:facts", 3600)
+    return pipe
+
+
+def test_the_writes_run_once_per_mark(rdb):
+    assert write_once.apply(rdb, "CA1", "step:3", queue_step(rdb, "CA1"), 3600) is True
+    assert write_once.apply(rdb, "CA1", "step:3", queue_step(rdb, "CA1"), 3600) is False  # a retry
+    assert rdb.llen(calllog.events_key("CA1")) == 1 and rdb.hget("stats:2026-11-23", "topic:facts") == "1"
+    assert rdb.hget(calllog.conv_key("CA1"), "last_node") == "facts" and 0 < rdb.ttl("stats:2026-11-23") <= 3600
+    assert 0 < rdb.ttl(calllog.seen_key("CA1")) <= 3600  # the marks expire with the call's log
+    assert write_once.apply(rdb, "CA1", "step:4", queue_step(rdb, "CA1"), 3600) is True
+    assert rdb.llen(calllog.events_key("CA1")) == 2
+
+
+def test_a_mark_alone_is_a_claim(rdb):
+    empty = rdb.pipeline(transaction=False)
+    assert write_once.apply(rdb, "CA2", "step:1", empty, 60) is True
+    assert write_once.apply(rdb, "CA2", "step:1", rdb.pipeline(transaction=False), 60) is False
+
+
+def test_it_survives_redis_forgetting_its_scripts(rdb):
+    """After a Redis restart the script cache is empty; redis-py loads the script again."""
+    assert write_once.apply(rdb, "CA3", "step:1", queue_step(rdb, "CA3"), 60)
+    rdb.script_flush()
+    assert write_once.apply(rdb, "CA3", "step:2", queue_step(rdb, "CA3"), 60)
+    assert rdb.llen(calllog.events_key("CA3")) == 2
