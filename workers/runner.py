@@ -3,9 +3,10 @@
 By default the worker runs jobs in its own process (`HotlineWorker`, rq's SimpleWorker with its
 repeated bookkeeping thinned). RQ's default Worker forks a child for every job, and each child
 builds the job context (settings, Redis client, Twilio HTTP client) again: under 10 jobs/s
-instead of a few hundred on two cores (see docs/performance.md). A send job is short, has a timeout and keeps no state between jobs, so
-the fork's isolation buys little; `max_jobs` recycles the process now and then and systemd
-restarts it. `fork=True` (`hotline worker --fork`) keeps RQ's fork-per-job Worker.
+instead of a few hundred on two cores (see docs/performance.md). A send job is short, has a
+timeout and keeps no state between jobs, so the fork's isolation buys little; `max_jobs`
+recycles the process now and then and systemd restarts it. `fork=True` (`hotline worker --fork`)
+keeps RQ's fork-per-job Worker.
 """
 from __future__ import annotations
 
