@@ -77,8 +77,9 @@ def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, p
     msg_id = record["msg_id"]
     payload = {"msg_id": msg_id, "to": number, "body": body, "caller": caller}
     intervals = [int(x) for x in str(svc.config["HOTLINE_SMS_RETRY_INTERVALS"]).split(",")]
+    # description: RQ's default is the call with its arguments, the plaintext number among them.
     options = {"job_id": f"sms-{msg_id}", "retry": Retry(max=len(intervals), interval=intervals), "ttl": JOB_TTL,
-               "failure_ttl": 7 * 86400, "result_ttl": 3600, "pipeline": pipe}
+               "failure_ttl": 7 * 86400, "result_ttl": 3600, "pipeline": pipe, "description": f"{kind} SMS {msg_id}"}
     outcome = "queued" if when is None else "scheduled"
     if when is None:  # RQ adds its commands first (it may WATCH), then the record joins the same MULTI
         queue(svc).enqueue(JOB, kwargs=payload, **options)

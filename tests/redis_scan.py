@@ -18,7 +18,7 @@ def values(conn: redis.Redis, key: bytes) -> list[bytes]:
     if kind == b"string":
         return [conn.get(key)]
     if kind == b"hash":
-        return [k + b"=" + v for k, v in conn.hgetall(key).items()]
+        return [k + b"=" + _expand(v) for k, v in conn.hgetall(key).items()]  # RQ's `data` is a zlib field
     if kind == b"list":
         return conn.lrange(key, 0, -1)
     if kind in (b"set",):

@@ -185,6 +185,7 @@ def test_the_job_payload_holds_the_only_plaintext_number(env, fake, rdb, redis_u
     ask_for_sms(twilio)
     [job_key] = keys_containing(redis_url, "7017654321")
     assert job_key.startswith("rq:job:sms-")
+    assert "7017654321" not in rdb.hget(job_key, "description")  # only the compressed payload has it
     run_jobs(redis_url)
     assert all(rdb.ttl(k) > 0 for k in keys_containing(redis_url, "7017654321"))  # gone after result_ttl
 
