@@ -44,11 +44,6 @@ def key(channel: str, sid: str) -> str:
     return f"session:{channel}:{sid}"
 
 
-def load(redis, channel: str, sid: str) -> Session | None:
-    raw = redis.get(key(channel, sid))
-    return decode(raw)
-
-
 def decode(raw) -> Session | None:
     if not raw:
         return None
@@ -60,10 +55,6 @@ def decode(raw) -> Session | None:
 
 def save(pipe, channel: str, session: Session, ttl: int) -> None:
     pipe.set(key(channel, session.id), json.dumps(vars(session), separators=(",", ":")), ex=ttl)
-
-
-def delete(pipe, channel: str, sid: str) -> None:
-    pipe.delete(key(channel, sid))
 
 
 # The caller's language, remembered by number hash for returning callers and texters.

@@ -16,9 +16,12 @@ from twilio.request_validator import RequestValidator
 _validators: dict[str, RequestValidator] = {}
 
 
-def signed_url_candidates() -> list[str]:
+def _query_suffix() -> str:
     query = request.query_string.decode("latin-1")
-    suffix = f"?{query}" if query else ""
+    return f"?{query}" if query else ""
+
+
+def signed_url_candidates(suffix: str) -> list[str]:
     urls = [request.base_url + suffix]
     public = current_app.config.get("HOTLINE_PUBLIC_URL", "").rstrip("/")
     if public:
@@ -38,11 +41,9 @@ def require_twilio_signature() -> None:
     # assembled straight from the WSGI environ (ProxyFix has already rewritten it). Only when that
     # fails are the candidates built properly and `validate` tries each with and without the port
     # (two HMACs each), as Twilio's signing of ports is inconsistent.
-    env = request.environ
-    query = request.query_string.decode("latin-1")
-    direct = (f"{env['wsgi.url_scheme']}://{request.host}{env.get('SCRIPT_NAME', '')}{env.get('PATH_INFO', '')}"
-              + (f"?{query}" if query else ""))
+    env, suffix = request.environ, _query_suffix()
+    direct = f"{env['wsgi.url_scheme']}://{request.host}{env.get('SCRIPT_NAME', '')}{env.get('PATH_INFO', '')}{suffix}"
     if hmac.compare_digest(validator.compute_signature(direct, params).encode(), signature.encode()):
         return
-    if not any(validator.validate(url, params, signature) for url in signed_url_candidates()):
+    if not any(validator.validate(url, params, signature) for url in signed_url_candidates(suffix)):
         abort(403)

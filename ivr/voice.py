@@ -106,7 +106,7 @@ def key():
         return _answer(session, step, mark)
     # A step that sends or queues something claims its mark first: a retried webhook must not
     # send a second SMS. The retry hears where the first delivery left the caller.
-    first = write_once.apply(svc.redis, sid, mark, svc.redis.pipeline(transaction=False), svc.retention)
+    first = write_once.claim(svc.redis, sid, mark, svc.retention)
     if first:
         _carry_out(svc, session, step)
     return _answer(session, step, mark, claimed=True) if first else _replay(svc, session, step)

@@ -38,3 +38,8 @@ def apply(redis, cid: str, mark: str, pipe, retention: int) -> bool:
     if _script is None:
         _script = redis.register_script(_SCRIPT)
     return bool(_script(keys=keys, args=argv, client=redis))
+
+
+def claim(redis, cid: str, mark: str, retention: int) -> bool:
+    """Only the mark: True for the first delivery of a webhook, before it does something outward."""
+    return apply(redis, cid, mark, redis.pipeline(transaction=False), retention)
