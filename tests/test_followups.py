@@ -2,6 +2,8 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
@@ -214,3 +216,50 @@ def test_the_worker_keeps_its_heartbeat_and_state_with_fewer_writes(env, fake, r
     worker.work(burst=True)
     assert len(fake.sent) == 1
     assert seen["state"] == "idle" and seen["beat"] is not None and seen["ttl"] > 60
+
+
+@pytest.mark.parametrize("names", [("sms", "default"), ("sms",)])  # one queue: RQ dequeues with LMOVE
+def test_a_running_job_is_marked_started_and_registered_as_rq_does_it(redis_url, names):
+    """HotlineWorker writes the execution and the job's start in one MULTI; all of it is there while the job runs."""
+    import redis as redis_lib
+
+    from workers.runner import HotlineWorker
+
+    conn = redis_lib.Redis.from_url(redis_url)
+    queues = [Queue(name, connection=conn, serializer=JSONSerializer) for name in names]
+    job = queues[0].enqueue("tests.worker_probe.started_state", ttl=600)
+    assert conn.ttl(job.key) > 0
+    worker = HotlineWorker(queues, connection=conn, serializer=JSONSerializer)
+    worker.work(burst=True)
+    job.refresh()
+    seen = job.return_value()
+    assert seen["status"] == "started" and seen["worker_name"] == worker.name
+    assert seen["started_at"] and seen["last_heartbeat"] and seen["in_started_registry"]
+    assert seen["ttl"] == -1  # persisted while it runs, as RQ does
+    assert job.get_status() == "finished" and not queues[0].started_job_registry.get_job_ids()
+    assert conn.llen(queues[0].intermediate_queue_key) == 0 and len(queues[0]) == 0
+
+
+def test_the_worker_logs_each_job_only_when_verbose_and_never_the_number(env, fake):
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    app, twilio = make(env)
+
+    def worker(*args):
+        done = subprocess.run([sys.executable, "-m", "ivr.cli", "worker", "--burst", *args], cwd=ROOT,
+                              env=dict(os.environ, **env), capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout + done.stderr
+
+    ask_for_sms(twilio)
+    quiet = worker()
+    ask_for_sms(twilio, caller="+77017654322")
+    verbose = worker("--verbose")
+    assert len(fake.sent) == 2
+    assert "warnings and errors only" in quiet and "Job OK" not in quiet
+    assert "Job OK" in verbose
+    assert "765432" not in quiet + verbose

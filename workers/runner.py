@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 
 import redis
 from rq import Queue, SimpleWorker, Worker
+from rq.executions import Execution
 from rq.serializers import JSONSerializer
 from rq.utils import now
+from rq.worker import WorkerStatus
 
 from ivr.settings import load_settings
 
@@ -34,7 +36,9 @@ class HotlineWorker(SimpleWorker):
     stamping the job's heartbeat again after it ran — each its own round trip. Here the worker
     beats and checks for `rq suspend` at most once a second (its key lives 8 minutes), writes a
     state only when it changes, and leaves the job's stamp in memory (RQ saves the job right after)
-    unless the job has callbacks. What RQ queues inside its own pipelines is never skipped.
+    unless the job has callbacks. The job's start is one MULTI, not two: RQ writes the execution
+    record in one (the parent, in its forking Worker) and marks the job started in another (the
+    child); without a child both happen here, back to back, so they go together.
     """
 
     EVERY = 1.0  # seconds between heartbeats, and between suspension checks
@@ -62,6 +66,31 @@ class HotlineWorker(SimpleWorker):
         super().check_for_suspension(burst)
         self._suspension_checked = time.monotonic()
 
+    def prepare_execution(self, job):
+        """RQ's prepare_execution, with the transaction left open for prepare_job_execution."""
+        pipe = self.connection.pipeline()
+        execution = Execution.create(job, self.get_heartbeat_ttl(job), pipeline=pipe, worker_name=self.name)
+        self.executions[execution.id] = execution
+        self.set_state(WorkerStatus.BUSY, pipeline=pipe)
+        self._start = pipe
+        return execution
+
+    def prepare_job_execution(self, job, remove_from_intermediate_queue=False):
+        """RQ's prepare_job_execution in the execution's transaction. The job's own heartbeat is
+        not written separately: prepare_for_execution sets the same field in the same HSET."""
+        pipe, self._start = getattr(self, "_start", None), None
+        if pipe is None:  # not called after our prepare_execution
+            return super().prepare_job_execution(job, remove_from_intermediate_queue)
+        with pipe:
+            if not self.last_heartbeat or (now() - self.last_heartbeat).total_seconds() >= self.EVERY:
+                self.heartbeat(self.get_heartbeat_ttl(job), pipeline=pipe)
+            job.prepare_for_execution(self.name, pipeline=pipe)
+            pipe.persist(job.key)
+            if remove_from_intermediate_queue:  # a worker on one queue dequeues with LMOVE, as RQ does
+                pipe.lrem(Queue(job.origin, connection=self.connection).intermediate_queue_key, 1, job.id)
+            pipe.execute()
+        return None
+
     def handle_execution_ended(self, job, queue, heartbeat_ttl):
         if job.success_callback or job.failure_callback:
             return super().handle_execution_ended(job, queue, heartbeat_ttl)
@@ -69,7 +98,7 @@ class HotlineWorker(SimpleWorker):
         return None
 
 
-def run_worker(burst: bool = False, fork: bool = False, max_jobs: int | None = None) -> None:
+def run_worker(burst: bool = False, fork: bool = False, max_jobs: int | None = None, verbose: bool = False) -> None:
     conf = load_settings()
     # RQ needs bytes responses and a longer socket timeout than webhooks do (it blocks on BLPOP).
     conn = redis.Redis.from_url(conf["REDIS_URL"])
@@ -78,4 +107,7 @@ def run_worker(burst: bool = False, fork: bool = False, max_jobs: int | None = N
     # log_job_description=False: RQ would otherwise log the job's arguments, the number among them.
     worker_class = Worker if fork else HotlineWorker
     worker = worker_class(queues, connection=conn, serializer=JSONSerializer, log_job_description=False)
-    worker.work(with_scheduler=True, burst=burst, max_jobs=max_jobs)
+    # RQ logs three INFO lines per job. At a few hundred SMS a second that is more than journald
+    # keeps (10 000 lines per 30 s per unit by default) and a tenth of the worker's CPU; each
+    # message's fate is in its record (the dashboard), and retries and failures are warnings.
+    worker.work(with_scheduler=True, burst=burst, max_jobs=max_jobs, logging_level="INFO" if verbose else "WARNING")
