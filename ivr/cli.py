@@ -71,13 +71,17 @@ def serve(host, port, workers, threads):
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
 @click.option("--fork", is_flag=True, help="Fork a child per job (RQ's Worker) instead of running jobs in-process.")
 @click.option("--max-jobs", type=int, default=None, help="Exit after this many jobs (systemd restarts the worker).")
-def worker(burst, fork, max_jobs):
+@click.option("--verbose", is_flag=True, help="Log every job (RQ's INFO lines), not only warnings and errors.")
+def worker(burst, fork, max_jobs, verbose):
     """Run an RQ worker (with the scheduler) for follow-up SMS."""
     conf = load_settings()
     _ensure_redis(conf)
-    from workers.runner import run_worker
+    from workers.runner import QUEUES, run_worker
 
-    run_worker(burst=burst, fork=fork, max_jobs=max_jobs)
+    if not verbose:
+        click.echo(f"worker: queues {', '.join(QUEUES)}; logging warnings and errors only (--verbose: every job)",
+                   err=True)
+    run_worker(burst=burst, fork=fork, max_jobs=max_jobs, verbose=verbose)
 
 
 def _interrupt(signum, frame):
@@ -97,7 +101,7 @@ def up(port):
     env = dict(os.environ, REDIS_URL=url)
     exe = [sys.executable, "-m", "ivr.cli"]
     procs = [subprocess.Popen(exe + ["serve", "--port", str(port)], env=env),
-             subprocess.Popen(exe + ["worker"], env=env)]
+             subprocess.Popen(exe + ["worker", "--verbose"], env=env)]
     click.echo(f"Hotline running at http://127.0.0.1:{port}  (Redis: {url})")
     click.echo("Try it from another terminal:  hotline call      (Ctrl-C here stops everything)")
     try:
