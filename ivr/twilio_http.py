@@ -40,6 +40,21 @@ class Urllib3HttpClient(HttpClient):
         options = {"retries": urllib3.Retry(0, read=False), "maxsize": 4, "ca_certs": _ca_bundle()}
         proxy = get_environ_proxies(api_url).get(api_url.split(":", 1)[0])
         self.pool = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+        self._hosts: dict[str, urllib3.HTTPConnectionPool] | None = None if proxy else {}
+
+    def _route(self, uri: str):
+        """The host's connection pool and the path to ask it for. PoolManager parses the whole URL
+        on every request, and the host's pool parses it again; twilio calls one or two hosts,
+        so their pools are looked up once. Through a proxy, ProxyManager keeps the job."""
+        if self._hosts is None:
+            return self.pool, uri
+        scheme, _, rest = uri.partition("://")
+        host, slash, path = rest.partition("/")
+        origin = f"{scheme}://{host}"
+        pool = self._hosts.get(origin)
+        if pool is None:
+            pool = self._hosts[origin] = self.pool.connection_from_url(origin)
+        return pool, slash + path
 
     def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None,
                 allow_redirects=False) -> Response:
@@ -51,7 +66,8 @@ class Urllib3HttpClient(HttpClient):
         body = None
         if data:
             body = json.dumps(data) if headers.get("Content-Type") in JSON_TYPES else urlencode(data, doseq=True)
-        reply = self.pool.request(method.upper(), uri, body=body, headers=headers, redirect=allow_redirects,
-                                  timeout=urllib3.Timeout(total=timeout or self.timeout))
+        pool, target = self._route(uri)
+        reply = pool.urlopen(method.upper(), target, body=body, headers=headers, redirect=allow_redirects,
+                             timeout=urllib3.Timeout(total=timeout or self.timeout))
         self._test_only_last_response = Response(reply.status, reply.data.decode("utf-8"), reply.headers)
         return self._test_only_last_response

@@ -47,3 +47,14 @@ def test_proxies_come_from_the_environment_once_and_no_proxy_is_honoured(monkeyp
     assert isinstance(pool, urllib3.ProxyManager) and pool.proxy.host == "proxy.internal"
     monkeypatch.setenv("NO_PROXY", "api.twilio.com")
     assert not isinstance(Urllib3HttpClient(5).pool, urllib3.ProxyManager)
+
+
+def test_each_host_gets_one_pool_and_the_query_reaches_it():
+    with FakeTwilio() as fake:
+        http = Urllib3HttpClient(5, fake.url)
+        for _ in range(2):
+            reply = http.request("POST", fake.url + "/2010-04-01/Accounts/x/Messages.json", params={"a": "b c"},
+                                 data={"To": "+77011234567"}, headers={"Accept": "application/json"})
+            assert reply.status_code == 201
+        assert [r["path"] for r in fake.requests] == ["/2010-04-01/Accounts/x/Messages.json?a=b+c"] * 2
+        assert list(http._hosts) == [fake.url]
