@@ -49,7 +49,8 @@ def parse_args(argv):
                     help="menu steps per call of the menu-walk load (0: whole calls only)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn processes (WEB_CONCURRENCY)")
     ap.add_argument("--threads", type=int, default=4, help="gunicorn threads per process")
-    ap.add_argument("--sms-jobs", type=int, default=2000, help="SMS jobs for the worker benchmark (0: skip)")
+    ap.add_argument("--sms-jobs", type=int, default=1500, help="SMS jobs per worker run (0: skip)")
+    ap.add_argument("--sms-runs", type=int, default=3, help="runs of each worker, alternating with the baseline's")
     ap.add_argument("--fork-jobs", type=int, default=200, help="jobs for the fork-per-job worker (0: skip)")
     ap.add_argument("--stored-calls", default="1000,10000", help="stored-call levels for the list pages ('': skip)")
     ap.add_argument("--catalog-depths", default="2,3", help="synthetic catalog depths (7**depth leaves; '': skip)")
@@ -58,9 +59,34 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true", help="a tiny load that checks the benchmark runs (tests)")
     ap.add_argument("--json", help="also write the results to this file")
     if "--quick" in (sys.argv[1:] if argv is None else argv):  # tiny defaults; explicit options still win
-        ap.set_defaults(concurrency="1,4", requests=60, seconds=3.0, slices=2, walk=6, sms_jobs=20, fork_jobs=5,
-                        stored_calls="100,300", catalog_depths="1")
+        ap.set_defaults(concurrency="1,4", requests=60, seconds=3.0, slices=2, walk=6, sms_jobs=20, sms_runs=1,
+                        fork_jobs=5, stored_calls="100,300", catalog_depths="1")
     return ap.parse_args(argv)
+
+
+def sms_phase(env: dict, client, args) -> dict:
+    """One SMS worker: HotlineWorker and RQ's SimpleWorker in turns, then RQ's forking Worker once."""
+    print(f"\n== One SMS worker against the local fake Twilio API (burst; {args.sms_runs} alternating runs of "
+          f"{args.sms_jobs} jobs each; start-up not counted)")
+    out = {"runs": [], "summary": {}}
+    names = list(sms_worker.WORKERS)
+    if args.sms_jobs:
+        out = sms_worker.compare(env, client.flushdb, args.sms_jobs, args.sms_runs, names[:2])
+        for res in out["runs"]:
+            print(f"   {res['worker']:<30}{res['sent']:>6}/{res['jobs']} sent {res['jobs_per_s']:7.0f} jobs/s"
+                  f"   worker CPU {res['worker_cpu_ms_per_job']:.2f} ms/job")
+        mine, base = (out["summary"][n] for n in names[:2])
+        out["ratio"] = mine["median_jobs_per_s"] / max(base["median_jobs_per_s"], 1e-9)
+        print(f"   median {mine['median_jobs_per_s']:.0f} jobs/s (worst {mine['worst_jobs_per_s']:.0f}, best "
+              f"{mine['best_jobs_per_s']:.0f}), CPU {mine['median_cpu_ms_per_job']:.2f} ms/job; baseline "
+              f"{base['median_jobs_per_s']:.0f} jobs/s, {base['median_cpu_ms_per_job']:.2f} ms/job; "
+              f"ratio {out['ratio']:.2f}")
+    if args.fork_jobs:
+        client.flushdb()
+        res = out["fork"] = sms_worker.run(env, args.fork_jobs, names[2])
+        print(f"   {res['worker']:<30}{res['sent']:>6}/{res['jobs']} sent {res['jobs_per_s']:7.0f} jobs/s"
+              f"   worker CPU {res['worker_cpu_ms_per_job']:.2f} ms/job")
+    return out
 
 
 def info_snapshot(r) -> dict:
@@ -240,16 +266,7 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
             print(f"   {k:<48}{v:8.0f}")
 
         if args.sms_jobs or args.fork_jobs:
-            results["sms_worker"] = []
-            print("\n== One SMS worker against the local fake Twilio API (hotline worker --burst)")
-            for jobs, fork in ((args.sms_jobs, False), (args.fork_jobs, True)):
-                if jobs:
-                    r.client.flushdb()
-                    res = sms_worker.run(env, jobs, fork)
-                    results["sms_worker"].append(res)
-                    print(f"   {res['worker']:<32}{res['sent']:>6}/{res['jobs']} sent  {res['jobs_per_s']:7.0f} jobs/s"
-                          f"  worker CPU {res['worker_cpu_ms_per_job']:.2f} ms/job"
-                          f"  (start-up {res['startup_s']:.1f} s, not counted)")
+            results["sms_worker"] = sms_phase(env, r.client, args)
 
         levels = [int(x) for x in args.stored_calls.split(",") if x]
         if levels:

@@ -1,0 +1,17 @@
+"""The SMS phase's baseline: RQ's own SimpleWorker on the same queues, jobs and job context.
+
+`python -m bench.plain_worker` runs it in burst mode, as `hotline worker --burst` runs HotlineWorker,
+so the two differ only in the worker class (and its log level, set the same here).
+"""
+import redis
+from rq import Queue, SimpleWorker
+from rq.serializers import JSONSerializer
+
+from ivr.settings import load_settings
+from workers.runner import QUEUES
+
+if __name__ == "__main__":
+    conn = redis.Redis.from_url(load_settings()["REDIS_URL"])
+    queues = [Queue(name, connection=conn, serializer=JSONSerializer) for name in QUEUES]
+    worker = SimpleWorker(queues, connection=conn, serializer=JSONSerializer, log_job_description=False)
+    worker.work(with_scheduler=True, burst=True, logging_level="WARNING")
