@@ -3,7 +3,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
