@@ -4,14 +4,11 @@
 so the two differ only in the worker class (and its log level, set the same here).
 """
 import redis
-from rq import Queue, SimpleWorker
-from rq.serializers import JSONSerializer
+from rq import SimpleWorker
 
 from ivr.settings import load_settings
-from workers.runner import QUEUES
+from workers.runner import make_worker
 
 if __name__ == "__main__":
-    conn = redis.Redis.from_url(load_settings()["REDIS_URL"])
-    queues = [Queue(name, connection=conn, serializer=JSONSerializer) for name in QUEUES]
-    worker = SimpleWorker(queues, connection=conn, serializer=JSONSerializer, log_job_description=False)
+    worker = make_worker(SimpleWorker, redis.Redis.from_url(load_settings()["REDIS_URL"]))
     worker.work(with_scheduler=True, burst=True, logging_level="WARNING")

@@ -73,8 +73,7 @@ def sms_phase(env: dict, client, args) -> dict:
     if args.sms_jobs:
         out = sms_worker.compare(env, client.flushdb, args.sms_jobs, args.sms_runs, names[:2])
         for res in out["runs"]:
-            print(f"   {res['worker']:<30}{res['sent']:>6}/{res['jobs']} sent {res['jobs_per_s']:7.0f} jobs/s"
-                  f"   worker CPU {res['worker_cpu_ms_per_job']:.2f} ms/job")
+            print_worker_run(res)
         mine, base = (out["summary"][n] for n in names[:2])
         out["ratio"] = mine["median_jobs_per_s"] / max(base["median_jobs_per_s"], 1e-9)
         print(f"   median {mine['median_jobs_per_s']:.0f} jobs/s (worst {mine['worst_jobs_per_s']:.0f}, best "
@@ -83,10 +82,14 @@ def sms_phase(env: dict, client, args) -> dict:
               f"ratio {out['ratio']:.2f}")
     if args.fork_jobs:
         client.flushdb()
-        res = out["fork"] = sms_worker.run(env, args.fork_jobs, names[2])
-        print(f"   {res['worker']:<30}{res['sent']:>6}/{res['jobs']} sent {res['jobs_per_s']:7.0f} jobs/s"
-              f"   worker CPU {res['worker_cpu_ms_per_job']:.2f} ms/job")
+        out["fork"] = sms_worker.run(env, args.fork_jobs, names[2])
+        print_worker_run(out["fork"])
     return out
+
+
+def print_worker_run(res: dict) -> None:
+    print(f"   {res['worker']:<30}{res['sent']:>6}/{res['jobs']} sent {res['jobs_per_s']:7.0f} jobs/s"
+          f"   worker CPU {res['worker_cpu_ms_per_job']:.2f} ms/job")
 
 
 def info_snapshot(r) -> dict:
