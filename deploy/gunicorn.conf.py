@@ -3,7 +3,8 @@
 The values come from `ivr.cli.gunicorn_options`, the same function `hotline serve` uses, so the
 systemd unit, `hotline serve` and the benchmarks (bench/) run one configuration:
 gthread workers (one process per core, a few threads each for slow clients), 30 s timeout,
-5 s keep-alive (nginx keeps upstream connections open). Environment overrides:
+5 s keep-alive (nginx keeps upstream connections open), a listening socket per worker on TCP
+(SO_REUSEPORT: the kernel spreads connections over the processes). Environment overrides:
   HOTLINE_BIND (default 127.0.0.1:8000, or a unix socket "unix:/run/hotline/web.sock"),
   WEB_CONCURRENCY (processes, default: the number of cores), HOTLINE_THREADS (default 4).
 """
@@ -16,13 +17,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # so `ivr` impo
 from ivr.cli import gunicorn_options  # noqa: E402
 
 _options = gunicorn_options(workers=int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2)),
-                            threads=int(os.environ.get("HOTLINE_THREADS", 4)))
-_options["bind"] = os.environ.get("HOTLINE_BIND", _options["bind"])
+                            threads=int(os.environ.get("HOTLINE_THREADS", 4)), bind=os.environ.get("HOTLINE_BIND"))
 
 bind = [_options["bind"]]
 workers = _options["workers"]
 threads = _options["threads"]
 worker_class = _options["worker_class"]
+reuse_port = _options["reuse_port"]  # a listening socket per worker on TCP (see gunicorn_options)
+on_starting = _options["on_starting"]  # with reuse_port: refuse to start on an address in use
 timeout = _options["timeout"]
 graceful_timeout = _options["graceful_timeout"]
 keepalive = _options["keepalive"]

@@ -37,10 +37,43 @@ def _ensure_redis(conf: dict) -> str:
     return url
 
 
-def gunicorn_options(host: str = "127.0.0.1", port: int = 8000, workers: int = 2, threads: int = 4) -> dict:
-    """The production server settings; `hotline serve`, deploy/gunicorn.conf.py and bench/ all use these."""
-    return {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
+def gunicorn_options(host: str = "127.0.0.1", port: int = 8000, workers: int = 2, threads: int = 4,
+                     bind: str | None = None) -> dict:
+    """The production server settings; `hotline serve`, deploy/gunicorn.conf.py and bench/ all use these.
+    `bind` (an address or "unix:/path") replaces host and port."""
+    bind = bind or f"{host}:{port}"
+    # reuse_port: each worker process listens on its own socket and the kernel spreads connections
+    # over them. With one shared socket, whichever process wakes first accepts, and keep-alive
+    # connections (nginx's upstream pool, Twilio's) stay where they landed: 32 of them were seen
+    # split 32/0 and 31/1 over two processes, so one process (one GIL, one core) served everything
+    # and latency doubled (docs/performance.md). A unix socket path cannot be shared that way.
+    reuse_port = not bind.startswith("unix:")
+    return {"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
+            "reuse_port": reuse_port, "on_starting": refuse_taken_address if reuse_port else _nothing,
             "timeout": 30, "graceful_timeout": 10, "keepalive": 5, "accesslog": None, "preload_app": False}
+
+
+def refuse_taken_address(server) -> None:
+    """gunicorn's on_starting hook: stop if something already listens on our TCP address.
+    With reuse_port a second server (an old release left running, a second `hotline up`) would
+    otherwise not fail to bind: it would silently share the port and half the calls."""
+    import socket
+
+    for address in server.cfg.address:
+        if not isinstance(address, tuple):
+            continue
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT leftovers are fine
+            try:
+                probe.bind(address[:2])
+            except OSError as exc:
+                raise SystemExit(f"{address[0]}:{address[1]} is already in use ({exc.strerror}); "
+                                 "stop the other server first") from None
+
+
+def _nothing(server) -> None:
+    """gunicorn's default on_starting hook."""
 
 
 @main.command()

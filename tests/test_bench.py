@@ -45,16 +45,78 @@ def test_catalog_growth_helper_builds_a_valid_catalog(tmp_path):
     assert row["nodes"] == 5 + 1 + 7  # the fixture, a menu on main's key 3 and its 7 leaves
 
 
-def test_gunicorn_config_matches_hotline_serve(monkeypatch):
-    from ivr.cli import gunicorn_options
-
-    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+def _gunicorn_conf() -> dict:
     namespace = {"__file__": str(DEPLOY / "gunicorn.conf.py")}
     exec(compile((DEPLOY / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)
+    return namespace
+
+
+def test_gunicorn_config_matches_hotline_serve(monkeypatch):
+    from ivr.cli import gunicorn_options, refuse_taken_address
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.delenv("HOTLINE_BIND", raising=False)
+    namespace = _gunicorn_conf()
     expected = gunicorn_options(workers=3)
     assert namespace["workers"] == 3 and namespace["bind"] == [expected["bind"]]
-    for name in ("threads", "worker_class", "timeout", "keepalive", "preload_app"):
+    for name in ("threads", "worker_class", "timeout", "keepalive", "preload_app", "reuse_port", "on_starting"):
         assert namespace[name] == expected[name]
+    assert namespace["reuse_port"] is True and namespace["on_starting"] is refuse_taken_address
+
+
+def test_a_unix_socket_is_not_shared_with_reuse_port(monkeypatch):
+    # Each worker would unlink the path and bind its own: only the last one would be reachable.
+    monkeypatch.setenv("HOTLINE_BIND", "unix:/run/hotline/web.sock")
+    namespace = _gunicorn_conf()
+    assert namespace["bind"] == ["unix:/run/hotline/web.sock"] and namespace["reuse_port"] is False
+
+
+@pytest.mark.slow
+def test_every_worker_listens_and_a_second_server_is_refused(redis_server):
+    """Connections spread over the workers (each has its own listening socket), and a second
+    server on the same port stops instead of silently sharing it."""
+    import os
+    import socket
+    import subprocess
+    import time
+
+    import psutil
+
+    from bench.servers import Gunicorn
+
+    env = {"REDIS_URL": redis_server["url"]}
+    server = Gunicorn("bench.baseline:app", env, workers=2, threads=2)
+    try:
+        def listening(proc):
+            return any(c.status == "LISTEN" and c.laddr.port == server.port for c in proc.net_connections("tcp"))
+
+        deadline = time.time() + 20  # the server answered once one worker was up; wait for both
+        while time.time() < deadline:
+            workers = psutil.Process(server.proc.pid).children()
+            if len(workers) == 2 and all(listening(w) for w in workers):
+                break
+            time.sleep(0.1)
+        assert len(workers) == 2 and all(listening(w) for w in workers)
+        assert not listening(psutil.Process(server.proc.pid))  # the master holds no socket of its own
+        clients = []
+        for _ in range(32):  # keep-alive connections, as nginx's upstream pool holds them
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            sock.sendall(b"POST /baseline HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            assert sock.recv(64).startswith(b"HTTP/1.1 200")
+            clients.append(sock)
+        time.sleep(0.2)
+        held = [sum(c.status == "ESTABLISHED" and c.laddr.port == server.port for c in w.net_connections("tcp"))
+                for w in workers]
+        assert sum(held) == 32 and min(held) > 0, held  # with one shared socket, 32/0 splits happen
+        second = subprocess.run([sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"),
+                                 "bench.baseline:app"], cwd=ROOT, capture_output=True, text=True, timeout=30,
+                                env=dict(os.environ, **env, HOTLINE_BIND=f"127.0.0.1:{server.port}",
+                                         PYTHONPATH=str(ROOT)))
+        assert second.returncode != 0 and "already in use" in second.stderr
+        for sock in clients:
+            sock.close()
+    finally:
+        server.stop()
 
 
 def test_redis_conf_persists_with_aof_and_never_evicts(tmp_path):
