@@ -219,6 +219,21 @@ def print_level(res: dict) -> None:
         print(f"   ERRORS: {res['errors']}")
 
 
+def cpu_check(results: dict, phase: str) -> None:
+    """Time a fixed piece of pure Python on an idle machine before a phase. This VM's speed moves
+    by a third within minutes; the check says how fast it was when each phase started, so runs
+    can be compared (lower is faster)."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        table: dict = {}
+        for i in range(200_000):
+            table[i & 1023] = table.get(i & 1023, 0) + i % 7
+        best = min(best, time.perf_counter() - t0)
+    results.setdefault("cpu_check_ms", {})[phase] = round(best * 1000, 1)
+    print(f"\n-- CPU check before {phase}: {best * 1000:.1f} ms for a fixed Python loop (lower is faster)")
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
@@ -258,6 +273,7 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
         r.client.flushdb()
         results["levels"] = []
         for walk in (0, args.walk) if args.walk else (0,):
+            cpu_check(results, "the menu walk" if walk else "whole calls")
             for c in [int(x) for x in args.concurrency.split(",") if x]:
                 res = measure_level(app, base, r, words, c, args, walk)
                 results["levels"].append(res)
@@ -269,6 +285,7 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
             print(f"   {k:<48}{v:8.0f}")
 
         if args.sms_jobs or args.fork_jobs:
+            cpu_check(results, "the SMS worker")
             results["sms_worker"] = sms_phase(env, r.client, args)
 
         levels = [int(x) for x in args.stored_calls.split(",") if x]

@@ -36,6 +36,7 @@ def test_the_benchmark_runs_on_a_tiny_load(tmp_path, monkeypatch):
     assert [(w["worker"].split()[0], w["sent"]) for w in sms["runs"]] == [("HotlineWorker", 20), ("rq", 20)]
     assert sms["ratio"] > 0 and sms["fork"]["sent"] == 5
     assert [row["stored_calls"] for row in res["stored_calls"]] == [50, 100]
+    assert set(res["cpu_check_ms"]) == {"whole calls", "the menu walk", "the SMS worker"}
 
 
 def test_catalog_growth_helper_builds_a_valid_catalog(tmp_path):
