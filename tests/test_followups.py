@@ -217,6 +217,32 @@ def test_the_worker_keeps_its_heartbeat_and_state_with_fewer_writes(env, fake, r
     assert seen["state"] == "idle" and seen["beat"] is not None and seen["ttl"] > 60
 
 
+def test_the_worker_goes_idle_in_the_jobs_closing_transaction(redis_url, monkeypatch):
+    """`idle` travels with RQ's success or failure transaction, not in a round trip of its own."""
+    import redis as redis_lib
+    from rq.worker.base import BaseWorker
+
+    from workers.runner import HotlineWorker
+
+    writes = []
+    original = BaseWorker.set_state
+
+    def set_state(self, state, pipeline=None):
+        writes.append((getattr(state, "value", state), "in a transaction" if pipeline is not None else "alone"))
+        return original(self, state, pipeline=pipeline)
+
+    monkeypatch.setattr(BaseWorker, "set_state", set_state)
+    conn = redis_lib.Redis.from_url(redis_url)
+    queue = Queue("sms", connection=conn, serializer=JSONSerializer)
+    for _ in range(2):
+        queue.enqueue("tests.worker_probe.started_state")
+    queue.enqueue("tests.worker_probe.fails")
+    HotlineWorker([queue], connection=conn, serializer=JSONSerializer).work(burst=True)
+    idle = [how for state, how in writes if state == "idle"]
+    assert idle == ["alone"] + ["in a transaction"] * 3  # once as the worker starts, then with each job
+    assert [s for s, _ in writes].count("busy") == 3 and len(queue.failed_job_registry) == 1
+
+
 @pytest.mark.parametrize("names", [("sms", "default"), ("sms",)])  # one queue: RQ dequeues with LMOVE
 def test_a_running_job_is_marked_started_and_registered_as_rq_does_it(redis_url, names):
     """HotlineWorker writes the execution and the job's start in one MULTI; all of it is there while the job runs."""

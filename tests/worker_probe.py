@@ -11,3 +11,7 @@ def started_state() -> dict:
     return {"status": fields.get("status"), "worker_name": fields.get("worker_name"),
             "started_at": fields.get("started_at"), "last_heartbeat": fields.get("last_heartbeat"),
             "in_started_registry": job.id in registry.get_job_ids(), "ttl": conn.ttl(job.key)}
+
+
+def fails() -> None:
+    raise RuntimeError("a job that fails, for the worker tests")

@@ -35,10 +35,11 @@ class HotlineWorker(SimpleWorker):
     three times, writing the state `idle` twice, asking Redis whether workers are suspended, and
     stamping the job's heartbeat again after it ran — each its own round trip. Here the worker
     beats and checks for `rq suspend` at most once a second (its key lives 8 minutes), writes a
-    state only when it changes, and leaves the job's stamp in memory (RQ saves the job right after)
-    unless the job has callbacks. The job's start is one MULTI, not two: RQ writes the execution
-    record in one (the parent, in its forking Worker) and marks the job started in another (the
-    child); without a child both happen here, back to back, so they go together.
+    state only when it changes (`idle` goes with the job's closing transaction), and leaves the
+    job's stamp in memory (RQ saves the job right after) unless the job has callbacks. The job's
+    start is one MULTI, not two: RQ writes the execution record in one (the parent, in its forking
+    Worker) and marks the job started in another (the child); without a child both happen here,
+    back to back, so they go together.
     """
 
     EVERY = 1.0  # seconds between heartbeats, and between suspension checks
@@ -91,6 +92,14 @@ class HotlineWorker(SimpleWorker):
                 pipe.lrem(Queue(job.origin, connection=self.connection).intermediate_queue_key, 1, job.id)
             pipe.execute()
         return None
+
+    def cleanup_execution(self, job, pipeline, execution=None):
+        """RQ's cleanup, with the worker's `idle` in the same transaction (success, failure or
+        retry). RQ would write it in a round trip of its own as the next dequeue starts; there
+        `set_state` now finds nothing changed. One round trip fewer per job, which counts when
+        Redis is on another host."""
+        super().cleanup_execution(job, pipeline=pipeline, execution=execution)
+        self.set_state(WorkerStatus.IDLE, pipeline=pipeline)
 
     def handle_execution_ended(self, job, queue, heartbeat_ttl):
         if job.success_callback or job.failure_callback:
