@@ -120,6 +120,14 @@ def test_every_worker_listens_and_a_second_server_is_refused(redis_server):
         server.stop()
 
 
+def test_the_sysctl_file_names_keys_the_kernel_has():
+    settings = [line.split("=") for line in (DEPLOY / "sysctl" / "60-hotline.conf").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert [(k.strip(), v.strip()) for k, v in settings] == [("net.ipv4.tcp_migrate_req", "1")]
+    if not Path("/proc/sys/net/ipv4/tcp_migrate_req").exists():  # the name is checked where the kernel has it
+        pytest.skip("no tcp_migrate_req here (Linux < 5.14, or no /proc)")
+
+
 def test_redis_conf_persists_with_aof_and_never_evicts(tmp_path):
     from bench.servers import Redis
 
