@@ -49,14 +49,15 @@ def gunicorn_options(host: str = "127.0.0.1", port: int = 8000, workers: int = 2
     # and latency doubled (docs/performance.md). A unix socket path cannot be shared that way.
     reuse_port = not bind.startswith("unix:")
     return {"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
-            "reuse_port": reuse_port, "on_starting": refuse_taken_address if reuse_port else _nothing,
+            "reuse_port": reuse_port, "on_starting": refuse_taken_address,
             "timeout": 30, "graceful_timeout": 10, "keepalive": 5, "accesslog": None, "preload_app": False}
 
 
 def refuse_taken_address(server) -> None:
     """gunicorn's on_starting hook: stop if something already listens on our TCP address.
     With reuse_port a second server (an old release left running, a second `hotline up`) would
-    otherwise not fail to bind: it would silently share the port and half the calls."""
+    otherwise not fail to bind: it would silently share the port and half the calls. Unix socket
+    paths are left to gunicorn."""
     import socket
 
     for address in server.cfg.address:
@@ -70,10 +71,6 @@ def refuse_taken_address(server) -> None:
             except OSError as exc:
                 raise SystemExit(f"{address[0]}:{address[1]} is already in use ({exc.strerror}); "
                                  "stop the other server first") from None
-
-
-def _nothing(server) -> None:
-    """gunicorn's default on_starting hook."""
 
 
 @main.command()

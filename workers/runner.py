@@ -95,8 +95,8 @@ class HotlineWorker(SimpleWorker):
 
     def cleanup_execution(self, job, pipeline, execution=None):
         """RQ's cleanup, with the worker's `idle` in the same transaction (success, failure or
-        retry). RQ would write it in a round trip of its own as the next dequeue starts; there
-        `set_state` now finds nothing changed. One round trip fewer per job, which counts when
+        retry). SimpleWorker writes it in a round trip of its own right after the job, where
+        `set_state` now finds nothing changed: one round trip fewer per job, which counts when
         Redis is on another host."""
         super().cleanup_execution(job, pipeline=pipeline, execution=execution)
         self.set_state(WorkerStatus.IDLE, pipeline=pipeline)
