@@ -219,10 +219,11 @@ def print_level(res: dict) -> None:
         print(f"   ERRORS: {res['errors']}")
 
 
-def cpu_check(results: dict, phase: str) -> None:
+def cpu_check(results: dict, phase: str, r) -> None:
     """Time a fixed piece of pure Python on an idle machine before a phase. This VM's speed moves
     by a third within minutes; the check says how fast it was when each phase started, so runs
-    can be compared (lower is faster)."""
+    can be compared (lower is faster). Redis's background work (an AOF rewrite forks and writes
+    the whole dataset) would slow a phase too, so its AOF size and rewrites so far are printed."""
     best = float("inf")
     for _ in range(3):
         t0 = time.perf_counter()
@@ -231,7 +232,10 @@ def cpu_check(results: dict, phase: str) -> None:
             table[i & 1023] = table.get(i & 1023, 0) + i % 7
         best = min(best, time.perf_counter() - t0)
     results.setdefault("cpu_check_ms", {})[phase] = round(best * 1000, 1)
-    print(f"\n-- CPU check before {phase}: {best * 1000:.1f} ms for a fixed Python loop (lower is faster)")
+    aof = r.info("persistence")
+    print(f"\n-- CPU check before {phase}: {best * 1000:.1f} ms for a fixed Python loop (lower is faster); "
+          f"Redis AOF {aof.get('aof_current_size', 0) / 1e6:.0f} MB, {aof.get('aof_rewrites', 0)} rewrites so far"
+          f"{', one running' if aof.get('aof_rewrite_in_progress') else ''}")
 
 
 def machine() -> str:
@@ -273,7 +277,7 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
         r.client.flushdb()
         results["levels"] = []
         for walk in (0, args.walk) if args.walk else (0,):
-            cpu_check(results, "the menu walk" if walk else "whole calls")
+            cpu_check(results, "the menu walk" if walk else "whole calls", r.client)
             for c in [int(x) for x in args.concurrency.split(",") if x]:
                 res = measure_level(app, base, r, words, c, args, walk)
                 results["levels"].append(res)
@@ -285,7 +289,7 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
             print(f"   {k:<48}{v:8.0f}")
 
         if args.sms_jobs or args.fork_jobs:
-            cpu_check(results, "the SMS worker")
+            cpu_check(results, "the SMS worker", r.client)
             results["sms_worker"] = sms_phase(env, r.client, args)
 
         levels = [int(x) for x in args.stored_calls.split(",") if x]
