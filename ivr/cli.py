@@ -71,6 +71,8 @@ def refuse_taken_address(server) -> None:
             except OSError as exc:
                 raise SystemExit(f"{address[0]}:{address[1]} is already in use ({exc.strerror}); "
                                  "stop the other server first") from None
+        if server.cfg.reuse_port:  # gunicorn's own "Listening at:" line is empty then: the master holds no socket
+            server.log.info("Listening at: %s:%s, a socket per worker (reuse_port)", *address[:2])
 
 
 @main.command()

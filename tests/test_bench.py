@@ -114,6 +114,8 @@ def test_every_worker_listens_and_a_second_server_is_refused(redis_server):
                                 env=dict(os.environ, **env, HOTLINE_BIND=f"127.0.0.1:{server.port}",
                                          PYTHONPATH=str(ROOT)))
         assert second.returncode != 0 and "already in use" in second.stderr
+        server.log.seek(0)
+        assert f"Listening at: 127.0.0.1:{server.port}, a socket per worker" in server.log.read().decode()
         for sock in clients:
             sock.close()
     finally:
