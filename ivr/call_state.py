@@ -23,7 +23,7 @@ from .catalog import LANGUAGE_MENU, Catalog
 from .sessions import Session
 
 PATH = "/voice/key"
-_PLAIN = re.compile(r"[A-Za-z0-9._]*\Z")  # needs no escaping in a query (node ids: catalog_checks)
+PLAIN = re.compile(r"[A-Za-z0-9._]*\Z")  # needs no escaping in a query; catalog_checks holds node ids to it
 
 
 def key_url(session: Session, **extra) -> str:
@@ -46,7 +46,7 @@ def key_url(session: Session, **extra) -> str:
 
 
 def _escape(value: str) -> str:
-    return value if _PLAIN.match(value) else quote(value, safe="")
+    return value if PLAIN.match(value) else quote(value, safe="")
 
 
 def decode(args, sid: str, caller: str, catalog: Catalog) -> Session | None:
