@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from ivr import calllog
-from ivr.catalog import load_catalog
+from ivr.content.catalog import load_catalog
 from ivr.flow import Flow
 from ivr.ops import users
-from ivr.sessions import Session
-from ivr.voice_render import VoiceRenderer
+from ivr.store import calllog
+from ivr.store.sessions import Session
+from ivr.voice.render import VoiceRenderer
 from tests import catalog_fixture as fx
 
 RETENTION = 90 * 86400

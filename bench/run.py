@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ivr.catalog import load_catalog
+from ivr.content.catalog import load_catalog
 
 from . import caller, growth, sms_worker
 from .servers import ROOT, Gunicorn, Redis

@@ -14,8 +14,9 @@ import sys
 import time
 from zoneinfo import ZoneInfo
 
-from ivr import followups, services
+from ivr import services
 from ivr.settings import load_settings
+from ivr.sms import followups
 from tests.fake_twilio import FakeTwilio
 
 from .servers import ROOT

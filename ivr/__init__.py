@@ -38,10 +38,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .audio import bp as audio_bp
     from .ops import bp as ops_bp
-    from .sms import bp as sms_bp
-    from .voice import bp as voice_bp
+    from .sms.webhooks import bp as sms_bp
+    from .voice.audio_route import bp as audio_bp
+    from .voice.webhooks import bp as voice_bp
 
     app.register_blueprint(voice_bp)
     app.register_blueprint(audio_bp)  # GET /audio/…: Twilio's <Play> fetches without a signature

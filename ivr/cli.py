@@ -30,7 +30,7 @@ def _ensure_redis(conf: dict) -> str:
     """REDIS_URL, or an embedded Redis started here and shared with child processes."""
     if conf["REDIS_URL"]:
         return conf["REDIS_URL"]
-    from .redis_store import start_embedded
+    from .store.connection import start_embedded
 
     url = start_embedded(conf["HOTLINE_VAR_DIR"])
     os.environ["REDIS_URL"] = url
@@ -151,7 +151,7 @@ def up(port):
             except subprocess.TimeoutExpired:
                 p.kill()
         if not conf["REDIS_URL"]:  # ours: save and stop it, rather than leave a server behind
-            from .redis_store import stop_embedded
+            from .store.connection import stop_embedded
 
             stop_embedded(conf["HOTLINE_VAR_DIR"])
 
@@ -245,8 +245,8 @@ def _services():
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def forget(number, yes):
     """Delete everything stored about NUMBER (call logs, SMS, messages, callbacks, language)."""
-    from .privacy import mask
-    from .retention import forget as forget_number
+    from .store.privacy import mask
+    from .store.retention import forget as forget_number
 
     svc = _services()
     if not yes:
@@ -258,7 +258,7 @@ def forget(number, yes):
 @main.command()
 def purge():
     """Drop records older than HOTLINE_LOG_RETENTION_DAYS (the worker also does this daily)."""
-    from .retention import purge as purge_old
+    from .store.retention import purge as purge_old
 
     svc = _services()
     count = purge_old(svc.redis, int(svc.config["HOTLINE_LOG_RETENTION_DAYS"]), svc.catalog.languages)
@@ -280,7 +280,7 @@ def content_doc(out):
     from pathlib import Path
 
     from .cli_common import catalog_or_exit
-    from .content_doc import render
+    from .content.doc import render
 
     catalog = catalog_or_exit(load_settings())
     Path(out).write_text(render(catalog, dt.date.today()), encoding="utf-8")
@@ -293,7 +293,7 @@ def content_doc(out):
 def content_check(today, per_prompt):
     """Validate the catalog and print coverage per language; exit 1 on a gap."""
     from .cli_common import catalog_or_exit
-    from .coverage import coverage_report, segments_table
+    from .content.coverage import coverage_report, segments_table
 
     catalog = catalog_or_exit(load_settings())
     text, ok = coverage_report(catalog, today)
@@ -306,7 +306,7 @@ def content_check(today, per_prompt):
 from .ops.cli import users  # noqa: E402  (the dashboard's accounts)
 
 main.add_command(users)
-from .audio_build import audio_cli as audio  # noqa: E402  (hotline audio build / report / accept)
+from .voice.audio_build import audio_cli as audio  # noqa: E402  (hotline audio build / report / accept)
 
 main.add_command(audio)
 

@@ -5,7 +5,8 @@ import sys
 
 import click
 
-from .catalog import Catalog, CatalogError, load_catalog
+from .content.catalog import load_catalog
+from .content.model import Catalog, CatalogError
 
 
 def catalog_or_exit(conf: dict) -> Catalog:

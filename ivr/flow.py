@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .catalog import LANGUAGE_MENU, LIST_GROUP, Catalog, Option
-from .sessions import Session
+from .content.model import LANGUAGE_MENU, LIST_GROUP, Catalog, Option
+from .store.sessions import Session
 
 REPEAT, BACK, MAIN = "9", "*", "0"
 MORE_KEY = "1"  # next group of a list

@@ -13,15 +13,17 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from . import privacy, redis_store
-from .audio import AudioIndex, audio_dir
-from .catalog import Catalog, load_catalog
+from .content.catalog import load_catalog
+from .content.model import Catalog
 from .flow import Flow
-from .keywords import Matcher
-from .sms_render import SmsRenderer
-from .sms_transport import make_transport
-from .texting import Texting
-from .voice_render import VoiceRenderer
+from .sms.keywords import Matcher
+from .sms.render import SmsRenderer
+from .sms.texting import Texting
+from .sms.transport import make_transport
+from .store import connection as redis_store
+from .store import privacy
+from .voice.audio import AudioIndex, audio_dir
+from .voice.render import VoiceRenderer
 
 
 @dataclass

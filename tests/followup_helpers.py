@@ -4,8 +4,8 @@ from __future__ import annotations
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from ivr import messages
 from ivr.phone import Emulator
+from ivr.store import messages
 from workers.runner import HotlineWorker
 
 from .conftest import FIXED_NOW, client_transport

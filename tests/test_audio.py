@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr import audio, audio_build
-from ivr.catalog import load_catalog
+from ivr.content.catalog import load_catalog
 from ivr.phone import Emulator
+from ivr.voice import audio, audio_build
 
 from . import catalog_fixture as fx
 from .conftest import FIXED_NOW, ROOT, client_transport

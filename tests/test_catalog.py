@@ -2,7 +2,8 @@
 import pytest
 
 from ivr import create_app
-from ivr.catalog import CatalogError, load_catalog
+from ivr.content.catalog import load_catalog
+from ivr.content.model import CatalogError
 
 from . import catalog_fixture as fx
 from .conftest import make_config, needs_sources

@@ -3,8 +3,8 @@ import itertools
 
 import pytest
 
-from ivr import eligibility
-from ivr.catalog import load_catalog
+from ivr.content import eligibility
+from ivr.content.catalog import load_catalog
 
 IDS = [q.id for q in eligibility.QUESTIONS]
 

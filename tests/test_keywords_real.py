@@ -1,8 +1,8 @@
 """Keywords of the real catalog, per language: native script, transliterated, misspelled, in a sentence."""
 import pytest
 
-from ivr.catalog import load_catalog
-from ivr.keywords import Matcher, fold
+from ivr.content.catalog import load_catalog
+from ivr.sms.keywords import Matcher, fold
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr import callbacks, calllog
+from ivr.store import callbacks, calllog
 
 from . import catalog_fixture as fx
 from .conftest import csrf_token_from, ops_login

@@ -4,9 +4,10 @@ from collections import deque
 
 import pytest
 
-from ivr import segments
-from ivr.catalog import LANGUAGE_MENU, load_catalog
+from ivr.content.catalog import load_catalog
+from ivr.content.model import LANGUAGE_MENU
 from ivr.flow import MORE_KEY
+from ivr.sms import segments
 
 from .conftest import FIXED_NOW, SOURCES, needs_sources
 
@@ -113,7 +114,7 @@ def test_dates_decide_what_is_said(catalog):
 
 
 def test_follow_up_sms_bodies_fit_in_five_segments(catalog):
-    from ivr.followups import compose
+    from ivr.sms.followups import compose
 
     for node in catalog.nodes.values():
         for code in LANGS:

@@ -1,7 +1,7 @@
 """SMS encoding and segment arithmetic."""
 import pytest
 
-from ivr import segments
+from ivr.sms import segments
 
 
 @pytest.mark.parametrize("text, encoding, count", [

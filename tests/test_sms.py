@@ -1,7 +1,8 @@
 """The SMS channel on a small catalog: welcome, numbers, keywords in any script, STOP, pages."""
 import pytest
 
-from ivr import calllog, messages, privacy, segments
+from ivr.sms import segments
+from ivr.store import calllog, messages, privacy
 
 from . import catalog_fixture as fx
 

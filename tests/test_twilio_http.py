@@ -6,7 +6,7 @@ import urllib3
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from ivr.twilio_http import Urllib3HttpClient
+from ivr.sms.twilio_http import Urllib3HttpClient
 
 from .fake_twilio import FakeTwilio
 

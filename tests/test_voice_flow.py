@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr import calllog, privacy, sessions
+from ivr.store import calllog, privacy, sessions
 
 from . import catalog_fixture as fx
 

@@ -1,5 +1,5 @@
 """write_once: a webhook's queued writes run once, in one round trip, whatever Redis has forgotten."""
-from ivr import calllog, write_once
+from ivr.store import calllog, write_once
 
 
 def queue_step(rdb, cid):

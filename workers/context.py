@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from ivr import redis_store
 from ivr.settings import load_settings
-from ivr.sms_transport import make_transport
+from ivr.sms.transport import make_transport
+from ivr.store import connection as redis_store
 
 
 @dataclass

@@ -8,8 +8,8 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from ivr.catalog import load_catalog
-from ivr.retention import purge
+from ivr.content.catalog import load_catalog
+from ivr.store.retention import purge
 
 from .context import context
 

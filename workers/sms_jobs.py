@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 
-from ivr import messages
-from ivr.sms_transport import SendError
+from ivr.sms.transport import SendError
+from ivr.store import messages
 
 from .context import context
 

@@ -3,21 +3,20 @@
 `init_app(app)` wires the extensions the dashboard needs (flask-login, flask-wtf CSRF, cookie
 settings, security headers); `bp` is the blueprint. Every page needs a logged-in operator;
 a request carrying a Twilio signature is refused outright: Twilio never talks to /ops/.
-Routes live in small modules (auth, calls_views, queue_views, report_views).
+Routes live in small modules (auth, calls_views, queue_views, report_views) on the blueprint
+in blueprint.py.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Flask, abort, request
+from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import LoginManager, current_user
-from flask_wtf.csrf import CSRFProtect
 
-bp = Blueprint("ops", __name__, url_prefix="/ops", template_folder="templates", static_folder="static")
-login_manager = LoginManager()
-csrf = CSRFProtect()
-PUBLIC_ENDPOINTS = {"ops.login", "ops.static"}
+from . import auth, calls_views, queue_views, report_views  # noqa: F401  (their routes register on bp)
+from .blueprint import bp, csrf, login_manager
+
+__all__ = ["bp", "init_app"]  # what create_app uses
 
 
 def init_app(app: Flask) -> None:
@@ -48,19 +47,3 @@ class DashboardSessions(SecureCookieSessionInterface):
             return None  # Flask then uses a NullSession, which refuses writes
         return super().open_session(app, request)
 
-
-@bp.before_request
-def guard():
-    """Refuse Twilio-signed requests, check CSRF on every POST, require a login elsewhere."""
-    if "X-Twilio-Signature" in request.headers:
-        abort(403)
-    if request.endpoint == "ops.static":
-        return None
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
-    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
-
-
-from . import auth, calls_views, queue_views, report_views  # noqa: E402,F401  (routes on bp)

@@ -13,7 +13,8 @@ from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..services import services
-from . import bp, login_manager, ratelimit, users
+from . import ratelimit, users
+from .blueprint import bp, login_manager
 from .forms import LanguageForm, LoginForm, LogoutForm
 from .i18n import t, ui_lang
 

@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, render_template, request, url_for
 
-from ..calllog import read as read_conversation
 from ..services import services
-from . import bp, convlist, timeline
+from ..store.calllog import read as read_conversation
+from . import convlist, timeline
+from .blueprint import bp
 
 CONV_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 

@@ -15,7 +15,7 @@ from . import users as store
 
 
 def _redis():
-    from ..redis_store import connect, start_embedded
+    from ..store.connection import connect, start_embedded
 
     conf = load_settings()
     return connect(conf["REDIS_URL"] or start_embedded(conf["HOTLINE_VAR_DIR"]), 5.0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from ..catalog import LANGUAGE_MENU, Catalog
+from ..content.model import LANGUAGE_MENU, Catalog
 from .convlist import ending
 from .timeline import node_text, summary
 

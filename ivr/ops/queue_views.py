@@ -11,9 +11,9 @@ import re
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import callbacks as callback_store
 from ..services import services
-from . import bp
+from ..store import callbacks as callback_store
+from .blueprint import bp
 from .forms import CallbackDoneForm
 from .i18n import t
 

@@ -8,9 +8,10 @@ import json
 
 from flask import Response, render_template, request, stream_with_context
 
-from .. import coverage
+from ..content import coverage
 from ..services import services
-from . import bp, charts, convlist, export, stats
+from . import charts, convlist, export, stats
+from .blueprint import bp
 from .calls_views import tz
 from .i18n import t
 from .timeline import node_text
@@ -43,7 +44,7 @@ def statistics():
 def _audio_rows(svc) -> list[dict] | None:
     """Audio coverage per language (missing, stale), when the audio module is there to ask."""
     try:
-        from .. import audio
+        from ..voice import audio
     except ImportError:
         return None
     if not (callable(getattr(audio, "coverage", None)) and callable(getattr(audio, "audio_dir", None))):

@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 from werkzeug.serving import make_server
 
-from ivr import callbacks
 from ivr.phone import Emulator
+from ivr.store import callbacks
 
 from .. import catalog_fixture as fx
 from ..conftest import OPS_PASSWORDS, free_port

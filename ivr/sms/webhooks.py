@@ -14,10 +14,11 @@ import time
 
 from flask import Blueprint, Response, abort, request
 
-from . import callbacks, calllog, followups, messages, sessions
-from .services import services
-from .sessions import Session
-from .twilio_auth import require_twilio_signature
+from ..services import services
+from ..store import callbacks, calllog, messages, sessions
+from ..store.sessions import Session
+from ..twilio_auth import require_twilio_signature
+from . import followups
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 bp.before_request(require_twilio_signature)

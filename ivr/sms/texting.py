@@ -1,7 +1,7 @@
 """The SMS conversation: what to answer a texter, given their session and their message.
 
 Pure logic over the flow engine and the keyword matcher; no Redis, no Twilio. The blueprint
-(ivr/sms.py) loads the session, calls `Texting.answer`, and stores what changed.
+(ivr/sms/webhooks.py) loads the session, calls `Texting.answer`, and stores what changed.
 
 Order of understanding a message: opt-out / opt-in / help words (whole message) → a language
 choice (a number on the language menu, or a language's name) → a menu number (0 main menu,
@@ -13,11 +13,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from .catalog import LANGUAGE_MENU, Catalog
-from .flow import Flow
+from ..content.model import LANGUAGE_MENU, Catalog
+from ..flow import Flow
+from ..store.sessions import Session
 from .keywords import TWILIO_HELP, TWILIO_OPTIN, TWILIO_OPTOUT, Matcher, words
-from .sessions import Session
-from .sms_render import SmsRenderer
+from .render import SmsRenderer
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 NEXT_PAGE = "9"

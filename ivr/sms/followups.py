@@ -14,7 +14,7 @@ import uuid
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
-from . import messages
+from ..store import messages
 
 JOB = "workers.sms_jobs.send_sms"
 QUIET_FROM, QUIET_UNTIL = dt.time(21, 0), dt.time(9, 0)

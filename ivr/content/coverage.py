@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import segments
-from .catalog import Catalog
-from .catalog_checks import UI_PROMPTS
+from ..sms import segments
+from .checks import UI_PROMPTS
+from .model import Catalog
 
 
 def language_rows(catalog: Catalog, today: dt.date) -> list[dict]:

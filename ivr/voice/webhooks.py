@@ -15,11 +15,13 @@ import time
 
 from flask import Blueprint, Response, abort, request
 
-from . import call_state, callbacks, calllog, followups, sessions, write_once
-from .flow import Step
-from .services import services
-from .sessions import Session
-from .twilio_auth import require_twilio_signature
+from ..flow import Step
+from ..services import services
+from ..sms import followups
+from ..store import callbacks, calllog, sessions, write_once
+from ..store.sessions import Session
+from ..twilio_auth import require_twilio_signature
+from . import call_state
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)

@@ -16,14 +16,12 @@ longer has) is not an error: `decode` returns None and the caller goes to the ma
 """
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 
-from .catalog import LANGUAGE_MENU, Catalog
-from .sessions import Session
+from ..content.model import LANGUAGE_MENU, PLAIN, Catalog
+from ..store.sessions import Session
 
 PATH = "/voice/key"
-PLAIN = re.compile(r"[A-Za-z0-9._]*\Z")  # needs no escaping in a query; catalog_checks holds node ids to it
 
 
 def key_url(session: Session, **extra) -> str:

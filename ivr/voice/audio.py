@@ -5,8 +5,7 @@ This module owns
   - `spoken_lines`: every (language, text) the voice renderer can say, walked with the flow engine;
   - the recordings ledger `audio/manifest.json` (committed): which text each human recording speaks;
   - the built index `audio/<lang>/generated/index.json` (built by `hotline audio build`, see
-    ivr/audio_build.py, not committed) and `AudioIndex`, which answers `url(lang, text)`;
-  - the `GET /audio/<lang>/<file>` route (no Twilio signature: Twilio fetches audio with a plain GET);
+    ivr/voice/audio_build.py, not committed) and `AudioIndex`, which answers `url(lang, text)`;
   - `coverage`: per language present / missing / stale / recorded / generated, for the CLI and dashboard.
 """
 from __future__ import annotations
@@ -21,9 +20,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, has_request_context, request
+from flask import has_request_context, request
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_AUDIO_DIR = ROOT / "audio"
 MANIFEST = "manifest.json"
 INDEX = "index.json"
@@ -96,10 +95,10 @@ def _notices(catalog, lang: str) -> list[str]:
 def spoken_lines(catalog, today: dt.date, langs=None) -> list[Line]:
     """Every line the voice renderer can say from `today` on: each node and page of the tree,
     the language menu, notices and goodbyes, in every language (or those in `langs`)."""
-    from .catalog import LANGUAGE_MENU
-    from .flow import Flow
-    from .sessions import Session
-    from .voice_render import VoiceRenderer
+    from ..content.model import LANGUAGE_MENU
+    from ..flow import Flow
+    from ..store.sessions import Session
+    from .render import VoiceRenderer
 
     idcat = _IdCatalog(catalog)
     renderer, flow = VoiceRenderer(idcat), Flow(idcat)
@@ -228,23 +227,6 @@ class AudioIndex:
         """A file the index lists, and only that: never a path built from the request."""
         self.refresh()
         return self.files.get((lang, name)) if FILE_NAME.match(name) else None
-
-
-bp = Blueprint("audio", __name__, url_prefix="/audio")
-
-
-@bp.get("/<lang>/<name>")
-def serve(lang: str, name: str):
-    from .services import services
-
-    path = services().voice.audio.path(lang, name)
-    if path is None or not path.is_file():
-        abort(404)
-    etag = name.removesuffix(".wav")
-    headers = {"Cache-Control": f"public, max-age={CACHE_SECONDS}, immutable", "ETag": f'"{etag}"'}
-    if request.if_none_match.contains(etag):
-        return Response(status=304, headers=headers)
-    return Response(path.read_bytes(), mimetype="audio/wav", headers=headers)
 
 
 # -- coverage ------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from . import calllog, privacy, segments
+from ..sms import segments
+from . import calllog, privacy
 
 # Delivery states in the order they happen; a late callback never moves a message backwards.
 ORDER = {"requested": 0, "scheduled": 1, "queued": 2, "accepted": 2, "sending": 3, "sent": 4, "uncertain": 4,

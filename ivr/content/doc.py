@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .catalog import OWN_WORDING_PREFIXES, Catalog
 from .coverage import language_rows
+from .model import OWN_WORDING_PREFIXES, Catalog
 
 MARK = {"source": "S", "reviewed": "R", "unreviewed": "u"}
 SOURCE_NAMES = {

@@ -1,6 +1,6 @@
 """Building telephone audio, and the `hotline audio` command.
 
-`build` turns every line the hotline can say (ivr/audio.py `spoken_lines`) into an 8 kHz mono
+`build` turns every line the hotline can say (ivr/voice/audio.py `spoken_lines`) into an 8 kHz mono
 μ-law WAV under audio/<lang>/generated/<content hash>.wav, and writes the index the app serves
 from. A human recording in audio/<lang>/recorded/<line id>.<wav|flac|ogg|mp3…> wins over the
 robot voice while the text it was recorded for is current; the ledger audio/manifest.json keeps
@@ -228,8 +228,8 @@ def accept(catalog, directory: Path | str, today: dt.date, lang: str, line_id: s
 def _context():
     from zoneinfo import ZoneInfo
 
-    from .cli_common import catalog_or_exit
-    from .settings import load_settings
+    from ..cli_common import catalog_or_exit
+    from ..settings import load_settings
 
     conf = load_settings()
     catalog = catalog_or_exit(conf)

@@ -8,14 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .call_state import PLAIN  # the characters an action URL carries unescaped
-from .catalog import (
-    LANGUAGE_MENU,
-    OWN_WORDING_PREFIXES,
-    REPEALED_SOURCES,
-    Catalog,
-    CatalogError,
-)
+from .model import LANGUAGE_MENU, OWN_WORDING_PREFIXES, PLAIN, REPEALED_SOURCES, Catalog, CatalogError
 
 
 def validate(catalog: Catalog, sources_dir: Path) -> None:
@@ -28,7 +21,7 @@ def validate(catalog: Catalog, sources_dir: Path) -> None:
 
 
 def _check_node_ids(catalog: Catalog) -> None:
-    """Node ids travel in the voice action URLs (`call_state`), where '-' and '~' separate them."""
+    """Node ids travel in the voice action URLs (voice/call_state.py), where '-' and '~' separate them."""
     for nid in catalog.nodes:
         if not (nid and PLAIN.match(nid)):
             raise CatalogError("tree.yaml", f"node id {nid!r}: use only letters, digits, '.' and '_'")

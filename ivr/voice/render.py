@@ -11,8 +11,8 @@ from xml.sax.saxutils import quoteattr
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from .catalog import Catalog
-from .flow import SMS_KEY, Screen
+from ..content.model import Catalog
+from ..flow import SMS_KEY, Screen
 
 
 class VoiceRenderer:

@@ -7,9 +7,9 @@ with "9 - more".
 """
 from __future__ import annotations
 
+from ..content.model import Catalog
+from ..flow import Screen
 from . import segments
-from .catalog import Catalog
-from .flow import Screen
 
 
 class SmsRenderer:

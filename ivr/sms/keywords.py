@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from .catalog import Catalog
+from ..content.model import Catalog
 
 # Twilio's Advanced Opt-Out words (single word, case-insensitive); handled by Twilio too.
 TWILIO_OPTOUT = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}

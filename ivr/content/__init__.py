@@ -1,0 +1,1 @@
+"""What the hotline says: the catalog (model, loading, checks), coverage, the reviewers' document, eligibility rules."""

@@ -1,0 +1,169 @@
+"""Loading the content catalog: prompts/tree.yaml, citations.yaml and one <lang>.yaml per language.
+
+`load_catalog` reads the files into the model (content/model.py) and hands the result to
+content/checks.py, which refuses a catalog that would strand a caller: a missing translation,
+a key leading nowhere, an unreachable node, a cycle with no way out, a citation of a file that
+is not among the sources. The format is described in prompts/README.md.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import yaml
+
+from .model import (
+    ACTIONS,
+    GLOBAL_KEYS,
+    STATUSES,
+    Catalog,
+    CatalogError,
+    Citation,
+    Language,
+    Node,
+    Option,
+    Prompt,
+)
+
+DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+DEFAULT_SOURCES_DIR = Path(__file__).resolve().parents[3] / "shared" / "sources"
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.exists():
+        raise CatalogError(path.name, "file is missing")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogError(path.name, f"is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CatalogError(path.name, "must be a mapping")
+    return data
+
+
+def _date(value, file: str, pid: str, name: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise CatalogError(file, f"{name} {value!r} is not an ISO date", pid) from exc
+
+
+def _generated_nodes(tree: dict) -> dict:
+    """Nodes that code builds from rules (tree.yaml `generated:`), e.g. the eligibility check."""
+    from . import eligibility
+
+    generators = {"eligibility": eligibility.nodes}
+    out = {}
+    for name in tree.get("generated") or []:
+        if name not in generators:
+            raise CatalogError("tree.yaml", f"unknown generated section {name!r}")
+        out.update(generators[name]())
+    return out
+
+
+def _load_nodes(data: dict) -> dict[str, Node]:
+    nodes = {}
+    raw_nodes = dict(data.get("nodes") or {})
+    for nid, raw in _generated_nodes(data).items():
+        if nid in raw_nodes:
+            raise CatalogError("tree.yaml", f"node {nid!r} is generated; do not define it here")
+        raw_nodes[nid] = raw
+    for nid, raw in raw_nodes.items():
+        raw = raw or {}
+        opts = []
+        for key, spec in (raw.get("options") or {}).items():
+            key = str(key)
+            if key in GLOBAL_KEYS:
+                raise CatalogError("tree.yaml", f"node {nid!r} uses the global key {key!r} as an option")
+            if not isinstance(spec, dict) or "label" not in spec or "goto" not in spec:
+                raise CatalogError("tree.yaml", f"node {nid!r} option {key!r} needs label and goto")
+            opts.append(Option(key, spec["label"], spec["goto"]))
+        if raw.get("items") and opts:
+            raise CatalogError("tree.yaml", f"node {nid!r} has both items and options")
+        nodes[nid] = Node(
+            id=nid,
+            say=tuple(raw.get("say") or ()),
+            options=tuple(sorted(opts, key=lambda o: o.key)),
+            items=tuple(raw.get("items") or ()),
+            sms=tuple([raw["sms"]] if isinstance(raw.get("sms"), str) else raw.get("sms") or ()),
+            action=raw.get("action"),
+        )
+        if nodes[nid].action and nodes[nid].action not in ACTIONS:
+            raise CatalogError("tree.yaml", f"node {nid!r} has unknown action {nodes[nid].action!r}")
+    return nodes
+
+
+def _load_citations(data: dict) -> dict[str, Citation]:
+    cites = {}
+    for pid, raw in (data or {}).items():
+        if not isinstance(raw, dict):
+            raise CatalogError("citations.yaml", "must be a mapping", pid)
+        for name in ("source", "section", "quote"):
+            if not raw.get(name):
+                raise CatalogError("citations.yaml", f"has no {name}", pid)
+        cites[pid] = Citation(
+            source=str(raw["source"]).zfill(3),
+            section=str(raw["section"]),
+            quote=str(raw["quote"]),
+            effective=_date(raw.get("effective"), "citations.yaml", pid, "effective"),
+            until=_date(raw.get("until"), "citations.yaml", pid, "until"),
+            outside_sources=bool(raw.get("outside_sources", False)),
+            note=str(raw.get("note") or ""),
+        )
+    return cites
+
+
+def _load_language(path: Path, code: str) -> Language:
+    data = _read_yaml(path)
+    file = path.name
+    prompts = {}
+    for pid, raw in (data.get("prompts") or {}).items():
+        if isinstance(raw, str):
+            raw = {"voice": raw}
+        if not isinstance(raw, dict) or not str(raw.get("voice") or "").strip():
+            raise CatalogError(file, "has no voice text", pid, code)
+        status = raw.get("status", "unreviewed")
+        if status not in STATUSES:
+            raise CatalogError(file, f"status {status!r} is not one of {sorted(STATUSES)}", pid, code)
+        voice = " ".join(str(raw["voice"]).split())
+        sms = str(raw.get("sms") or voice).strip()
+        prompts[str(pid)] = Prompt(voice=voice, sms=sms, status=status)
+    if not data.get("name"):
+        raise CatalogError(file, "has no name (the language's name in itself)", None, code)
+    return Language(
+        code=code,
+        name=str(data["name"]),
+        say_language=data.get("say_language"),
+        prompts=prompts,
+        keywords={k: [str(w) for w in v or []] for k, v in (data.get("keywords") or {}).items()},
+        optout=[str(w) for w in data.get("optout") or []],
+        optin=[str(w) for w in data.get("optin") or []],
+        help=[str(w) for w in data.get("help") or []],
+        language_names=[str(w) for w in data.get("language_names") or []],
+    )
+
+
+def load_catalog(directory: Path | str | None = None, sources_dir: Path | str | None = None) -> Catalog:
+    """Load and validate the catalog; raise CatalogError naming file, prompt and language."""
+    directory = Path(directory or DEFAULT_PROMPTS_DIR)
+    tree = _read_yaml(directory / "tree.yaml")
+    languages = [str(x) for x in tree.get("languages") or []]
+    if not languages:
+        raise CatalogError("tree.yaml", "lists no languages")
+    start = tree.get("start")
+    nodes = _load_nodes(tree)
+    if start not in nodes:
+        raise CatalogError("tree.yaml", f"start node {start!r} does not exist")
+    cites_path = directory / "citations.yaml"
+    citations = _load_citations(_read_yaml(cites_path) if cites_path.exists() else {})
+    langs = {code: _load_language(directory / f"{code}.yaml", code) for code in languages}
+    keywords = {str(k): str(v) for k, v in (tree.get("keywords") or {}).items()}
+    catalog = Catalog(languages, start, nodes, langs, citations, directory, keywords)
+    from .checks import validate
+
+    validate(catalog, Path(sources_dir) if sources_dir else DEFAULT_SOURCES_DIR)
+    return catalog

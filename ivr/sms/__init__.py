@@ -1,0 +1,1 @@
+"""Texting: the SMS webhooks, what to answer, keywords, SMS rendering and segments, follow-ups, the transport."""

@@ -1,0 +1,1 @@
+"""Redis and what lives in it: the connection, sessions, call log, messages, callbacks, privacy, retention."""
