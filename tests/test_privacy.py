@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from ivr import callbacks, calllog, privacy, retention
+from ivr.store import callbacks, calllog, privacy, retention
 
 from . import catalog_fixture as fx
 from .followup_helpers import ask_for_sms, make, run_jobs
@@ -97,3 +97,17 @@ def test_housekeeping_runs_daily_at_half_past_three(now_hour, expected_day):
 
     now = dt.datetime(2026, 11, 23, now_hour, tzinfo=ZoneInfo("Asia/Almaty"))
     assert next_run(now) == dt.datetime(2026, 11, expected_day, 3, 30, tzinfo=ZoneInfo("Asia/Almaty"))
+
+
+@pytest.mark.parametrize("number", ["+266696687", "266696687", "anonymous", "Restricted", "unknown", "", None, "  "])
+def test_withheld_caller_ids_are_recognised(number):
+    from ivr.store.privacy import is_withheld
+
+    assert is_withheld(number)
+
+
+@pytest.mark.parametrize("number", ["+77011234567", "+992935551234", "+12025550123"])
+def test_real_numbers_are_not_withheld(number):
+    from ivr.store.privacy import is_withheld
+
+    assert not is_withheld(number)

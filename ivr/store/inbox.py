@@ -1,0 +1,77 @@
+"""Texts the hotline did not understand, kept for operators to answer (the dashboard's inbox).
+
+Keys (no plaintext numbers; the texter is the number's hash, as in the call log):
+  inbox:<id>       hash: id, conv (the SMS thread), caller (hash), lang, body, received, status
+                   (open, replied, closed), topic (what an operator said it was about), by, done_at
+  inbox:open       sorted set of open ids by time received — the inbox pages through it
+  inbox:all        sorted set of every id by time received (trimmed by the retention purge)
+  caller:<hash>:inbox  set of ids, so `hotline forget` finds them without a scan
+Everything expires with the retention period.
+"""
+from __future__ import annotations
+
+import uuid
+
+STATUSES = ("open", "replied", "closed")
+
+
+def key(item: str) -> str:
+    return f"inbox:{item}"
+
+
+def clean(text: str) -> str:
+    """NUL and other C0 controls (but newlines and tabs) never reach Redis or a page."""
+    return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32)
+
+
+def record(redis, *, conv: str, caller: str, lang: str, body: str, received: float, retention: int) -> str:
+    """Keep a text nobody understood; returns its id."""
+    item = uuid.uuid4().hex[:16]
+    pipe = redis.pipeline(transaction=True)
+    pipe.hset(key(item), mapping={"id": item, "conv": conv, "caller": caller, "lang": lang or "",
+                                  "body": clean(body)[:1600], "received": f"{received:.3f}", "status": "open"})
+    pipe.expire(key(item), retention)
+    pipe.zadd("inbox:open", {item: received})
+    pipe.zadd("inbox:all", {item: received})
+    if caller and caller != "anonymous":
+        pipe.sadd(f"caller:{caller}:inbox", item)
+        pipe.expire(f"caller:{caller}:inbox", retention)
+    pipe.execute()
+    return item
+
+
+def get(redis, item: str) -> dict | None:
+    return redis.hgetall(key(item)) or None
+
+
+def page(redis, status: str = "open", offset: int = 0, limit: int = 50) -> list[dict]:
+    """Open texts oldest first (the one waiting longest on top); others newest first."""
+    if status == "open":
+        ids = redis.zrange("inbox:open", offset, offset + limit - 1)
+    else:
+        ids = redis.zrevrange("inbox:all", offset, offset + limit - 1)
+    pipe = redis.pipeline(transaction=False)
+    for item in ids:
+        pipe.hgetall(key(item))
+    rows = [row for row in pipe.execute() if row]
+    return rows if status in ("open", "all") else [r for r in rows if r.get("status") == status]
+
+
+def count_open(redis) -> int:
+    return redis.zcard("inbox:open")
+
+
+def close(redis, item: str, *, status: str, by: str, now: float, topic: str | None = None) -> bool:
+    """Mark a text replied or closed (optionally with the topic it was about). False if it is gone."""
+    if status not in STATUSES[1:]:
+        raise ValueError(f"status must be one of {STATUSES[1:]}")
+    if not redis.exists(key(item)):
+        return False
+    fields = {"status": status, "by": by, "done_at": f"{now:.3f}"}
+    if topic:
+        fields["topic"] = topic
+    pipe = redis.pipeline(transaction=True)
+    pipe.hset(key(item), mapping=fields)
+    pipe.zrem("inbox:open", item)
+    pipe.execute()
+    return True
