@@ -6,6 +6,7 @@ tests pass their own mapping instead of touching the process environment.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -44,14 +45,22 @@ DEFAULTS = {
     "HOTLINE_OPS_LOGIN_MAX_PER_IP": 20,  # failed logins per client address within the window
     "HOTLINE_OPS_LOGIN_WINDOW": 900,  # seconds
     "HOTLINE_OPS_PAGE_SIZE": 50,  # rows per dashboard page
+    # Missed-call callbacks (/voice/missed): see README and docs/deploy.md.
+    "HOTLINE_CALLBACK_FROM": "",  # the caller ID callbacks show; empty: TWILIO_FROM_NUMBER
+    "HOTLINE_CALLBACK_HOURS": "",  # e.g. 09:00-20:00 (HOTLINE_TIMEZONE); empty: call back at any hour
+    "HOTLINE_CALLBACK_GAP_MINUTES": 30,  # no second callback to a number within this many minutes
+    "HOTLINE_CALLBACK_PER_DAY": 3,  # callbacks to one number per day at most
+    "HOTLINE_CALLBACK_CPS": 1.0,  # outbound calls per second, all workers together (Twilio's account limit)
+    "HOTLINE_CALLBACK_RETRY_INTERVALS": "120,600",  # seconds before retrying a busy / unanswered / failed callback
+    "HOTLINE_CALLBACK_ON_MACHINE": "message",  # message: 1406/103 after the beep; hangup: end at once
 }
 
 INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL", "HOTLINE_LANGUAGE_TTL",
         "HOTLINE_LOG_RETENTION_DAYS",
         "HOTLINE_GATHER_TIMEOUT", "HOTLINE_SMS_SEGMENTS", "HOTLINE_OPS_SESSION_HOURS",
         "HOTLINE_OPS_LOGIN_MAX_PER_USER", "HOTLINE_OPS_LOGIN_MAX_PER_IP", "HOTLINE_OPS_LOGIN_WINDOW",
-        "HOTLINE_OPS_PAGE_SIZE"}
-FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT"}
+        "HOTLINE_OPS_PAGE_SIZE", "HOTLINE_CALLBACK_GAP_MINUTES", "HOTLINE_CALLBACK_PER_DAY"}
+FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT", "HOTLINE_CALLBACK_CPS"}
 SECRETS = ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")
 
 
@@ -71,6 +80,7 @@ def load_settings(environ=None) -> dict:
         conf[name] = value
     if conf["HOTLINE_VOICE_PROMPTS"] not in ("say", "play", "auto"):
         raise SettingsError("HOTLINE_VOICE_PROMPTS must be say, play or auto")
+    _check_callback_settings(conf)
     if conf["HOTLINE_ENV"] == "production":
         missing = [s for s in SECRETS if not conf[s]]
         if missing:
@@ -83,6 +93,20 @@ def load_settings(environ=None) -> dict:
     conf["SECRET_KEY"] = conf["HOTLINE_SECRET_KEY"]
     conf["MAX_CONTENT_LENGTH"] = conf["HOTLINE_MAX_REQUEST_BYTES"]
     return conf
+
+
+def _check_callback_settings(conf: dict) -> None:
+    if conf["HOTLINE_CALLBACK_ON_MACHINE"] not in ("message", "hangup"):
+        raise SettingsError("HOTLINE_CALLBACK_ON_MACHINE must be message or hangup")
+    if conf["HOTLINE_CALLBACK_CPS"] <= 0:
+        raise SettingsError("HOTLINE_CALLBACK_CPS must be above 0")
+    hours = conf["HOTLINE_CALLBACK_HOURS"]
+    if hours and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", hours):
+        raise SettingsError("HOTLINE_CALLBACK_HOURS must look like 09:00-20:00, or be empty")
+    try:
+        [int(x) for x in str(conf["HOTLINE_CALLBACK_RETRY_INTERVALS"]).split(",") if x.strip()]
+    except ValueError:
+        raise SettingsError("HOTLINE_CALLBACK_RETRY_INTERVALS must be seconds separated by commas") from None
 
 
 def _dev_secret(var_dir: str) -> str:

@@ -4,6 +4,9 @@
   POST /voice/key     a key pressed (or nothing: ?noinput=1) at the position the URL describes
   POST /voice/status  the call status callback: how the call ended, and how long it took
 
+A missed-call callback (`missed.py`) is an outbound call to this same `/voice`, marked `?cb=<id>`:
+the callee is then `To`, not `From`, and the menu starts with the callback line.
+
 Where the caller is travels in the signed action URL (`call_state`), so a key press reads
 nothing from Redis and writes once (`write_once`: the log event, the call record, counters).
 The URL carries the step number `s`: a webhook delivered twice writes nothing the second time
@@ -21,7 +24,7 @@ from ..sms import followups
 from ..store import callbacks, calllog, sessions, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
-from . import call_state
+from . import call_state, missed
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
@@ -41,9 +44,11 @@ def _call_sid() -> str:
     return sid
 
 
-def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claimed: bool = False) -> Response:
+def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claimed: bool = False,
+            also=None) -> Response:
     """Write the step's event and record once (`mark` names this webhook), then render where it stands.
-    `claimed`: the mark was already taken by this request (a step with side effects), so just write."""
+    `claimed`: the mark was already taken by this request (a step with side effects), so just write.
+    `also(pipe)`: more writes that belong to the same once-only step."""
     svc = services()
     today = svc.today()
     if step.hangup:
@@ -68,6 +73,8 @@ def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claim
         sessions.remember_language(pipe, session.caller, session.lang, svc.config["HOTLINE_LANGUAGE_TTL"])
     if body is None:
         body = _menu(svc, screen, session)
+    if also:
+        also(pipe)
     if claimed:
         pipe.execute()
     else:
@@ -79,11 +86,17 @@ def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claim
 def incoming():
     svc = services()
     sid = _call_sid()
-    caller = svc.caller_hash(request.form.get("From", ""))
+    outbound = request.form.get("Direction") == "outbound-api"  # a callback we placed: the caller is `To`
+    caller = svc.caller_hash(request.form.get("To" if outbound else "From", ""))
+    callback = outbound and missed.answered(svc, request.args.get("cb", ""), caller, request.form.get("AnsweredBy"))
+    if callback and callback.machine:
+        return twiml(missed.machine_answer(svc, sid, callback))
     lang = svc.redis.get(sessions.language_key(caller))
     session = Session(id=sid, caller=caller)
+    step = svc.flow.begin(session, lang)
+    also = missed.human_answer(svc, step, session, callback) if callback else None
     # Twilio asking again for the same call gets the same answer; the mark keeps the log single.
-    return _answer(session, svc.flow.begin(session, lang), "start", is_new=True)
+    return _answer(session, step, "start", is_new=True, also=also)
 
 
 @bp.post("/key")
@@ -173,4 +186,6 @@ def status():
     if call_status in TERMINAL or ended is None:
         calllog.update(pipe, sid, svc.retention, **fields)
     pipe.execute()
+    if request.args.get("cb") and call_status in TERMINAL:  # a missed-call callback: retry, or done
+        missed.on_status(svc, request.args["cb"], sid, call_status)
     return Response("", status=204)
