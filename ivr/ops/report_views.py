@@ -10,7 +10,7 @@ from flask import Response, render_template, request, stream_with_context
 
 from ..content import coverage
 from ..services import services
-from . import charts, convlist, export, stats
+from . import charts, convlist, export, missed_stats, stats
 from .blueprint import bp
 from .calls_views import tz
 from .i18n import t
@@ -38,7 +38,10 @@ def statistics():
                                            t("failed"): data["delivery"]["failed"]}, t("sms_delivery")),
     ]
     titles = ["calls_per_day", "sms_per_day", "top_topics", "drop_off", "sms_delivery"]
-    return render_template("ops/stats.html", figures=list(zip(titles, figures, strict=True)), days=days, data=data)
+    missed = dict(missed_stats.collect(svc.redis, svc.today(), days), labels=missed_stats.labels(),
+                  columns=missed_stats.COLUMNS)
+    return render_template("ops/stats.html", figures=list(zip(titles, figures, strict=True)), days=days, data=data,
+                           missed=missed)
 
 
 def _audio_rows(svc) -> list[dict] | None:
