@@ -203,8 +203,10 @@ def call(url, caller, token, keys, missed, machine, wait):
     click.echo("  waiting for the hotline to call back …")
     placed = _wait_for_callback(caller, wait)
     if placed is None:
-        click.echo(f"  no callback within {wait} s. Is a worker running (`hotline up` starts one)? With Twilio "
-                   "credentials set, the callback goes through Twilio, not to this terminal.", err=True)
+        click.echo(f"  no callback within {wait} s. Is a worker running (`hotline up` starts one)? A number is not "
+                   "called back again soon after its last callback (HOTLINE_CALLBACK_GAP_MINUTES): try --from "
+                   "another number. With Twilio credentials set, the callback goes through Twilio, not here.",
+                   err=True)
         sys.exit(1)
     click.echo(f"  ☎ the hotline is calling you back ({placed['sid']}); answered by "
                f"{'a voicemail' if machine else 'you'}")
