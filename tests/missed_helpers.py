@@ -11,6 +11,16 @@ from workers.runner import HotlineWorker
 CALLER = "+77017654321"
 
 
+def without_twilio(monkeypatch, env: dict) -> None:
+    """No Twilio account, as with `make run`: SMS and callbacks go to the outboxes."""
+    from workers import context as job_context
+
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER"):
+        monkeypatch.delenv(name)
+        env.pop(name)
+    job_context.context.cache_clear()
+
+
 def ring(twilio, caller=CALLER):
     """Ring /voice/missed; returns the parsed answer (a Turn)."""
     return twilio.ring_missed(caller)

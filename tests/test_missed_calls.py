@@ -17,7 +17,7 @@ from workers import context as job_context
 from .conftest import FIXED_NOW, ops_login
 from .fake_twilio import FakeTwilio
 from .followup_helpers import make
-from .missed_helpers import CALLER, placed, records, ring, run_calls, stats
+from .missed_helpers import CALLER, placed, records, ring, run_calls, stats, without_twilio
 
 ALMATY = ZoneInfo("Asia/Almaty")
 DAY = FIXED_NOW.date().isoformat()
@@ -327,10 +327,7 @@ def test_without_credentials_the_callback_goes_to_the_local_outbox(monkeypatch, 
 
     from ivr.voice.calls import outbox_key
 
-    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER"):
-        monkeypatch.delenv(name)
-        env.pop(name)
-    job_context.context.cache_clear()
+    without_twilio(monkeypatch, env)
     app, twilio = make(env)
     ring(twilio)
     run_calls(redis_url)

@@ -19,7 +19,7 @@ from workers import context as job_context
 
 from .conftest import ROOT, free_port, redis_server_binary
 from .followup_helpers import make
-from .missed_helpers import CALLER, records, ring
+from .missed_helpers import CALLER, records, ring, without_twilio
 from .test_chaos import serve, wait_for, worker
 
 pytestmark = pytest.mark.slow
@@ -128,9 +128,7 @@ def test_a_restart_between_the_ring_and_the_call_loses_nothing(env, fake, monkey
 
 def test_the_terminal_phone_rings_and_is_called_back_without_twilio(env, fake, rdb, monkeypatch):
     """`hotline call --missed`: the reject, then the callback from the local outbox, then the menu."""
-    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER"):
-        monkeypatch.delenv(name)
-        env.pop(name)
+    without_twilio(monkeypatch, env)
     env = dict(env, HOTLINE_PUBLIC_URL="")  # as with `make run`: the outbox, relative URLs
     monkeypatch.setenv("HOTLINE_PUBLIC_URL", "")
     port = free_port()

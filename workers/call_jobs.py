@@ -88,8 +88,8 @@ def _placed(ctx, record: dict, attempt: int, placed, started: float) -> None:
     day = ctx.now().date().isoformat()
     gap = int(ctx.config["HOTLINE_CALLBACK_GAP_MINUTES"]) * 60
     pipe = r.pipeline(transaction=False)
-    pipe.set(missed_calls.claim_key(cid, attempt), f"placed:{placed.sid}", ex=CLAIM_TTL)
-    pipe.hset(missed_calls.key(cid), mapping={"status": "calling", "call_sid": placed.sid, "attempts": attempt,
+    pipe.set(missed_calls.claim_key(cid, attempt), f"placed:{placed.provider_sid}", ex=CLAIM_TTL)
+    pipe.hset(missed_calls.key(cid), mapping={"status": "calling", "call_sid": placed.provider_sid, "attempts": attempt,
                                               "started": f"{started:.3f}", "placed": f"{now:.3f}"})
     if gap:
         pipe.set(missed_calls.recent_key(record["caller"]), cid, ex=gap)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass
 
+from ..sms.transport import SendError as CallError
+from ..sms.transport import Sent as Placed
+from ..sms.transport import rest_error
 from ..store import privacy
 
 OUTBOX_TTL = 3600
@@ -22,19 +24,9 @@ OUTBOX_TTL = 3600
 PERMANENT_CODES = {13223, 13224, 13225, 13226, 13227, 21201, 21205, 21210, 21211, 21212, 21213, 21214, 21215,
                    21216, 21217, 21219, 21220, 21401, 21402}
 
-
-@dataclass(frozen=True)
-class Placed:
-    sid: str
-    status: str
-
-
-class CallError(Exception):
-    """A call that could not be placed. `permanent` errors are never retried."""
-
-    def __init__(self, message: str, code: int | None = None, permanent: bool = False):
-        super().__init__(message)
-        self.code, self.permanent = code, permanent
+# A placed call is what a sent message is (the provider's sid and status), and a call that could not be
+# placed fails as a send does (`permanent`: never retried): the SMS transport's types serve both.
+__all__ = ["CallError", "OutboxCalls", "Placed", "TwilioCalls", "make_calls", "outbox_key"]
 
 
 class TwilioCalls:
@@ -52,8 +44,7 @@ class TwilioCalls:
             call = self.transport.client.calls.create(to=to, from_=from_, url=url, status_callback=status_callback,
                                                       machine_detection=machine_detection)
         except TwilioRestException as exc:
-            permanent = exc.code in PERMANENT_CODES or (400 <= (exc.status or 0) < 500 and exc.status != 429)
-            raise CallError(str(exc.msg), code=exc.code, permanent=permanent) from exc
+            raise rest_error(exc, PERMANENT_CODES) from exc
         except Exception as exc:  # network errors, timeouts: worth a retry
             raise CallError(f"{type(exc).__name__}: {exc}") from exc
         return Placed(call.sid, call.status or "queued")
