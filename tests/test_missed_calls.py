@@ -361,13 +361,19 @@ def test_the_stats_page_shows_missed_call_callbacks(env, fake, rdb, redis_url, o
     call, _ = answer(twilio, fake, rdb)
     call.hang_up()
     ring(twilio, caller="anonymous")
+    ring(twilio, caller="+77010000099")
+    run_calls(redis_url)
+    voicemail = twilio.answer("+77010000099", placed(fake, rdb), answered_by="machine_end_beep")
+    voicemail.start()
     client = app.test_client()
     ops_login(client, "olga")
+    for sid in (call.sid, voicemail.sid):  # both callbacks are in the call log an operator reads
+        assert client.get(f"/ops/calls/{sid}").status_code == 200
     page = client.get("/ops/stats?days=3").get_data(as_text=True)
     section = page.split('id="missed-calls"', 1)[1]
     assert "Обратные звонки на пропущенные" in page
     row = section.split(f"<td>{now.date().isoformat()}</td>", 1)[1].split("</tr>", 1)[0]
     cells = [c.split("</td>")[0] for c in row.split('<td class="num">')[1:]]
     # rang, not called back, placed, answered, voicemail, busy, no answer, failed, given up, ring → call
-    assert cells[:9] == ["2", "1", "1", "1", "0", "0", "0", "0", "0"]
+    assert cells[:9] == ["3", "1", "2", "1", "1", "0", "0", "0", "0"]
     assert float(cells[9]) >= 0

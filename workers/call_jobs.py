@@ -32,6 +32,9 @@ def place_callback(cid: str, attempt: int = 1) -> str:
     started = time.time()
     ctx = context()
     r = ctx.redis
+    # The pace first: a worker killed while it waits for its slot has claimed nothing, so the
+    # callback is still placed by the retry (a claim is only taken right before Twilio is asked).
+    time.sleep(missed_calls.wait_for_slot(r, float(ctx.config["HOTLINE_CALLBACK_CPS"])))
     claim = missed_calls.claim_key(cid, attempt)
     pipe = r.pipeline(transaction=False)
     pipe.hgetall(missed_calls.key(cid))
@@ -52,7 +55,6 @@ def place_callback(cid: str, attempt: int = 1) -> str:
             log.warning("callback %s attempt %s: an earlier run died placing it; not calling again", cid, attempt)
             return "uncertain"
         return "duplicate"
-    time.sleep(missed_calls.wait_for_slot(r, float(ctx.config["HOTLINE_CALLBACK_CPS"])))
     try:
         placed = ctx.calls.place(record["number"], _from(ctx.config), *_urls(ctx.config, cid),
                                  "DetectMessageEnd" if ctx.config["HOTLINE_CALLBACK_ON_MACHINE"] == "message"

@@ -27,7 +27,7 @@ from . import calllog, privacy
 
 STATUSES_ENDED = {"answered", "machine", "completed", "gave_up", "failed", "canceled", "do_not_call"}
 MACHINE = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax")
-MARGIN = 6 * 3600  # how long past its planned time a callback may still be retried and its number kept
+MARGIN = 2 * 3600  # how long past its planned time a callback may still be placed and its number kept
 
 
 def key(cid: str) -> str:
@@ -142,7 +142,8 @@ def forget(redis, caller: str) -> tuple[int, list[str]]:
     """Delete what is kept about the number's callbacks and put it on the do-not-call list.
     Returns (keys deleted, the RQ job ids that may still carry the callback)."""
     ids = redis.smembers(f"caller:{caller}:missed")
-    keys = [pending_key(caller), recent_key(caller), day_key(caller), f"caller:{caller}:missed"]
+    keys = [pending_key(caller), recent_key(caller), day_key(caller), f"caller:{caller}:missed",
+            f"calls:outbox:{caller}"]
     jobs = []
     for cid in ids:
         attempts = int(redis.hget(key(cid), "attempts") or 0) + 1
