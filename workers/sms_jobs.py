@@ -75,5 +75,5 @@ def send_sms(msg_id: str, to: str, body: str, caller: str) -> str:
     messages.update(pipe, msg_id, status=sent.status, provider_sid=sent.provider_sid or None)
     pipe.execute()
     if sent.provider_sid:  # callbacks that came before the sid was stored
-        messages.link_provider(r, sent.provider_sid, msg_id, ctx.now().date().isoformat(), ctx.retention)
+        messages.link_provider(r, sent.provider_sid, msg_id, ctx.retention)
     return sent.status

@@ -52,7 +52,7 @@ class OptOutWords:
     def __init__(self, catalog: Catalog, twilio_answers_defaults: bool = True):
         self.twilio_answers_defaults = twilio_answers_defaults
         self.words: dict[str, str] = {}  # normalized word -> kind
-        for kind, defaults in zip(KINDS, (TWILIO_OPTOUT, TWILIO_OPTIN, TWILIO_HELP)):
+        for kind, defaults in zip(KINDS, (TWILIO_OPTOUT, TWILIO_OPTIN, TWILIO_HELP), strict=True):
             localized = {normalize(w) for lang in catalog.langs.values() for w in getattr(lang, kind)}
             for word in (localized | defaults) - {""}:
                 self.words.setdefault(word, kind)

@@ -111,7 +111,7 @@ def record_status(redis, provider_sid: str, status: str, error_code: str, day: s
     global _lookup_or_park
     if _lookup_or_park is None:
         _lookup_or_park = redis.register_script(_LOOKUP_OR_PARK)
-    parked = json.dumps([status, error_code or ""])
+    parked = json.dumps([status, error_code or "", day])  # counted under the day it arrived
     msg_id = _lookup_or_park(keys=[provider_key(provider_sid), early_key(provider_sid)],
                              args=[parked, EARLY_TTL], client=redis)
     if not msg_id:
@@ -119,14 +119,14 @@ def record_status(redis, provider_sid: str, status: str, error_code: str, day: s
     return apply_status(redis, msg_id, status, error_code, day, retention)
 
 
-def link_provider(redis, provider_sid: str, msg_id: str, day: str, retention: int) -> int:
+def link_provider(redis, provider_sid: str, msg_id: str, retention: int) -> int:
     """After the provider's sid is stored (`msg:provider:<sid>`): apply the callbacks that came first."""
     pipe = redis.pipeline(transaction=True)
     pipe.lrange(early_key(provider_sid), 0, -1)
     pipe.delete(early_key(provider_sid))
     parked, _ = pipe.execute()
     for raw in parked:
-        status, error_code = json.loads(raw)
+        status, error_code, day = json.loads(raw)
         apply_status(redis, msg_id, status, error_code, day, retention)
     return len(parked)
 

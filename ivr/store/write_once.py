@@ -12,7 +12,6 @@ from __future__ import annotations
 from .calllog import seen_key
 
 
-
 def run_queued(first_arg: int) -> str:
     """Lua that runs the commands `pack` put in KEYS[2..] and ARGV[first_arg..], in order."""
     return f"""
