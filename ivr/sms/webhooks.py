@@ -144,7 +144,7 @@ def status():
     provider_sid = request.form.get("MessageSid", "")[:64]
     state = request.form.get("MessageStatus", request.form.get("SmsStatus", ""))[:32].strip().lower()
     if not provider_sid or not state:
-        return Response("", status=200)  # an empty callback says nothing: accept it, change nothing
+        return svc.transport.reply([])  # an empty callback says nothing: 200 (an empty <Response/>), no change
     messages.record_status(svc.redis, provider_sid, state, request.form.get("ErrorCode", "")[:16].strip(),
                            svc.today().isoformat(), svc.retention)
     return Response("", status=204)
