@@ -63,8 +63,9 @@ class OptOutWords:
         kind = OPT_OUT_TYPES.get((opt_out_type or "").strip().upper())
         if kind:
             return Keyword(kind, twilio_answered=True)
-        word = normalize(text)
-        kind = self.words.get(word)
+        kind = self.words.get(normalize(text))
         if kind is None:
             return None
-        return Keyword(kind, twilio_answered=self.twilio_answers_defaults and word in TWILIO_WORDS)
+        # Twilio trims and ignores case, nothing more: "STOP." opts out here, but Twilio did not answer it.
+        bare = unicodedata.normalize("NFKC", text or "").strip().casefold()
+        return Keyword(kind, twilio_answered=self.twilio_answers_defaults and bare in TWILIO_WORDS)
