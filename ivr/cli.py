@@ -16,10 +16,21 @@ import time
 
 import click
 
-from .settings import load_settings
+from .settings import SettingsError, load_settings
 
 
-@click.group()
+class _Hotline(click.Group):
+    """Settings that refuse to load (weak production secrets, a bad value) end the command with their
+    message and exit status 1, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise click.ClickException(f"settings: {exc}") from None
+
+
+@click.group(cls=_Hotline)
 def main():
     """Migrant health hotline."""
 
