@@ -142,7 +142,8 @@ def test_cookies_are_httponly_lax_and_secure_on_https(app_factory, tmp_path, ops
 
 
 def test_cookie_is_secure_in_production_whatever_the_public_url(app_factory, tmp_path, ops_users):
-    strong = {name: secrets.token_hex(32) for name in ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")}
+    strong = {name: secrets.token_hex(32) for name in ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET",
+                                                      "TWILIO_AUTH_TOKEN")}
     app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")), HOTLINE_ENV="production",
                       HOTLINE_PUBLIC_URL="http://hotline.internal", **strong)
     client = app.test_client()

@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from ..services import services
 from . import users
@@ -22,13 +22,13 @@ from .i18n import t
 from .session_store import count_user
 
 
-class AddUserForm(FlaskForm):
+class AddUserForm(FlaskForm):  # the role is a <select> in the template (wtforms' SelectField warns on choices)
     name = StringField("name", validators=[DataRequired(), Length(max=32)])
-    role = SelectField("role", choices=[(r, r) for r in users.ROLES], default="operator")
+    role = StringField("role", validators=[AnyOf(users.ROLES)], default="operator")
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("role", choices=[(r, r) for r in users.ROLES])
+    role = StringField("role", validators=[AnyOf(users.ROLES)])
 
 
 class ActionForm(FlaskForm):
