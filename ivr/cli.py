@@ -85,7 +85,7 @@ def refuse_taken_address(server) -> None:
         if reason:
             raise SystemExit(f"{address[0]}:{address[1]} is already in use ({reason}); stop the other server first")
     if server.cfg.reuse_port and tcp:
-        server.log.error_log.addFilter(_ListeningAt(", ".join(f"http://{a[0]}:{a[1]}" for a in tcp)))
+        server.log.error_log.addFilter(_ListeningAt(", ".join(f"{a[0]}:{a[1]}" for a in tcp)))
 
 
 class _ListeningAt(logging.Filter):

@@ -141,5 +141,5 @@ def test_gunicorns_empty_listening_line_names_the_addresses():
     from ivr.cli import _ListeningAt
 
     record = logging.LogRecord("gunicorn.error", logging.INFO, __file__, 1, "Listening at: %s (%s)", ("", 4242), None)
-    _ListeningAt("http://127.0.0.1:8000").filter(record)
-    assert record.getMessage() == "Listening at: http://127.0.0.1:8000, a socket per worker (reuse_port) (4242)"
+    _ListeningAt("127.0.0.1:8000").filter(record)
+    assert record.getMessage() == "Listening at: 127.0.0.1:8000, a socket per worker (reuse_port) (4242)"
