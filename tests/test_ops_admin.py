@@ -29,7 +29,7 @@ def post(client, url, **data):
 
 
 def link_on(page) -> str:
-    found = re.search(r'id="reset-link" type="text" readonly size="70" value="([^"]+)"', page.get_data(as_text=True))
+    found = re.search(r'id="reset-link" type="text" readonly size="90" value="([^"]+)"', page.get_data(as_text=True))
     assert found, "no one-time link on the page"
     return found.group(1)
 

@@ -131,3 +131,13 @@ def test_webhooks_open_no_session(app, twilio, ops_users):
     assert reads == []
     client.get("/ops/calls")
     assert reads
+
+
+def test_a_cookie_replayed_from_another_address_gets_the_login_page(app, ops_users):
+    client = app.test_client()
+    ops_login(client, "olga", REMOTE_ADDR="10.0.0.7")
+    cookie = client.get_cookie("session").value
+    assert client.get("/ops/calls", environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code == 200
+    thief = with_cookie(app, cookie)
+    resp = thief.get("/ops/calls", environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    assert resp.status_code == 302 and "/ops/login" in resp.headers["Location"]

@@ -49,8 +49,8 @@ def _page(link: tuple[str, str] | None = None, add_form: AddUserForm | None = No
     sessions = count_user(redis, [u.name for u in accounts])
     hours = int(services().config["HOTLINE_OPS_RESET_HOURS"])
     return render_template("ops/admin_users.html", accounts=accounts, sessions=sessions, link=link, hours=hours,
-                           add_form=add_form or AddUserForm(), role_form=RoleForm(), action_form=ActionForm(),
-                           roles=users.ROLES), status
+                           add_form=add_form or AddUserForm(formdata=None), role_form=RoleForm(),
+                           action_form=ActionForm(), roles=users.ROLES), status
 
 
 def _link_for(name: str) -> tuple[str, str]:
