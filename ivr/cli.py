@@ -176,13 +176,14 @@ def up(port):
     exe = [sys.executable, "-m", "ivr.cli"]
     procs = [subprocess.Popen(exe + ["serve", "--host", host, "--port", str(port)], env=env),
              subprocess.Popen(exe + ["worker", "--verbose"], env=env)]
-    failed = None
+    problem = None
     try:
         if local_run.wait_listening(host, port, procs[0]):
             click.echo(local_run.banner(host, port, url, not conf["REDIS_URL"], local_run.has_users(url)))
             while all(p.poll() is None for p in procs):
                 time.sleep(0.5)
-        failed = next((p for p in procs if p.poll() is not None), None)
+        problem = local_run.what_stopped({"web app": procs[0], "worker": procs[1]}) or (
+            f"the web app did not answer on {host}:{port}")
     except KeyboardInterrupt:
         pass
     finally:
@@ -193,9 +194,8 @@ def up(port):
             stop_embedded(conf["HOTLINE_VAR_DIR"])
         if lock:
             lock.close()
-    if failed is not None:
-        name = "web app" if failed is procs[0] else "worker"
-        raise click.ClickException(f"the {name} stopped (exit status {failed.returncode}); everything is stopped")
+    if problem:
+        raise click.ClickException(f"{problem}; everything is stopped")
 
 
 # -- trying ----------------------------------------------------------------------------

@@ -110,6 +110,14 @@ def has_users(redis_url: str) -> bool:
         return True
 
 
+def what_stopped(procs: dict[str, subprocess.Popen]) -> str | None:
+    """'the worker stopped (exit status 1)' for the first child that ended, or None."""
+    for name, proc in procs.items():
+        if proc.poll() is not None:
+            return f"the {name} stopped (exit status {proc.returncode})"
+    return None
+
+
 def stop(procs: list[subprocess.Popen], timeout: float = 10.0) -> None:
     for proc in procs:
         if proc.poll() is None:
