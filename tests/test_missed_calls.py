@@ -150,6 +150,8 @@ def test_busy_and_no_answer_are_retried_with_backoff_then_given_up(env, fake, rd
         call = twilio.answer(CALLER, info)
         call.hang_up(status)  # Twilio's status callback: the phone was busy / nobody answered
         call.hang_up(status)  # delivered twice: one retry only
+        record, _ = calllog.read(rdb, info["sid"])  # the unanswered callback is in the call log, as the callee's
+        assert record["kind"] == "callback" and record["caller"] == privacy.number_hash("test-hash-secret", CALLER)
         job_id = missed_calls.job_id(info["cid"], attempt + 1)
         assert scheduled.get_job_ids() == [job_id]
         when = scheduled.get_scheduled_time(job_id)
