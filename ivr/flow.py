@@ -99,7 +99,7 @@ class Flow:
                 session.goto(node_id, session.page + 1)
                 return Step({**base, "result": "more"})
         if node.sms and key == SMS_KEY and last_page:  # a list offers its SMS after its last group
-            return Step({**base, "result": "sms"}, sms_request=node.sms)
+            return Step({**base, "result": "sms"}, sms_request=tuple(self.catalog.said(node.sms, today)))
         option = node.option(key)
         if option and self.catalog.option_in_force(option, today):
             session.goto(option.goto)
@@ -146,7 +146,7 @@ class Flow:
         nav = not session.nav_said
         session.nav_said = True
         screen = Screen(session.lang, node.id, session.page, notices, [], [], self.catalog.live_options(node, today),
-                        nav=nav, sms_offer=bool(node.sms), sms=node.sms)
+                        nav=nav, sms_offer=bool(node.sms), sms=tuple(self.catalog.said(node.sms, today)))
         items = self.catalog.live_items(node, today)
         if node.is_list and group:
             start = session.page * group
@@ -155,7 +155,7 @@ class Flow:
             screen.end_of_list = not screen.more and session.page > 0
             screen.sms_offer = screen.sms_offer and not screen.more
             if session.page == 0:
-                screen.say = list(node.say)
+                screen.say = self.catalog.said(node.say, today)
         else:
-            screen.say, screen.items = list(node.say), items
+            screen.say, screen.items = self.catalog.said(node.say, today), items
         return screen
