@@ -129,7 +129,8 @@ def _load_sources(path: Path) -> dict[str, dict]:
     for code, raw in _read_yaml(path).items():
         raw = raw or {}
         out[str(code).zfill(3)] = {"title": str(raw.get("title") or ""), "note": str(raw.get("note") or ""),
-                                   "dated": _date(raw.get("dated"), "sources.yaml", str(code), "dated")}
+                                   "dated": _date(raw.get("dated"), "sources.yaml", str(code), "dated"),
+                                   "subjects": [str(x) for x in raw.get("subjects") or []]}
     return out
 
 

@@ -53,7 +53,10 @@ def load(directory: Path, languages: list[str]) -> dict[str, Glossary]:
 
 
 def _has(text: str, word: str) -> bool:
-    """`word` at the start of a word of `text` (so stems match their inflected forms), any case."""
+    """`word` at the start of a word of `text` (so stems match their inflected forms): an abbreviation
+    (all capitals) in capitals only, so that Tajik СИТ does not match ситорача; any other word in any case."""
+    if word.isupper() and len(word) > 1:
+        return re.search(r"(?<!\w)" + re.escape(word), text) is not None
     return re.search(r"(?<!\w)" + re.escape(word.lower()), text.lower()) is not None
 
 

@@ -29,10 +29,12 @@ def _months(a: dt.date, b: dt.date) -> int:
 def stale_facts(catalog: Catalog, today: dt.date, months: int = STALE_MONTHS) -> list[Stale]:
     dated = {code: src.get("dated") for code, src in catalog.sources.items()}
     newest: dict[str, tuple[dt.date, str]] = {}  # subject -> (date, source) of its newest source
-    for cite in catalog.citations.values():
-        when = dated.get(cite.source)
-        if cite.subject and when and (cite.subject not in newest or when > newest[cite.subject][0]):
-            newest[cite.subject] = (when, cite.source)
+    claims = [(cite.subject, cite.source) for cite in catalog.citations.values() if cite.subject]
+    claims += [(subject, code) for code, src in catalog.sources.items() for subject in src.get("subjects", ())]
+    for subject, source in claims:
+        when = dated.get(source)
+        if when and (subject not in newest or when > newest[subject][0]):
+            newest[subject] = (when, source)
     out = []
     for pid in sorted(catalog.all_prompt_ids()):
         cite = catalog.citations.get(pid)
