@@ -40,7 +40,7 @@ def load(directory: Path, languages: list[str]) -> dict[str, Glossary]:
         out[code] = Glossary(code)
         if not path.exists():
             continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         name = f"glossary/{code}.yaml"
         terms = []
         for concept, raw in (data.get("terms") or {}).items():

@@ -56,10 +56,14 @@ def stale_facts(catalog: Catalog, today: dt.date, months: int = STALE_MONTHS) ->
     return out
 
 
-def summary(items: list[Stale]) -> list[str]:
-    """One line per source and reason, naming the prompts (the CLI prints these)."""
+def grouped(items: list[Stale]) -> list[dict]:
+    """One row per source and reason, with the prompts (the dashboard's coverage page shows these)."""
     groups: dict[tuple[str, str], list[str]] = {}
     for s in items:
         groups.setdefault((s.source, s.reason), []).append(s.pid)
-    return [f"  {source}: {reason} — {len(pids)} facts: {', '.join(pids)}"
-            for (source, reason), pids in sorted(groups.items())]
+    return [{"source": source, "reason": reason, "pids": pids} for (source, reason), pids in sorted(groups.items())]
+
+
+def summary(items: list[Stale]) -> list[str]:
+    """One line per source and reason, naming the prompts (the CLI prints these)."""
+    return [f"  {g['source']}: {g['reason']} — {len(g['pids'])} facts: {', '.join(g['pids'])}" for g in grouped(items)]
