@@ -115,3 +115,13 @@ def test_an_abbreviation_in_a_glossary_matches_capitals_only():
     assert glossary._has("барои бозгашт — ситорача", "СИТ") is False
     assert glossary._has("шартномаи СИТ ё", "СИТ") is True
     assert glossary._has("бейтапканага барыңыз", "бейтапкана") is True
+
+
+@pytest.mark.parametrize("language, body, lang", [("русский", "ДМС", "ru"), (None, "нет страховки", "ru"),
+                                                   (None, "ymk", "ky"), ("o'zbekcha", "DMS", "uz"),
+                                                   ("қазақша", "емс", "kk")])
+def test_a_texter_asking_about_dms_gets_the_dms_answer(twilio, catalog, language, body, lang):
+    if language:
+        twilio.sms(language, sender="+77015550101")
+    _, replies = twilio.sms(body, sender="+77015550101")
+    assert catalog.sms(lang, "dms.what")[:40] in "\n".join(replies), replies
