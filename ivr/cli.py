@@ -288,9 +288,13 @@ def content_doc(out):
 
 
 def _today(conf: dict):
+    """The catalog's today: HOTLINE_TODAY (development and review only), else the date in HOTLINE_TIMEZONE."""
     import datetime as dt
+    from zoneinfo import ZoneInfo
 
-    return dt.date.fromisoformat(conf["HOTLINE_TODAY"]) if conf.get("HOTLINE_TODAY") else dt.date.today()
+    if conf.get("HOTLINE_TODAY"):
+        return dt.date.fromisoformat(conf["HOTLINE_TODAY"])
+    return dt.datetime.now(ZoneInfo(conf["HOTLINE_TIMEZONE"])).date()
 
 
 @content.command("check")
