@@ -55,6 +55,9 @@ def place_callback(cid: str, attempt: int = 1) -> str:
             log.warning("callback %s attempt %s: an earlier run died placing it; not calling again", cid, attempt)
             return "uncertain"
         return "duplicate"
+    # Before Twilio is asked: its webhooks for this call (answered, busy) may arrive before its answer
+    # to us, and must find the attempt they are about, and not be overwritten afterwards.
+    _mark(r, cid, status="calling", attempts=attempt)
     try:
         placed = ctx.calls.place(record["number"], _from(ctx.config), *_urls(ctx.config, cid),
                                  "DetectMessageEnd" if ctx.config["HOTLINE_CALLBACK_ON_MACHINE"] == "message"
@@ -91,8 +94,8 @@ def _placed(ctx, record: dict, attempt: int, placed, started: float) -> None:
     gap = int(ctx.config["HOTLINE_CALLBACK_GAP_MINUTES"]) * 60
     pipe = r.pipeline(transaction=False)
     pipe.set(missed_calls.claim_key(cid, attempt), f"placed:{placed.provider_sid}", ex=CLAIM_TTL)
-    pipe.hset(missed_calls.key(cid), mapping={"status": "calling", "call_sid": placed.provider_sid, "attempts": attempt,
-                                              "started": f"{started:.3f}", "placed": f"{now:.3f}"})
+    pipe.hset(missed_calls.key(cid), mapping={"call_sid": placed.provider_sid, "started": f"{started:.3f}",
+                                              "placed": f"{now:.3f}"})
     if gap:
         pipe.set(missed_calls.recent_key(record["caller"]), cid, ex=gap)
     missed_calls.count(pipe, day, "placed", ctx.retention)
