@@ -15,7 +15,11 @@ NUMBER = "+77017654321"
 
 def test_mask():
     assert privacy.mask("+77011234567") == "+7 701 *** ** 67"
-    assert privacy.mask("8 (701) 123-45-67") == "+8 701 *** ** 67"
+    assert privacy.mask("8 (701) 123-45-67") == "+870 *** ** 67"  # not E.164: +870 is Inmarsat's code
+    assert privacy.mask("+992929123456") == "+992 92 *** ** 56"  # a three-digit country code stays whole
+    assert privacy.mask("+996555123456") == "+996 555 *** ** 56"
+    assert privacy.mask("+37491234567") == "+374 91 *** ** 67"
+    assert privacy.mask("+12025550123") == "+1 202 *** ** 23"
     assert privacy.mask("12") == "***"
 
 

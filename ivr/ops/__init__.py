@@ -13,7 +13,15 @@ import datetime as dt
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
-from . import auth, calls_views, queue_views, report_views  # noqa: F401  (their routes register on bp)
+from . import (  # noqa: F401  (their routes register on bp)
+    auth,
+    calls_views,
+    history_views,
+    message_views,
+    queue_views,
+    report_views,
+    text_views,
+)
 from .blueprint import bp, csrf, login_manager
 
 __all__ = ["bp", "init_app"]  # what create_app uses

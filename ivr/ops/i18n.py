@@ -93,3 +93,13 @@ def ui_lang() -> str:
 def t(key: str, **fmt) -> str:
     text = STRINGS[ui_lang()].get(key) or STRINGS["en"].get(key) or key
     return text.format(**fmt) if fmt else text
+
+
+def _merge() -> None:
+    from .i18n_work import EN, RU
+
+    STRINGS["en"].update(EN)
+    STRINGS["ru"].update(RU)
+
+
+_merge()
