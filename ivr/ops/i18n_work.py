@@ -55,6 +55,11 @@ EN = {
     "stats_note": "Counted from the period's conversations, messages and callbacks (at most {n} of each).",
     "csv_sms": "SMS conversations as CSV", "csv_callbacks": "Callbacks as CSV",
     "csv_deliveries": "SMS deliveries as CSV", "floip_sms": "Flow Results package, SMS (FLOIP, JSON)",
+    "st.requested": "requested", "st.scheduled": "scheduled", "st.queued": "queued", "st.accepted": "accepted",
+    "st.sending": "sending", "st.sent": "sent", "st.delivered": "delivered", "st.undelivered": "undelivered",
+    "st.failed": "failed", "st.read": "read", "st.outbox": "in the outbox", "st.opted_out": "opted out",
+    "st.rejected": "refused (limit)", "st.uncertain": "uncertain (check)", "st.canceled": "canceled",
+    "st.partially_delivered": "partly delivered",
     "export_help": "No phone numbers and no message text leave in an export; callers are a short hash.",
 }
 
@@ -112,5 +117,11 @@ RU = {
     "stats_note": "Посчитано по разговорам, сообщениям и обратным звонкам периода (не более {n} каждого).",
     "csv_sms": "SMS-переписки в CSV", "csv_callbacks": "Обратные звонки в CSV",
     "csv_deliveries": "Доставка SMS в CSV", "floip_sms": "Пакет Flow Results, SMS (FLOIP, JSON)",
+    "st.requested": "запрошено", "st.scheduled": "запланировано", "st.queued": "в очереди",
+    "st.accepted": "принято", "st.sending": "отправляется", "st.sent": "отправлено", "st.delivered": "доставлено",
+    "st.undelivered": "не доставлено", "st.failed": "ошибка отправки", "st.read": "прочитано",
+    "st.outbox": "в локальном ящике", "st.opted_out": "отписан", "st.rejected": "отклонено (лимит)",
+    "st.uncertain": "неизвестно (проверить)", "st.canceled": "отменено",
+    "st.partially_delivered": "доставлено частично",
     "export_help": "В выгрузку не попадают номера и тексты сообщений; абоненты — короткий хеш.",
 }

@@ -60,6 +60,14 @@ def scan(redis, status: str, code: str, offset: int, size: int):
             sorted(seen_codes), examined >= SCAN_WINDOW)
 
 
+@bp.app_template_filter("status_word")
+def status_word(status: str | None) -> str:
+    """A delivery status in the operator's language; one this dashboard does not know, as it is."""
+    key = f"st.{status}"
+    word = t(key)
+    return (status or "—") if word == key else word
+
+
 @bp.get("/messages")
 def sms_messages():
     redis = services().redis
