@@ -276,3 +276,12 @@ def test_no_key_scans(twilio, client, rdb, monkeypatch):
                 f"/ops/export/calls.csv?{export_range()}", f"/ops/export/sms.csv?{export_range()}",
                 f"/ops/export/callbacks.csv?{export_range()}", f"/ops/export/deliveries.csv?{export_range()}"):
         assert client.get(url).status_code == 200, url
+
+
+def test_work_pages_are_paged(client, rdb):
+    ids = [callbacks.request(rdb, f"+7701555000{n}", f"{n}" * 32, f"CA{n}", "ru", now=time.time() - 100 + n)
+           for n in range(5)]
+    first = text(client.get("/ops/callbacks"))
+    assert f"cb-{ids[0]}" in first and f"cb-{ids[3]}" not in first and "/ops/callbacks?page=2&amp;status=open" in first
+    second = text(client.get("/ops/callbacks?page=2&status=open"))
+    assert f"cb-{ids[3]}" in second and f"cb-{ids[4]}" in second and "page=1" in second
