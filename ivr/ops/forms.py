@@ -14,10 +14,6 @@ class LoginForm(FlaskForm):
     password = PasswordField("password", validators=[DataRequired(), Length(max=256)])
 
 
-class CallbackDoneForm(FlaskForm):
-    note = TextAreaField("note", validators=[Length(max=1000)])
-
-
 class ActionForm(FlaskForm):
     """A button that changes something (claim, reveal, reopen, retry, close): the CSRF token only."""
 
