@@ -202,7 +202,3 @@ def reopen(redis, cid: str, user: str, now: float | None = None) -> bool:
     pipe.execute()
     return True
 
-
-def mark_done(redis, cid: str, operator: str, note: str, now: float | None = None) -> bool:
-    """Close a callback as done in one step (claim + a `done` attempt): what the CLI and old callers use."""
-    return claim(redis, cid, operator, now) and attempt(redis, cid, operator, "done", note, now=now) == "done"
