@@ -196,3 +196,20 @@ def test_exports_for_sms_callbacks_and_deliveries_are_formula_safe(env, fake, rd
     assert rows["deliveries"][1][6] == "" and rows["deliveries"][1][5] == "queued"
     body = "".join(",".join(r) for k in rows for r in rows[k])
     assert "+7701" not in body and "=1+1" not in body and "=HYPERLINK" not in body
+
+
+def test_flow_results_of_sms_conversations(env, rdb, ops_users):
+    import datetime as dt
+    import json
+    from zoneinfo import ZoneInfo
+
+    app, twilio = make(env, now=dt.datetime.now(ZoneInfo("Asia/Almaty")).replace(hour=12))
+    for text in ("русский", "1"):  # the language by name, then the first option of the main menu
+        twilio.sms(text, sender="+77011112233")
+    client = dashboard(app)
+    today = app.extensions["hotline"].today()
+    rng = f"from={(today - dt.timedelta(days=1)).isoformat()}&to={today.isoformat()}"
+    package = json.loads(page(client.get(f"/ops/export/flow-results.json?{rng}&channel=sms")))
+    rows = package["resources"][0]["data"]
+    assert rows and all(r[6]["channel"] == "sms" for r in rows) and rows[-1][4] == "main"
+    assert json.loads(page(client.get(f"/ops/export/flow-results.json?{rng}")))["resources"][0]["data"] == []
