@@ -51,7 +51,7 @@ CODES = {
     "permanent": Code("Twilio refused the message for good.", "Twilio окончательно отказал.", False),
 }
 # Statuses that show a message did not arrive (or has not been sent yet and may need a look).
-PROBLEM_STATUSES = ("failed", "undelivered", "rejected", "opted_out", "uncertain", "canceled")
+PROBLEM_STATUSES = ("failed", "undelivered", "rejected", "opted_out", "uncertain", "canceled", "partially_delivered")
 WAITING_STATUSES = ("scheduled", "requested", "queued", "accepted")
 RETRYABLE_STATUSES = {"failed", "undelivered", "queued"}
 
