@@ -285,3 +285,8 @@ def test_work_pages_are_paged(client, rdb):
     assert f"cb-{ids[0]}" in first and f"cb-{ids[3]}" not in first and "/ops/callbacks?page=2&amp;status=open" in first
     second = text(client.get("/ops/callbacks?page=2&status=open"))
     assert f"cb-{ids[3]}" in second and f"cb-{ids[4]}" in second and "page=1" in second
+
+
+def test_unknown_or_malformed_ids_are_404(client):
+    for url in ("/ops/callbacks/nope", "/ops/callbacks/..%2F..", "/ops/sms/SMS-nope", "/ops/calls/CAnope"):
+        assert client.get(url).status_code == 404, url

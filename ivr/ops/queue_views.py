@@ -58,13 +58,16 @@ def callbacks():
                            has_next=len(ids) > size, form=ActionForm(), now=time.time())
 
 
-def _item(cid: str) -> dict:
-    if not ITEM_ID.match(cid):
-        abort(404)
-    record = callback_store.get(services().redis, cid)
+def found_or_404(pattern: re.Pattern, item: str, get) -> dict:
+    """The record `get(redis, item)` for an id of the right shape, or 404."""
+    record = get(services().redis, item) if pattern.match(item) else None
     if not record:
         abort(404)
     return record
+
+
+def _item(cid: str) -> dict:
+    return found_or_404(ITEM_ID, cid, callback_store.get)
 
 
 def _detail(cid: str, revealed: str | None = None):

@@ -23,7 +23,7 @@ from .blueprint import bp
 from .calls_views import CONV_ID
 from .forms import ActionForm, LabelForm, ReplyForm
 from .i18n import t
-from .queue_views import page_args
+from .queue_views import found_or_404, page_args
 
 ITEM_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 SPOKEN = {"sms_in": "in", "sms_out": "out"}
@@ -87,12 +87,7 @@ def _opted_out(redis, rows: list[dict]) -> dict:
 
 
 def _item(item: str) -> dict:
-    if not ITEM_ID.match(item):
-        abort(404)
-    row = inbox.get(services().redis, item)
-    if not row:
-        abort(404)
-    return row
+    return found_or_404(ITEM_ID, item, inbox.get)
 
 
 @bp.post("/inbox/<item>/reply")
