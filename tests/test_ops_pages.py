@@ -290,3 +290,9 @@ def test_work_pages_are_paged(client, rdb):
 def test_unknown_or_malformed_ids_are_404(client):
     for url in ("/ops/callbacks/nope", "/ops/callbacks/..%2F..", "/ops/sms/SMS-nope", "/ops/calls/CAnope"):
         assert client.get(url).status_code == 404, url
+
+
+def test_the_top_bar_counts_what_waits(client, rdb):
+    callbacks.request(rdb, "+77015550123", "c" * 32, "CA999", "ru")
+    page = text(client.get("/ops/calls"))
+    assert 'Перезвонить <span class="count">1</span>' in page and "Входящие</a>" in page

@@ -41,6 +41,18 @@ def bubbles(catalog, events: list[dict]) -> list[dict]:
     return out
 
 
+@bp.app_context_processor
+def waiting():
+    """How many texts and callbacks wait: shown in the top bar of every page (two ZCARDs)."""
+    if not current_user.is_authenticated:
+        return {}
+    pipe = services().redis.pipeline(transaction=False)
+    pipe.zcard("inbox:open")
+    pipe.zcard("callbacks:open")
+    texts, calls = pipe.execute()
+    return {"waiting": {"ops.inbox_page": texts, "ops.callbacks": calls}}
+
+
 @bp.get("/sms/<cid>")
 def sms_detail(cid):
     if not CONV_ID.match(cid):

@@ -4,7 +4,7 @@ and done; a failed SMS retried; an unanswered text replied to; a caller's histor
 statistics by language; and every page at a phone's 390 px without sideways scrolling.
 
 With HOTLINE_SCREENSHOT_DIR set, the tests leave the screenshots docs/operators.md shows there
-(`HOTLINE_SCREENSHOT_DIR=docs/img pytest tests/browser`)."""
+(`HOTLINE_SCREENSHOT_DIR=docs/img pytest tests/browser/test_ops_work_browser.py`)."""
 from __future__ import annotations
 
 import datetime as dt
