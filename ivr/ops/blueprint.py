@@ -14,7 +14,7 @@ from .display import install as install_display
 bp = Blueprint("ops", __name__, url_prefix="/ops", template_folder="templates", static_folder="static")
 login_manager = LoginManager()
 csrf = CSRFProtect()
-PUBLIC_ENDPOINTS = {"ops.login", "ops.static"}
+PUBLIC_ENDPOINTS = {"ops.login", "ops.static", "ops.reset_password"}  # reset: a one-time link
 bp.record_once(install_display)
 
 

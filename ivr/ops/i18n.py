@@ -95,6 +95,16 @@ def t(key: str, **fmt) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def _merge_account_pages() -> None:
+    from .i18n_admin import STRINGS as ACCOUNT_STRINGS
+
+    for lang, words in ACCOUNT_STRINGS.items():
+        STRINGS[lang].update(words)
+
+
+_merge_account_pages()
+
+
 def _merge() -> None:
     from .i18n_work import EN, RU
 
