@@ -50,6 +50,7 @@ DEFAULTS = {
     "HOTLINE_OPS_LOGIN_WINDOW": 900,  # seconds: the longest delay; failures are forgotten this long after the last
     "HOTLINE_OPS_RESET_HOURS": 24,  # a one-time password link from the admin page works this long
     "HOTLINE_OPS_PAGE_SIZE": 50,  # rows per dashboard page
+    "HOTLINE_CALLBACK_MAX_ATTEMPTS": 3,  # unanswered or busy callback attempts before it closes as unreachable
     # Missed-call callbacks (/voice/missed): see README and docs/deploy.md.
     "HOTLINE_CALLBACK_FROM": "",  # the caller ID callbacks show; empty: TWILIO_FROM_NUMBER
     "HOTLINE_CALLBACK_HOURS": "",  # e.g. 09:00-20:00 (HOTLINE_TIMEZONE); empty: call back at any hour
@@ -65,7 +66,8 @@ INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL"
         "HOTLINE_GATHER_TIMEOUT", "HOTLINE_SMS_SEGMENTS", "HOTLINE_OPS_SESSION_HOURS", "HOTLINE_OPS_IDLE_MINUTES",
         "HOTLINE_OPS_LOGIN_MAX_PER_USER", "HOTLINE_OPS_LOGIN_MAX_PER_IP", "HOTLINE_OPS_LOGIN_WINDOW",
         "HOTLINE_OPS_LOGIN_DELAY", "HOTLINE_OPS_RESET_HOURS",
-        "HOTLINE_OPS_PAGE_SIZE", "HOTLINE_CALLBACK_GAP_MINUTES", "HOTLINE_CALLBACK_PER_DAY"}
+        "HOTLINE_OPS_PAGE_SIZE", "HOTLINE_CALLBACK_MAX_ATTEMPTS", "HOTLINE_CALLBACK_GAP_MINUTES",
+        "HOTLINE_CALLBACK_PER_DAY"}
 FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT", "HOTLINE_CALLBACK_CPS"}
 SECRETS = ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")
 MIN_SECRET = 32  # characters; Twilio's auth tokens are 32, `secrets.token_hex(32)` gives 64

@@ -374,8 +374,10 @@ def test_the_stats_page_shows_missed_call_callbacks(env, fake, rdb, redis_url, o
     page = client.get("/ops/stats?days=3").get_data(as_text=True)
     section = page.split('id="missed-calls"', 1)[1]
     assert "Обратные звонки на пропущенные" in page
-    row = section.split(f"<td>{now.date().isoformat()}</td>", 1)[1].split("</tr>", 1)[0]
-    cells = [c.split("</td>")[0] for c in row.split('<td class="num">')[1:]]
+    import re
+
+    row = section.split(f">{now.date().isoformat()}</th>", 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r'<td [^>]*class="num">([^<]*)</td>', row)
     # rang, not called back, placed, answered, voicemail, busy, no answer, failed, given up, ring → call
     assert cells[:9] == ["3", "1", "2", "1", "1", "0", "0", "0", "0"]
     assert float(cells[9]) >= 0

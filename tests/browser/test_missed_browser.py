@@ -23,5 +23,6 @@ def test_an_operator_reads_the_missed_call_callbacks_of_the_day(live_app, browse
     section = page.locator("#missed-calls")
     assert section.is_visible() and "Обратные звонки на пропущенные" in section.inner_text()
     day = app.extensions["hotline"].today().isoformat()
-    cells = section.locator("tbody tr", has_text=day).locator("td").all_inner_texts()
+    row = section.locator("tbody tr", has_text=day)
+    cells = [row.locator("th").inner_text()] + row.locator("td").all_inner_texts()
     assert cells[:4] == [day, "2", "1", "0"]  # rang, not called back, calls placed (no worker here)
