@@ -29,6 +29,7 @@ INDEX = "index.json"
 CACHE_SECONDS = 365 * 86400  # file names are content hashes: a file never changes under its URL
 RECORDED_EXTENSIONS = {".wav", ".mp3", ".ogg", ".oga", ".opus", ".flac", ".aif", ".aiff", ".au", ".m4a"}
 FILE_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
+MISSING = "missing-"  # file-name prefix of a line's audio that was not built (never served)
 
 
 def audio_dir(config: dict) -> Path:
@@ -218,6 +219,7 @@ class AudioIndex:
         self._checked = 0.0
         self.lines: dict[tuple[str, str], dict] = {}  # (lang, text sha) -> index entry
         self.files: dict[tuple[str, str], Path] = {}  # (lang, file name) -> path
+        self.texts: dict[tuple[str, str], str] = {}  # (lang, file name) -> the words it says
         self._reload()
 
     def _stamps(self) -> tuple:
@@ -231,14 +233,15 @@ class AudioIndex:
 
     def _reload(self) -> None:
         stamp = self._stamps()
-        lines, files = {}, {}
+        lines, files, texts = {}, {}, {}
         for path_str, _ in stamp:
             path = Path(path_str)
             lang = path.parent.parent.name
             for sha, entry in read_json(path, {}).get("lines", {}).items():
                 lines[(lang, sha)] = entry
                 files[(lang, entry["file"])] = path.parent / entry["file"]
-        self.lines, self.files, self._stamp = lines, files, stamp
+                texts[(lang, entry["file"])] = entry.get("text", "")
+        self.lines, self.files, self.texts, self._stamp = lines, files, texts, stamp
         self._checked = time.monotonic()
 
     def refresh(self) -> None:
@@ -262,10 +265,43 @@ class AudioIndex:
         base = self.public_url or (request.url_root.rstrip("/") if has_request_context() else "")
         return f"{base}/audio/{lang}/{entry['file']}"
 
+    def missing_url(self, lang: str, text: str) -> str:
+        """Where a line's audio would be if it were built: it is not (the route answers 404). Only a
+        development app without audio renders it; production refuses to start (services.py)."""
+        base = self.public_url or (request.url_root.rstrip("/") if has_request_context() else "")
+        return f"{base}/audio/{lang}/{MISSING}{text_sha(lang, text)}.wav"
+
+    def words(self, url: str) -> str | None:
+        """The words a built audio URL of this index says (the terminal phone shows them), or None."""
+        parts = url.split("?")[0].rstrip("/").split("/")
+        if len(parts) < 3 or parts[-3] != "audio":
+            return None
+        self.refresh()
+        return self.texts.get((parts[-2], parts[-1]))
+
     def path(self, lang: str, name: str) -> Path | None:
         """A file the index lists, and only that: never a path built from the request."""
         self.refresh()
         return self.files.get((lang, name)) if FILE_NAME.match(name) else None
+
+
+class Transcript:
+    """The words behind an audio URL, for a terminal phone and tests: from the built index, or, for a
+    line not built yet (a `missing-<text key>.wav` URL), from the catalog's own lines."""
+
+    def __init__(self, catalog, index: AudioIndex, today: dt.date):
+        self.catalog, self.index, self.today = catalog, index, today
+        self._by_sha: dict[tuple[str, str], str] | None = None
+
+    def words(self, url: str) -> str | None:
+        found = self.index.words(url)
+        name = url.split("?")[0].rsplit("/", 1)[-1]
+        if found is not None or not name.startswith(MISSING):
+            return found
+        if self._by_sha is None:
+            self._by_sha = {(ln.lang, ln.sha): ln.text for ln in spoken_lines(self.catalog, self.today)}
+        lang = url.split("?")[0].rsplit("/", 2)[-2]
+        return self._by_sha.get((lang, name[len(MISSING):].removesuffix(".wav")))
 
 
 # -- coverage ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Building telephone audio, and the `hotline audio` command.
+"""Building telephone audio (the `hotline audio` command is ivr/voice/audio_cli.py).
 
 `build` turns every line the hotline can say (ivr/voice/audio.py `spoken_lines`) into an 8 kHz mono
 μ-law WAV under audio/<lang>/generated/<content hash>.wav, and writes the index the app serves
@@ -16,13 +16,10 @@ import datetime as dt
 import hashlib
 import shutil
 import subprocess
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import click
 
 from . import audio
 
@@ -212,88 +209,3 @@ def accept(catalog, directory: Path | str, today: dt.date, lang: str, line_id: s
     rec.update(text_sha=line.sha, text=line.text)
     audio.write_json(directory / audio.MANIFEST, manifest)
     return True
-
-
-# -- the command -----------------------------------------------------------------------------
-
-def _context():
-    from zoneinfo import ZoneInfo
-
-    from ..cli_common import catalog_or_exit
-    from ..settings import load_settings
-
-    conf = load_settings()
-    catalog = catalog_or_exit(conf)
-    return catalog, audio.audio_dir(conf), dt.datetime.now(ZoneInfo(conf["HOTLINE_TIMEZONE"])).date()
-
-
-@click.group("audio")
-def audio_cli():
-    """Telephone audio: build it from the catalog, report what is missing or stale."""
-
-
-@audio_cli.command("build")
-@click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
-@click.option("--jobs", default=2, type=int, show_default=True, help="Files made in parallel.")
-@click.option("--recorded-only", is_flag=True, help="Do not generate robot audio (no espeak-ng needed).")
-def build_command(langs, jobs, recorded_only):
-    """Render every line to 8 kHz mono μ-law WAV; only changed texts are rebuilt."""
-    catalog, directory, today = _context()
-
-    tty = sys.stdout.isatty()
-
-    def progress(lang, done, total):
-        if not total:
-            click.echo(f"  {lang}: up to date")
-        elif tty:
-            click.echo(f"\r  {lang}: {done}/{total} files made", nl=done == total)
-        elif done and (done == total or done % 50 == 0):
-            click.echo(f"  {lang}: {done}/{total} files made")
-
-    click.echo(f"Building audio into {directory}")
-    try:
-        result = build(catalog, directory, today, list(langs) or None, jobs, not recorded_only, progress)
-    except BuildError as exc:
-        click.echo(f"audio build failed: {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"{result.made} made, {result.kept} unchanged.")
-    if result.stale:
-        click.echo("Stale recordings (text changed; robot voice used until re-recorded or "
-                   "`hotline audio accept`): " + ", ".join(result.stale))
-    for error in result.errors:
-        click.echo(f"error: {error}", err=True)
-    sys.exit(1 if result.errors else 0)
-
-
-@audio_cli.command("report")
-@click.option("--fail-on-missing", is_flag=True, help="Exit 1 if a line has no current audio.")
-@click.option("--fail-on-stale", is_flag=True, help="Exit 1 if a recording's text has changed.")
-@click.option("--details", is_flag=True, help="List the line ids, not only the counts.")
-def report_command(fail_on_missing, fail_on_stale, details):
-    """Per language: lines, audio present (recorded / generated), missing, stale recordings."""
-    catalog, directory, today = _context()
-    rows = audio.coverage(catalog, directory, today)
-    click.echo(f"Audio in {directory} as of {today}")
-    click.echo(f"{'lang':<5}{'lines':>7}{'present':>9}{'recorded':>10}{'generated':>11}{'missing':>9}{'stale':>7}")
-    for r in rows:
-        click.echo(f"{r['lang']:<5}{r['lines']:>7}{r['present']:>9}{r['recorded']:>10}{r['generated']:>11}"
-                   f"{r['missing']:>9}{r['stale']:>7}")
-        for name in ("missing", "stale", "new", "unused"):
-            if r[f"{name}_ids"] and (details or name != "missing"):
-                click.echo(f"     {name}: {', '.join(r[f'{name}_ids'])}")
-    missing, stale = sum(r["missing"] for r in rows), sum(r["stale"] for r in rows)
-    if missing:
-        click.echo(f"{missing} lines have no audio: run `hotline audio build`.")
-    sys.exit(1 if (fail_on_missing and missing) or (fail_on_stale and stale) else 0)
-
-
-@audio_cli.command("accept")
-@click.argument("lang")
-@click.argument("line_id")
-def accept_command(lang, line_id):
-    """Mark a recording as current for its changed text (the change did not alter what is said)."""
-    catalog, directory, today = _context()
-    if not accept(catalog, directory, today, lang, line_id):
-        click.echo(f"no recording {lang}/{line_id} for a current line", err=True)
-        sys.exit(1)
-    click.echo(f"{lang}/{line_id} accepted; run `hotline audio build`.")
