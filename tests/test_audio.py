@@ -324,3 +324,63 @@ def test_the_whole_real_catalog_builds_for_all_8_languages(tmp_path):
     rows = audio.coverage(catalog, tmp_path / "audio", dt.date.today())
     assert [r["lang"] for r in rows] == ["kk", "ru", "ky", "uz", "tg", "tk", "az", "hy"]
     assert all(r["lines"] > 0 and r["missing"] == 0 for r in rows), rows
+
+
+# -- what the synthesizer is fed, silence, production ---------------------------------------------
+
+def test_the_index_records_what_the_synthesizer_was_fed_and_the_voice(built):
+    _, directory, _ = built
+    entry = audio.AudioIndex(directory).entry("tg", "[tg] main menu")
+    assert entry["spoken"] == "[tg] main menu"  # the fixture catalog has no prompts/spoken/ rules
+    assert entry["voice"].startswith("espeak-ng -v fa-latn ") and entry["audible"] is True and entry["seconds"] > 0.3
+
+
+def test_a_changed_pronunciation_rule_rebuilds_only_the_lines_it_changes(built, audio_copy, tmp_path):
+    prompts = fx.write(tmp_path / "p")
+    (prompts / "spoken").mkdir()
+    (prompts / "spoken" / "ru.yaml").write_text("words:\n  goodbye: good bye\n", encoding="utf-8")
+    catalog = load_catalog(prompts)
+    result = audio_build.build(catalog, audio_copy, TODAY)
+    assert result.made == 1 and not result.errors
+    entry = audio.AudioIndex(audio_copy).entry("ru", "[ru] goodbye 1 4 0 6 1 0 3")
+    assert entry["spoken"] == "[ru] good bye 1 4 0 6 1 0 3"
+
+
+def test_a_silent_file_is_not_called_present(built, audio_copy, tmp_path):
+    catalog, _, _ = built
+    path = audio.index_path(audio_copy, "kk")
+    data = audio.read_json(path, {})
+    data["lines"][audio.text_sha("kk", "[kk] main menu")]["audible"] = False  # as the tk voice made "1 4 0 6"
+    audio.write_json(path, data)
+    kk = next(r for r in audio.coverage(catalog, audio_copy, TODAY) if r["lang"] == "kk")
+    assert (kk["silent"], kk["silent_ids"], kk["missing"], kk["present"]) == (1, ["menu.main"], 1, kk["lines"] - 1)
+
+
+def test_production_refuses_to_start_while_a_language_twilio_cannot_speak_has_no_audio(app_factory, tmp_path,
+                                                                                        built):
+    from ivr.settings import SettingsError
+
+    _, directory, _ = built
+    prod = {"HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "token",
+            "HOTLINE_PROMPTS_DIR": str(fx.write(tmp_path / "prompts"))}
+    with pytest.raises(SettingsError, match="hotline audio build"):
+        app_factory(HOTLINE_AUDIO_DIR=str(tmp_path / "no-audio"), **prod)
+    app = app_factory(HOTLINE_AUDIO_DIR=str(directory), **prod)  # built: it starts
+    em = Emulator("http://localhost", "token", client_transport(app.test_client()))
+    heard = em.call().start().heard
+    assert [h.verb for h in heard] == ["Play", "Say"] + ["Play"] * 6  # say mode: Russian by Twilio's voice
+
+
+def test_hotline_audio_check_names_the_lines_and_why(tmp_path, monkeypatch):
+    from ivr.cli import main
+
+    monkeypatch.setenv("HOTLINE_PROMPTS_DIR", str(fx.write(tmp_path / "prompts")))
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path / "var"))
+    out = CliRunner().invoke(main, ["audio", "check", "--lang", "ru", "--details"])
+    # The fixture's "[ru] main menu" is English in a Russian voice: a switch, named with the fed text.
+    assert out.exit_code == 1 and "switch: to en" in out.output and "fed: [ru] main menu" in out.output
+    monkeypatch.setenv("HOTLINE_PROMPTS_DIR", str(ROOT / "prompts"))
+    out = CliRunner().invoke(main, ["audio", "check", "--lang", "az"])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[2].split()[:2] == ["az", str(len(audio.spoken_lines(
+        load_catalog(ROOT / "prompts"), dt.date.today(), ["az"])))]

@@ -114,7 +114,8 @@ def speak(rules: Rules, text: str) -> str:
     if rules.lexicon is not None:
         text = rules.lexicon.sub(lambda m: _from_lexicon(rules, m), text)
     text = ADDRESS.sub(lambda m: _address(rules, m), text)
-    text = WORD.sub(lambda m: _capitals(rules, m.group()), text)
+    if rules.letters:
+        text = WORD.sub(lambda m: _capitals(rules, m.group()), text)
     if rules.latin:
         text = LATIN_WORD.sub(lambda m: _from_latin(rules, m.group(1)), text)
     text = Numbers(rules).say(text)
