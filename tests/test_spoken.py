@@ -127,6 +127,26 @@ def test_the_check_sees_what_a_caller_would_hear(lang, raw, problem):
     assert problem in said.problems, said
 
 
+# Texts the content may come to hold (the sources' orders, dates, amounts, phone numbers, Russian terms
+# in any language): the rules are general, not tuned to today's sentences.
+NEW_TEXTS = ["ҚР ДСМ-121/2020 бұйрығы", "50% 1406", "с 01.01.2027 по 31.12.2027", "тел. 8 (727) 123-45-67",
+             "+7 701 123 45 67", "2020-2025", "ОСМС/МӘМС", "www.egov.kz", "ТМККК, ГОБМП, ПМСП", "3-4 дня",
+             "10 000 тенге", "до 1 января 2026 года", "ЕАЭС, ЕАЭО, ФСМС, ӘМСҚ", "ИИН/ЖСН, ЭЦП", "SMS: START, STOP",
+             "fms.kz, SaqtandyryBot", "ЦОН", "103 112", "5950 1406", "ЮЖК, QXB"]
+
+
+@needs_espeak
+@pytest.mark.parametrize("lang", ["kk", "ru", "ky", "uz", "tg", "tk", "az", "hy"])
+def test_texts_the_content_may_come_to_hold_are_said_in_words_too(speaker, lang):
+    flagged = []
+    for text in NEW_TEXTS:
+        said = audio_check.judge(audio_check.Said(lang, "x", text, speaker.spoken(lang, text)),
+                                 audio_build.VOICES[lang])
+        if said.problems:
+            flagged.append((text, said.spoken, said.problems))
+    assert flagged == []
+
+
 @needs_espeak
 @pytest.mark.slow
 def test_the_whole_real_catalog_is_said_in_words_by_each_languages_own_voice():

@@ -6,15 +6,16 @@ rewrites a line into words the voice of its language can say, by rules that are 
 per language: prompts/spoken/<lang>.yaml (format and how to fix a pronunciation: prompts/README.md).
 In order:
 
-  1. one apostrophe form (ʻ ʼ ’ ‘ ` → '); `chars:` letters the voice lacks (Kazakh қ in a Kyrgyz text);
+  1. one apostrophe form (ʻ ʼ ’ ‘ ` → ');
   2. the lexicon `words:` — abbreviations, names, web addresses, service numbers — as written,
      followed by an optional lower-case suffix ("ЦОНе" = "ЦОН" + "е");
   3. web addresses (egov.kz): the name, the language's word for "dot", the ending letter by letter;
   4. other all-capital words (ДМС, MLÄ): each letter by its name in the language (`letters:`);
-  5. Latin words in a language written in another script, through `latin:` (never an English voice);
+  5. words in another script, through `latin:` or `cyrillic:` (never an English or Russian voice);
+     then `chars:`, letters the voice lacks (Kazakh қ in a Kyrgyz text) as letters it has;
   6. numbers as words: digits said one by one ("1 4 0 6", `digit_by_digit:` numbers, long numbers),
      ranges ("40-70"), dates (9.10.2020), ordinals ("2025-nji", "1-қадам"), a suffix after a
-     hyphen ("9-дан"), and plain amounts and years;
+     hyphen ("9-дан"), phone numbers, and plain amounts and years; then `symbols:` (% + / @);
   7. `transliterate:` — a stand-in voice's script (Tajik Cyrillic into the Latin the Persian voice reads).
 
 Numbers come from num2words where it knows the language (`numbers.num2words`), otherwise from the
@@ -32,12 +33,14 @@ import yaml
 APOSTROPHES = str.maketrans({c: "'" for c in "ʻʼ’‘`´ʹ′"})
 DASHES = "-–—"
 WORD = re.compile(r"(?<![\w'])[^\W\d_]+(?![\w'])")
-LATIN_WORD = re.compile(r"(?<![\w'])([A-Za-z][A-Za-z']*)(?![\w'])")
+FOREIGN_WORD = re.compile(r"(?<![\w'])([A-Za-z][A-Za-z']*|[\u0400-\u04ff]+)(?![\w'])")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 ADDRESS = re.compile(r"(?<![\w.])([a-z][a-z0-9-]*)((?:\.[a-z]{2,})+)(?![\w])", re.IGNORECASE)
 DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
 RANGE = re.compile(rf"(?<![\d])(\d+)\s?[{DASHES}]\s?(\d+)(?![\d])")
 SPACED_DIGITS = re.compile(r"(?<![\d\w])\d(?: \d)+(?![\d\w])")
-NUMBER = re.compile(r"(?<![\w])(\d{1,3}(?:[\u00a0\u202f,]\d{3})+|\d+)(?:-([^\W\d_]+))?")
+NUMBER = re.compile(r"(?<![\w])(\d{1,3}(?:[ \u00a0\u202f,]\d{3}(?!\d))+|\d+)(?:-([^\W\d_]+))?")
+PHONE = re.compile(r"(?<![\w+])(\+?)(\d[\d ()-]{5,}\d)(?![\d-])")
 
 
 class SpokenError(Exception):
@@ -51,7 +54,9 @@ class Rules:
     lang: str
     words: dict[str, str] = field(default_factory=dict)
     letters: dict[str, str] = field(default_factory=dict)
-    latin: dict[str, str] = field(default_factory=dict)
+    latin: dict[str, str] = field(default_factory=dict)  # Latin letters -> the language's (Cyrillic, Armenian)
+    cyrillic: dict[str, str] = field(default_factory=dict)  # Cyrillic letters -> the language's (Latin, Armenian)
+    symbols: dict[str, str] = field(default_factory=dict)  # % + / @ … as said
     transliterate: dict[str, str] = field(default_factory=dict)
     numbers: dict = field(default_factory=dict)
     chars: dict[str, str] = field(default_factory=dict)  # letters the voice lacks -> its nearest own letter
@@ -79,6 +84,8 @@ def load_rules(directory: Path | str, lang: str) -> Rules:
         words={str(k): str(v) for k, v in (data.get("words") or {}).items()},
         letters={str(k): str(v) for k, v in (data.get("letters") or {}).items()},
         latin={str(k): str(v) for k, v in (data.get("latin") or {}).items()},
+        cyrillic={str(k): str(v) for k, v in (data.get("cyrillic") or {}).items()},
+        symbols={str(k): str(v) for k, v in (data.get("symbols") or {}).items()},
         transliterate={str(k): str(v) for k, v in (data.get("transliterate") or {}).items()},
         numbers=dict(data.get("numbers") or {}),
         chars={str(k): str(v) for k, v in (data.get("chars") or {}).items()},
@@ -109,16 +116,18 @@ class Speaker:
 
 def speak(rules: Rules, text: str) -> str:
     text = text.translate(APOSTROPHES)
-    if rules.chars:
-        text = text.translate(str.maketrans(rules.chars))
     if rules.lexicon is not None:
         text = rules.lexicon.sub(lambda m: _from_lexicon(rules, m), text)
     text = ADDRESS.sub(lambda m: _address(rules, m), text)
     if rules.letters:
         text = WORD.sub(lambda m: _capitals(rules, m.group()), text)
-    if rules.latin:
-        text = LATIN_WORD.sub(lambda m: _from_latin(rules, m.group(1)), text)
+    if rules.latin or rules.cyrillic:
+        text = FOREIGN_WORD.sub(lambda m: _foreign(rules, m.group(1)), text)
+    if rules.chars:
+        text = text.translate(str.maketrans(rules.chars))
     text = Numbers(rules).say(text)
+    for symbol, said in rules.symbols.items():
+        text = text.replace(symbol, f" {said} " if said.strip(" ,") else said + " ")
     if rules.transliterate:
         text = _transliterate(rules.transliterate, text)
     return " ".join(text.split())
@@ -142,35 +151,53 @@ def _capitals(rules: Rules, word: str) -> str:
 
 
 def _letter_names(rules: Rules, word: str) -> str:
-    if rules.latin and word.isascii():
-        word = _from_latin(rules, word).upper()
-    return " ".join(rules.letters.get(ch, rules.letters.get(ch.upper(), ch.lower())) for ch in word)
+    """Each letter by its name in the language; a letter of another script first becomes its own."""
+    names = []
+    for ch in word:
+        if ch not in rules.letters and _table(rules, ch):
+            names += [rules.letters.get(c, c.lower()) for c in "".join(_spell(_table(rules, ch), ch.lower())).upper()]
+        else:
+            names.append(rules.letters.get(ch, rules.letters.get(ch.upper(), ch.lower())))
+    return " ".join(names)
 
 
-def _from_latin(rules: Rules, word: str) -> str:
-    if word.isupper():  # an abbreviation, or a letter on its own ("hepatitis B"): by the letters' names
-        return _letter_names(rules, "".join(_latin_chars(rules, word.lower())).upper())
-    return "".join(_latin_chars(rules, word.lower()))
+def _table(rules: Rules, text: str) -> dict[str, str]:
+    """The language's table for text in another script: `latin:` or `cyrillic:` (empty: its own script)."""
+    if text.isascii():
+        return rules.latin
+    return rules.cyrillic if CYRILLIC.search(text) else {}
 
 
-def _latin_chars(rules: Rules, word: str) -> list[str]:
+def _foreign(rules: Rules, word: str) -> str:
+    """A word in another script, in the language's own letters (all capitals: by the letters' names)."""
+    table = _table(rules, word)
+    if not table:
+        return word
+    if word.isupper():  # an abbreviation, or a letter on its own ("hepatitis B")
+        return _letter_names(rules, word)
+    return "".join(_spell(table, word.lower()))
+
+
+def _spell(table: dict[str, str], word: str) -> list[str]:
     out, i = [], 0
     while i < len(word):
         pair = word[i:i + 2]
-        if len(pair) == 2 and pair in rules.latin:
-            out.append(rules.latin[pair])
+        if len(pair) == 2 and pair in table:
+            out.append(table[pair])
             i += 2
         else:
-            out.append(rules.latin.get(word[i], word[i]))
+            out.append(table.get(word[i], word[i]))
             i += 1
     return out
 
 
 def _address(rules: Rules, m: re.Match) -> str:
-    name = m.group(1)
-    name = _from_latin(rules, name) if rules.latin else name
-    endings = [_letter_names(rules, part.upper()) for part in m.group(2).split(".")[1:]]
-    return " ".join([name] + [f"{rules.dot} {e}" for e in endings])
+    """egov.kz, www.fms.kz: the names as words, "dot", the last ending by its letters ("www." is not said)."""
+    parts = (m.group(1) + m.group(2)).split(".")
+    if parts[0].lower() == "www" and len(parts) > 2:
+        parts = parts[1:]
+    said = [_foreign(rules, p.lower()) for p in parts[:-1]] + [_letter_names(rules, parts[-1].upper())]
+    return f" {rules.dot} ".join(said)
 
 
 def _transliterate(table: dict[str, str], text: str) -> str:
@@ -198,6 +225,7 @@ class Numbers:
         if not self.conf:
             return text
         text = DATE.sub(self._date, text)
+        text = PHONE.sub(self._phone, text)
         text = SPACED_DIGITS.sub(lambda m: self.digits(m.group().replace(" ", "")), text)
         text = RANGE.sub(lambda m: self.conf.get("range", "{a} – {b}").format(
             a=self.cardinal(int(m.group(1))), b=self._number(m.group(2))), text)
@@ -249,15 +277,29 @@ class Numbers:
         return out
 
     # -- in a text ------------------------------------------------------------------------
+    @cached_property
+    def _digit_numbers(self) -> set[str]:
+        return {str(d) for d in self.conf.get("digit_by_digit") or []}
+
     def _number(self, written: str) -> str:
         digits = re.sub(r"\D", "", written)
-        if digits in {str(d) for d in self.conf.get("digit_by_digit") or []} or (
+        if digits in self._digit_numbers or (
                 len(digits) > 1 and digits.startswith("0")) or len(digits) > 7:
             return self.digits(digits)
         return self.cardinal(int(digits))
 
+    def _phone(self, m: re.Match) -> str:
+        """A phone number ("+7 701 123 45 67", "8 (727) 123-45-67"): digit by digit, a pause per group."""
+        plus, number = m.group(1), m.group(2)
+        if len(re.sub(r"\D", "", number)) < 7 or not (plus or "(" in number or number.count("-") >= 2):
+            return m.group()
+        groups = [self.digits(g) for g in re.findall(r"\d+", number)]
+        return (self.rules.symbols.get("+", "+") + " " if plus else "") + ", ".join(groups)
+
     def _number_match(self, m: re.Match) -> str:
         written, suffix = m.group(1), m.group(2)
+        if " " in written and any(g in self._digit_numbers for g in written.split(" ")):
+            return " ".join(self._number(g) for g in written.split(" ")) + ("-" + suffix if suffix else "")
         if suffix is None:
             return self._before_word(m) or self._number(written)
         n = int(re.sub(r"\D", "", written))
