@@ -13,6 +13,7 @@ for the real catalog (only what changed), into the temporary directory for anoth
 from __future__ import annotations
 
 import argparse
+import secrets
 import shutil
 import subprocess
 import sys
@@ -90,9 +91,9 @@ def run(keep: bool = False) -> str:
     redis = Redis()
     app = nginx_proc = None
     try:
-        token = "loopback-token"
+        token = secrets.token_hex(16)  # production refuses short or placeholder secrets
         env = {"REDIS_URL": redis.url, "HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": token,
-               "HOTLINE_SECRET_KEY": "loopback-secret", "HOTLINE_HASH_SECRET": "loopback-hash",
+               "HOTLINE_SECRET_KEY": secrets.token_hex(32), "HOTLINE_HASH_SECRET": secrets.token_hex(32),
                "HOTLINE_PROXY_HOPS": "1", "HOTLINE_PROMPTS_DIR": prompts_dir(tmp), "HOTLINE_VAR_DIR": str(tmp / "var")}
         env["HOTLINE_AUDIO_DIR"] = build_audio(env, tmp)
         app = Gunicorn("wsgi:app", env, workers=1, threads=4)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import signal
 import subprocess
@@ -17,10 +18,21 @@ import time
 
 import click
 
-from .settings import load_settings
+from .settings import SettingsError, load_settings
 
 
-@click.group()
+class _Hotline(click.Group):
+    """Settings that refuse to load (weak production secrets, a bad value) end the command with their
+    message and exit status 1, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise click.ClickException(f"settings: {exc}") from None
+
+
+@click.group(cls=_Hotline)
 def main():
     """Migrant health hotline."""
 
@@ -49,9 +61,16 @@ def gunicorn_options(host: str = "127.0.0.1", port: int = 8000, workers: int = 2
     # split 32/0 and 31/1 over two processes, so one process (one GIL, one core) served everything
     # and latency doubled (docs/performance.md). A unix socket path cannot be shared that way.
     reuse_port = not bind.startswith("unix:")
-    return {"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
-            "reuse_port": reuse_port, "on_starting": refuse_taken_address,
-            "timeout": 30, "graceful_timeout": 10, "keepalive": 5, "accesslog": None, "preload_app": False}
+    options = {"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
+               "reuse_port": reuse_port, "on_starting": refuse_taken_address,
+               "timeout": 30, "graceful_timeout": 10, "keepalive": 5, "accesslog": None, "preload_app": False}
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS):
+        # gunicorn 25+ opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl): a second
+        # server would take it over and remove it on exit. Nothing here uses gunicornc.
+        options["control_socket_disable"] = True
+    return options
 
 
 def refuse_taken_address(server) -> None:
@@ -59,21 +78,31 @@ def refuse_taken_address(server) -> None:
     With reuse_port a second server (an old release left running, a second `hotline up`) would
     otherwise not fail to bind: it would silently share the port and half the calls. Unix socket
     paths are left to gunicorn."""
-    import socket
+    from .local_run import address_in_use
 
-    for address in server.cfg.address:
-        if not isinstance(address, tuple):
-            continue
-        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT leftovers are fine
-            try:
-                probe.bind(address[:2])
-            except OSError as exc:
-                raise SystemExit(f"{address[0]}:{address[1]} is already in use ({exc.strerror}); "
-                                 "stop the other server first") from None
-        if server.cfg.reuse_port:  # gunicorn's own "Listening at:" line is empty then: the master holds no socket
-            server.log.info("Listening at: %s:%s, a socket per worker (reuse_port)", *address[:2])
+    tcp = [a for a in server.cfg.address if isinstance(a, tuple)]
+    for address in tcp:
+        reason = address_in_use(address[0], address[1])
+        if reason:
+            raise SystemExit(f"{address[0]}:{address[1]} is already in use ({reason}); stop the other server first")
+    if server.cfg.reuse_port and tcp:
+        server.log.error_log.addFilter(_ListeningAt(", ".join(f"{a[0]}:{a[1]}" for a in tcp)))
+
+
+class _ListeningAt(logging.Filter):
+    """With reuse_port the master holds no socket (each worker binds its own), so gunicorn's
+    "Listening at: " line comes out empty: fill in the addresses the workers listen on."""
+
+    def __init__(self, addresses: str):
+        super().__init__()
+        self.addresses = addresses
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg, args = record.msg, record.args
+        if isinstance(msg, str) and msg.startswith("Listening at: %s") and args and not args[0]:
+            record.msg = msg.replace("%s", "%s, a socket per worker (reuse_port)", 1)
+            record.args = (self.addresses, *args[1:])
+        return True
 
 
 @main.command()
@@ -84,6 +113,9 @@ def refuse_taken_address(server) -> None:
 def serve(host, port, workers, threads):
     """Serve the web app with gunicorn."""
     conf = load_settings()
+    from . import local_run
+
+    local_run.refuse_taken_port(host, port)  # before an embedded Redis is started for nothing
     _ensure_redis(conf)
     from gunicorn.app.base import BaseApplication
 
@@ -122,39 +154,49 @@ def _interrupt(signum, frame):
 
 
 @main.command()
-@click.option("--port", default=8000, type=int, show_default=True)
+@click.option("--port", default=lambda: int(os.environ.get("PORT", 8000)), type=int, show_default="8000 or $PORT")
 def up(port):
     """Run the whole hotline locally: embedded Redis, the web app and a worker."""
+    from . import local_run
+
     conf = load_settings()
+    host = "127.0.0.1"
+    # Both checks come before anything is started or stopped: a second `up` must not disturb the first.
+    local_run.refuse_taken_port(host, port)
+    lock = None if conf["REDIS_URL"] else local_run.claim_var_dir(conf["HOTLINE_VAR_DIR"], port)
     # Stop everything on SIGTERM too (kill, a supervisor), and on SIGINT even when started in the
     # background, where a shell leaves SIGINT ignored and Python would never see Ctrl-C.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
-    url = _ensure_redis(conf)
+    url = conf["REDIS_URL"]
+    if not url:
+        from .store.connection import start_embedded
+
+        url = start_embedded(conf["HOTLINE_VAR_DIR"], adopt=True)  # this run owns it: it stops it
     env = dict(os.environ, REDIS_URL=url)
     exe = [sys.executable, "-m", "ivr.cli"]
-    procs = [subprocess.Popen(exe + ["serve", "--port", str(port)], env=env),
+    procs = [subprocess.Popen(exe + ["serve", "--host", host, "--port", str(port)], env=env),
              subprocess.Popen(exe + ["worker", "--verbose"], env=env)]
-    click.echo(f"Hotline running at http://127.0.0.1:{port}  (Redis: {url})")
-    click.echo("Try it from another terminal:  hotline call      (Ctrl-C here stops everything)")
+    problem = None
     try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
+        if local_run.wait_listening(host, port, procs[0]):
+            click.echo(local_run.banner(host, port, url, not conf["REDIS_URL"], local_run.has_users(url)))
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+        problem = local_run.what_stopped({"web app": procs[0], "worker": procs[1]}) or (
+            f"the web app did not answer on {host}:{port}")
     except KeyboardInterrupt:
         pass
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        local_run.stop(procs)
         if not conf["REDIS_URL"]:  # ours: save and stop it, rather than leave a server behind
             from .store.connection import stop_embedded
 
             stop_embedded(conf["HOTLINE_VAR_DIR"])
+        if lock:
+            lock.close()
+    if problem:
+        raise click.ClickException(f"{problem}; everything is stopped")
 
 
 # -- trying ----------------------------------------------------------------------------

@@ -53,6 +53,9 @@ class Services:
         return self.clock().date()
 
     def caller_hash(self, number: str) -> str:
+        """The number's keyed hash; "anonymous" for a withheld caller ID, which is nobody in particular."""
+        if privacy.is_withheld(number):
+            return "anonymous"
         return privacy.number_hash(self.config["HOTLINE_HASH_SECRET"], number)
 
     @property

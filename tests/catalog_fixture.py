@@ -16,7 +16,7 @@ UI = {
     "ui.sms_welcome": "welcome", "ui.sms_lang_hint": "reply 1-8", "ui.sms_menu_hint": "0 menu",
     "ui.sms_more": "9 more", "ui.sms_unknown": "unknown", "ui.sms_help": "help text", "ui.sms_stopped": "stopped",
     "ui.sms_started": "started", "ui.sms_language_set": "language {name}", "ui.sms_queued": "sms queued",
-    "ui.sms_limit": "sms limit", "ui.sms_morning": "sms in the morning",
+    "ui.sms_limit": "sms limit", "ui.sms_morning": "sms in the morning", "ui.number_hidden": "number hidden",
 }
 KEYWORDS = {
     "ru": {"facts": ["факты", "документы"], "list": ["список"], "menu": ["меню"], "language": ["язык"]},

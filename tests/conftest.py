@@ -113,6 +113,14 @@ def client_transport(client):
     return transport
 
 
+def stand_in_audio(prompts: Path, directory: Path) -> Path:
+    """An audio index for a catalog, every line a short silent file: production refuses to start
+    without audio for the languages Twilio cannot speak, and espeak-ng would take a while."""
+    from bench import audio_stub
+
+    return audio_stub.write(prompts, directory)
+
+
 def words_of(app):
     """What the app's audio URLs say, as a caller hears them (built audio, or a line not built yet)."""
     from ivr.voice.audio import Transcript

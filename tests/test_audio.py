@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import shutil
 import struct
 import subprocess
@@ -361,12 +362,12 @@ def test_production_refuses_to_start_while_a_language_twilio_cannot_speak_has_no
     from ivr.settings import SettingsError
 
     _, directory, _ = built
-    prod = {"HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": "token",
-            "HOTLINE_PROMPTS_DIR": str(fx.write(tmp_path / "prompts"))}
+    prod = {name: secrets.token_hex(32) for name in ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")}
+    prod.update(HOTLINE_ENV="production", HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "prompts")))
     with pytest.raises(SettingsError, match="hotline audio build"):
         app_factory(HOTLINE_AUDIO_DIR=str(tmp_path / "no-audio"), **prod)
     app = app_factory(HOTLINE_AUDIO_DIR=str(directory), **prod)  # built: it starts
-    em = Emulator("http://localhost", "token", client_transport(app.test_client()))
+    em = Emulator("http://localhost", prod["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
     heard = em.call().start().heard
     assert [h.verb for h in heard] == ["Play", "Say"] + ["Play"] * 6  # say mode: Russian by Twilio's voice
 

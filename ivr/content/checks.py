@@ -101,5 +101,5 @@ UI_PROMPTS = (
     "ui.wrong_key", "ui.no_input", "ui.goodbye", "ui.unavailable", "opt.language", "ui.sms_offer",
     "ui.sms_welcome", "ui.sms_lang_hint", "ui.sms_menu_hint", "ui.sms_more", "ui.sms_unknown", "ui.sms_help",
     "ui.sms_stopped", "ui.sms_started", "ui.sms_language_set", "ui.sms_queued", "ui.sms_limit",
-    "ui.sms_morning",
+    "ui.sms_morning", "ui.number_hidden",
 )

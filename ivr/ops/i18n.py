@@ -93,3 +93,13 @@ def ui_lang() -> str:
 def t(key: str, **fmt) -> str:
     text = STRINGS[ui_lang()].get(key) or STRINGS["en"].get(key) or key
     return text.format(**fmt) if fmt else text
+
+
+def _merge_account_pages() -> None:
+    from .i18n_admin import STRINGS as ACCOUNT_STRINGS
+
+    for lang, words in ACCOUNT_STRINGS.items():
+        STRINGS[lang].update(words)
+
+
+_merge_account_pages()

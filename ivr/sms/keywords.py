@@ -1,6 +1,7 @@
 """Understanding what a texter wrote: keywords in 8 languages, any script, with typos.
 
-Every word list (topics, opt-out/opt-in/help words, language names) comes from the catalog.
+Every word list (topics, language names) comes from the catalog; opt-out/opt-in/help words are
+compared exactly, not here (ivr/sms/optout.py).
 Text and keywords are both folded to one Latin skeleton — lower case, Cyrillic and Armenian
 transliterated, Turkic letters simplified — so "документы", "dokumenty" and "dakumenty" meet,
 then compared with rapidfuzz. Short keywords (≤ 3 letters, like "tb" or "дмс") must match exactly.
@@ -15,11 +16,6 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from ..content.model import Catalog
-
-# Twilio's Advanced Opt-Out words (single word, case-insensitive); handled by Twilio too.
-TWILIO_OPTOUT = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
-TWILIO_OPTIN = {"start", "yes", "unstop"}
-TWILIO_HELP = {"help", "info"}
 
 _CYRILLIC = {
     "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e", "ё": "yo", "ж": "j",
@@ -64,12 +60,6 @@ def fold(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", text).strip()  # doubled letters are a common slip
 
 
-def words(text: str) -> str:
-    """Lower-case words only, in the original script (for exact opt-out words)."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return " ".join(re.findall(r"\w+", text))
-
-
 @dataclass(frozen=True)
 class Match:
     topic: str
@@ -95,25 +85,10 @@ class Matcher:
         self.usage: dict[str, Counter] = {
             code: Counter(w for p in lang.prompts.values() for w in fold(p.sms + " " + p.voice).split())
             for code, lang in catalog.langs.items()}
-        self.optout = self._words(catalog, "optout") | TWILIO_OPTOUT
-        self.optin = self._words(catalog, "optin") | TWILIO_OPTIN
-        self.help = self._words(catalog, "help") | TWILIO_HELP
         self.language_names: dict[str, str] = {}
         for code, lang in catalog.langs.items():
             for name in lang.language_names + [lang.name, code]:
                 self.language_names[fold(name)] = code
-
-    @staticmethod
-    def _words(catalog: Catalog, attr: str) -> set[str]:
-        return {fold(w) for lang in catalog.langs.values() for w in getattr(lang, attr)} - {""}
-
-    def command(self, text: str) -> str | None:
-        """optout / optin / help when the whole message is one of those words."""
-        key = fold(text)
-        for name in ("optout", "optin", "help"):
-            if key and key in getattr(self, name):
-                return name
-        return None
 
     def language(self, text: str) -> str | None:
         return self.language_names.get(fold(text))
