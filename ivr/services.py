@@ -72,20 +72,20 @@ def build(config: dict) -> Services:
     clock = config.get("CLOCK") or (lambda: dt.datetime.now(tz))
     audio_index = AudioIndex(audio_dir(config), config["HOTLINE_PUBLIC_URL"])  # also serves /audio/ in say mode
     voice = VoiceRenderer(catalog, config["HOTLINE_VOICE_PROMPTS"], config["HOTLINE_GATHER_TIMEOUT"], audio_index)
-    if config["HOTLINE_ENV"] == "production":
-        refuse_unspeakable(voice, catalog, clock().date())
     flow = Flow(catalog)
     texting = Texting(catalog, flow, SmsRenderer(catalog, int(config["HOTLINE_SMS_SEGMENTS"])), Matcher(catalog),
                       twilio_handles_optout=config["TWILIO_ADVANCED_OPT_OUT"] == "on")
     return Services(config, redis, catalog, flow, voice, clock, texting, make_transport(config))
 
 
-def refuse_unspeakable(voice: VoiceRenderer, catalog: Catalog, today: dt.date) -> None:
-    """Production never sends a caller a line nobody can say: Twilio speaks only Russian, so every
-    other language needs its audio built (`hotline audio build`) before the app starts."""
+def refuse_unspeakable(svc: Services) -> None:
+    """A production web app never sends a caller a line nobody can say: Twilio speaks only Russian, so
+    every other language needs its audio built (`hotline audio build`) before the app starts.
+    (Commands like `hotline forget` build services too: they need no audio.)"""
     from .voice.audio import spoken_lines
 
-    gaps = voice.unspeakable(spoken_lines(catalog, today))
+    voice = svc.voice
+    gaps = voice.unspeakable(spoken_lines(svc.catalog, svc.today()))
     if gaps:
         langs = sorted({ln.lang for ln in gaps})
         raise SettingsError(f"{len(gaps)} voice lines in {', '.join(langs)} have neither audio nor a Twilio voice "

@@ -50,6 +50,8 @@ def speaker():
     # Latin in a Cyrillic or Armenian text: never the English voice
     ("kk", "SMS, egov.kz, Kassa24", "эсэмэс, игов нүкте кэй зэт, Касса жиырма төрт"),
     ("ky", "B жана C гепатити", "бэ жана ка гепатити"),
+    ("tk", "B, C we D gepatiti. Bolalar. Dowamly", "be, se we de gepatiti. Bolalar. Dowamly"),
+    ("uz", "1. Bolalar.", "bir. Bolalar."),
     ("hy", "fms.kz", "էֆ էմ էս կետ կա զե"),
     # one apostrophe form
     ("uz", "Oʻzbek tilida eʼlon", "O'zbek tilida e'lon"),

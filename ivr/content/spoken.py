@@ -134,7 +134,10 @@ def speak(rules: Rules, text: str) -> str:
 
 
 def _from_lexicon(rules: Rules, m: re.Match) -> str:
-    said = _with_suffix(rules.words[m.group(1)], m.group(2))
+    key, suffix = m.group(1), m.group(2)
+    if suffix and not (len(key) > 1 and key.isupper()):
+        return m.group()  # only an abbreviation takes an ending ("ЦОНе"); "B" is not the start of "Bolalar"
+    said = _with_suffix(rules.words[key], suffix)
     return said if m.group(1)[-1].isalnum() else said + " "  # "№121": the number is a word of its own
 
 
