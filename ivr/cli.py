@@ -338,31 +338,100 @@ def content():
 @click.option("--out", default="docs/content.md", show_default=True)
 def content_doc(out):
     """Write the reviewer's list of every fact with its source and review status."""
-    import datetime as dt
     from pathlib import Path
 
     from .cli_common import catalog_or_exit
     from .content.doc import render
 
-    catalog = catalog_or_exit(load_settings())
-    Path(out).write_text(render(catalog, dt.date.today()), encoding="utf-8")
+    conf = load_settings()
+    catalog = catalog_or_exit(conf)
+    Path(out).write_text(render(catalog, _today(conf)), encoding="utf-8")
     click.echo(f"wrote {out}")
 
 
+def _today(conf: dict):
+    """The catalog's today: HOTLINE_TODAY (development and review only), else the date in HOTLINE_TIMEZONE."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if conf.get("HOTLINE_TODAY"):
+        return dt.date.fromisoformat(conf["HOTLINE_TODAY"])
+    return dt.datetime.now(ZoneInfo(conf["HOTLINE_TIMEZONE"])).date()
+
+
 @content.command("check")
-@click.option("--today", default=None, help="Check as of this date (YYYY-MM-DD).")
+@click.option("--today", default=None, help="Check as of this date (YYYY-MM-DD) and print what callers would "
+              "hear differently then.")
 @click.option("--prompts", "per_prompt", is_flag=True, help="Also list SMS segments per prompt and language.")
 def content_check(today, per_prompt):
-    """Validate the catalog and print coverage per language; exit 1 on a gap."""
+    """Validate the catalog and print coverage per language and facts to review; exit 1 on a gap."""
+    import datetime as dt
+
     from .cli_common import catalog_or_exit
+    from .content import asof, stale
     from .content.coverage import coverage_report, segments_table
 
-    catalog = catalog_or_exit(load_settings())
-    text, ok = coverage_report(catalog, today)
+    conf = load_settings()
+    catalog = catalog_or_exit(conf)
+    real = _today(conf)
+    day = dt.date.fromisoformat(today) if today else real
+    text, ok = coverage_report(catalog, day)
     click.echo(text)
+    old = stale.stale_facts(catalog, day)
+    if old:
+        click.echo(f"May be stale, to review ({len(old)}):")
+        click.echo("\n".join(stale.summary(old)))
+    if day != real:
+        changes = asof.differences(catalog, real, day)
+        click.echo(f"Heard differently on {day} than on {real}:" if changes else f"Nothing differs from {real}.")
+        click.echo("\n".join(changes))
     if per_prompt:
         click.echo(segments_table(catalog))
     sys.exit(0 if ok else 1)
+
+
+@content.command("export")
+@click.option("--lang", required=True, help="Language code (kk ru ky uz tg tk az hy).")
+@click.option("--out", default=None, help="The PO file to write (default: <lang>.po).")
+def content_export(lang, out):
+    """Write a language's prompts as a gettext PO file for translators (fuzzy = not yet reviewed)."""
+    from .cli_common import catalog_or_exit
+    from .content import po
+
+    catalog = catalog_or_exit(load_settings())
+    if lang not in catalog.langs:
+        raise click.BadParameter(f"not one of {' '.join(catalog.languages)}", param_hint="--lang")
+    out = out or f"{lang}.po"
+    po.export(catalog, lang).save(out)
+    click.echo(f"wrote {out}")
+
+
+@content.command("import")
+@click.argument("po_file", type=click.Path(exists=True, dir_okay=False))
+def content_import(po_file):
+    """Read a translated PO file back into prompts/<lang>.yaml with its review status; refuse a bad result."""
+    from pathlib import Path
+
+    from .cli_common import catalog_or_exit
+    from .content import po
+    from .content.catalog import load_catalog
+    from .content.model import CatalogError
+
+    conf = load_settings()
+    catalog = catalog_or_exit(conf)
+    try:
+        lang, prompts = po.read(po_file, catalog)
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from exc
+    path = Path(conf["HOTLINE_PROMPTS_DIR"]) / f"{lang}.yaml"
+    before = path.read_text(encoding="utf-8")
+    changed = po.write_prompts(path, prompts)
+    try:
+        load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
+    except CatalogError as exc:
+        path.write_text(before, encoding="utf-8")
+        raise click.ClickException(f"not imported, the catalog would be invalid: {exc}") from exc
+    click.echo(f"{path}: {changed} prompts changed")
 
 
 from .ops.cli import users  # noqa: E402  (the dashboard's accounts)

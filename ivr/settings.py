@@ -5,6 +5,7 @@ tests pass their own mapping instead of touching the process environment.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -39,6 +40,7 @@ DEFAULTS = {
     "HOTLINE_SMS_SEGMENTS": 3,  # the most segments one SMS reply may use
     "HOTLINE_SMS_RETRY_INTERVALS": "10,30,60,180,600",  # seconds between send retries (RQ Retry)
     "HOTLINE_TIMEZONE": "Asia/Almaty",
+    "HOTLINE_TODAY": "",  # development and review only: the date the catalog treats as today (YYYY-MM-DD)
     "HOTLINE_OPS_SESSION_HOURS": 12,  # a dashboard login ends this long after it began, however busy
     "HOTLINE_OPS_IDLE_MINUTES": 30,  # ... and this long after its last request
     "HOTLINE_OPS_LOGIN_MAX_PER_USER": 5,  # failed logins for one user name from one address before delays
@@ -77,6 +79,13 @@ def load_settings(environ=None) -> dict:
         conf[name] = value
     if conf["HOTLINE_VOICE_PROMPTS"] not in ("say", "play", "auto"):
         raise SettingsError("HOTLINE_VOICE_PROMPTS must be say, play or auto")
+    if conf["HOTLINE_TODAY"]:
+        if conf["HOTLINE_ENV"] == "production":
+            raise SettingsError("HOTLINE_TODAY is for development and review only; production uses the real date")
+        try:
+            dt.date.fromisoformat(conf["HOTLINE_TODAY"])
+        except ValueError as exc:
+            raise SettingsError(f"HOTLINE_TODAY {conf['HOTLINE_TODAY']!r} is not a date (YYYY-MM-DD)") from exc
     if conf["HOTLINE_ENV"] == "production":
         check_production_secrets(conf)
     else:

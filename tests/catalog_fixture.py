@@ -27,7 +27,7 @@ WORDS = {"ru": {"optout": ["стоп", "отписаться"], "optin": ["ст�
                 "language_names": ["русский", "russkiy", "rus"]},
          "uz": {"optout": ["toxta"], "language_names": ["ozbek", "uzbek", "ўзбек"]},
          "kk": {"language_names": ["қазақша", "kazakh"], "help": ["көмек"]}}
-FACTS = ["fact.a", "fact.old"] + [f"item.{i}" for i in range(1, 8)]
+FACTS = ["fact.a", "fact.old", "fact.fallback"] + [f"item.{i}" for i in range(1, 8)]
 
 
 def tree() -> dict:
@@ -54,6 +54,7 @@ def citations() -> dict:
     cites = {pid: {"source": "000", "section": "A", "quote": "Получить ИИН", "effective": "2020-10-09"}
              for pid in FACTS}
     cites["fact.old"]["until"] = "2025-12-31"
+    cites["fact.old"]["fallback"] = "fact.fallback"  # what is said after it ends
     return cites
 
 

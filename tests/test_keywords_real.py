@@ -14,7 +14,8 @@ def matcher():
     # Russian, Cyrillic and Latin, with typos and words around
     ("документы", "documents"), ("dokumenty", "documents"), ("dokumenti pozhaluista", "documents"),
     ("бесплатно", "free"), ("besplatno", "free"), ("bisplatno", "free"), ("туберкулез", "tb"), ("tuberkulez", "tb"),
-    ("ДМС", "insurance"), ("страховка", "insurance"), ("strahovka", "insurance"), ("беременность", "pregnancy"),
+    ("ДМС", "dms"), ("страховка", "dms"), ("strahovka", "dms"), ("нет страховки", "dms"), ("осмс", "insurance"),
+    ("беременность", "pregnancy"),
     ("скорая", "emergency"), ("skoraya", "emergency"), ("1406", "contacts"), ("меню", "menu"),
     # Kazakh
     ("құжаттар", "documents"), ("kuzhattar", "documents"), ("тегін", "free"), ("tegin", "free"),

@@ -12,7 +12,7 @@ from ivr.flow import Flow
 from ivr.phone import parse_twiml
 from ivr.store.sessions import Session
 from ivr.voice import call_state
-from ivr.voice.audio import AudioIndex, _change_days
+from ivr.voice.audio import AudioIndex
 from ivr.voice.render import TWILIO_VOICES, VoiceRenderer
 
 from . import catalog_fixture as fx
@@ -31,7 +31,7 @@ def every_twiml(catalog, renderer):
     """The TwiML of every node and page in every language (and the language menu, the goodbyes),
     on every day a fact changes."""
     flow = Flow(catalog)
-    for day in _change_days(catalog, FIXED_NOW.date()):
+    for day in catalog.change_days(FIXED_NOW.date()):
         for lang in catalog.languages:
             for nid, node in catalog.nodes.items():
                 for page in range(flow.page_count(node, day) if node.is_list else 1):

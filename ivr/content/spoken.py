@@ -10,7 +10,7 @@ In order:
   2. the lexicon `words:` — abbreviations, names, web addresses, service numbers — as written,
      followed by an optional lower-case suffix ("ЦОНе" = "ЦОН" + "е");
   3. web addresses (egov.kz): the name, the language's word for "dot", the ending letter by letter;
-  4. other all-capital words (ДМС, MLÄ): each letter by its name in the language (`letters:`);
+  4. other all-capital words (ДМС, MLÄ, "Т М К К К"): each letter by its name in the language (`letters:`);
   5. words in another script, through `latin:` or `cyrillic:` (never an English or Russian voice);
      then `chars:`, letters the voice lacks (Kazakh қ in a Kyrgyz text) as letters it has;
   6. numbers as words: digits said one by one ("1 4 0 6", `digit_by_digit:` numbers, long numbers),
@@ -32,6 +32,7 @@ import yaml
 
 APOSTROPHES = str.maketrans({c: "'" for c in "ʻʼ’‘`´ʹ′"})
 DASHES = "-–—"
+SPACED_LETTERS = re.compile(r"(?<![\w'])[^\W\d_](?: [^\W\d_])+(?![\w'])")  # "Т М К К К"
 WORD = re.compile(r"(?<![\w'])[^\W\d_]+(?![\w'])")
 FOREIGN_WORD = re.compile(r"(?<![\w'])([A-Za-z][A-Za-z']*|[\u0400-\u04ff]+)(?![\w'])")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -120,6 +121,8 @@ def speak(rules: Rules, text: str) -> str:
         text = rules.lexicon.sub(lambda m: _from_lexicon(rules, m), text)
     text = ADDRESS.sub(lambda m: _address(rules, m), text)
     if rules.letters:
+        text = SPACED_LETTERS.sub(lambda m: _letter_names(rules, m.group().replace(" ", ""))
+                                  if m.group().isupper() else m.group(), text)
         text = WORD.sub(lambda m: _capitals(rules, m.group()), text)
     if rules.latin or rules.cyrillic:
         text = FOREIGN_WORD.sub(lambda m: _foreign(rules, m.group(1)), text)
@@ -135,8 +138,8 @@ def speak(rules: Rules, text: str) -> str:
 
 def _from_lexicon(rules: Rules, m: re.Match) -> str:
     key, suffix = m.group(1), m.group(2)
-    if suffix and not (len(key) > 1 and key.isupper()):
-        return m.group()  # only an abbreviation takes an ending ("ЦОНе"); "B" is not the start of "Bolalar"
+    if suffix and sum(ch.isupper() for ch in key) < 2:
+        return m.group()  # only an abbreviation takes an ending ("ЦОНе", "TsONga"); "B" does not start "Bolalar"
     said = _with_suffix(rules.words[key], suffix)
     return said if m.group(1)[-1].isalnum() else said + " "  # "№121": the number is a word of its own
 
