@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -216,11 +217,29 @@ def _http_transport(url, form, headers):
         return err.code, err.read().decode(errors="replace")
 
 
-def _emulator(url: str, token: str | None):
+def _emulator(url: str, token: str | None, words=None):
     from .phone import Emulator
 
     token = token or load_settings()["TWILIO_AUTH_TOKEN"]
-    return Emulator(url, token, _http_transport)
+    return Emulator(url, token, _http_transport, words)
+
+
+def _transcript():
+    """The words behind the app's audio URLs, from this machine's catalog and audio index (the
+    terminal phone shows them as a caller would hear them); None if the catalog does not load."""
+    from zoneinfo import ZoneInfo
+
+    from .content.catalog import load_catalog
+    from .content.model import CatalogError
+    from .voice.audio import AudioIndex, Transcript, audio_dir
+
+    conf = load_settings()
+    try:
+        catalog = load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
+    except CatalogError:
+        return None
+    today = dt.datetime.now(ZoneInfo(conf["HOTLINE_TIMEZONE"])).date()
+    return Transcript(catalog, AudioIndex(audio_dir(conf)), today).words
 
 
 @main.command()
@@ -233,7 +252,7 @@ def _emulator(url: str, token: str | None):
 @click.option("--wait", default=30, type=int, show_default=True, help="With --missed: seconds to wait for it.")
 def call(url, caller, token, keys, missed, machine, wait):
     """A terminal phone: call the hotline, hear what it says, press keys (Enter alone = no key)."""
-    emulator = _emulator(url, token)
+    emulator = _emulator(url, token, words=_transcript())
     if not missed:
         return _converse(emulator.call(caller=caller), keys)
     turn = emulator.ring_missed(caller)
@@ -276,7 +295,8 @@ def _converse(phone, keys: str | None) -> None:
         while True:
             for heard in turn.heard:
                 tag = f"[{heard.language}] " if heard.language else ""
-                click.echo(f"  {'♪ ' if heard.verb == 'Play' else ''}{tag}{heard.text}")
+                missing = " (no audio built: a 404 on Twilio)" if "/missing-" in (heard.url or "") else ""
+                click.echo(f"  {'♪ ' if heard.verb == 'Play' else ''}{tag}{heard.text}{missing}")
             if phone.ended:
                 break
             if script is not None:
@@ -501,7 +521,7 @@ def content_import(po_file):
 from .ops.cli import users  # noqa: E402  (the dashboard's accounts)
 
 main.add_command(users)
-from .voice.audio_build import audio_cli as audio  # noqa: E402  (hotline audio build / report / accept)
+from .voice.audio_cli import audio_cli as audio  # noqa: E402  (hotline audio build / report / accept / check)
 
 main.add_command(audio)
 

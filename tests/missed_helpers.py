@@ -11,6 +11,16 @@ from workers.runner import HotlineWorker
 CALLER = "+77017654321"
 
 
+def make(env, now=None):
+    """The app on `env` and an emulator that hears a <Play> as its words (kk, ky, … are played, not said)."""
+    from .conftest import FIXED_NOW, words_of
+    from .followup_helpers import make as make_app
+
+    app, twilio = make_app(env, now or FIXED_NOW)
+    twilio.words = words_of(app)
+    return app, twilio
+
+
 def without_twilio(monkeypatch, env: dict) -> None:
     """No Twilio account, as with `make run`: SMS and callbacks go to the outboxes."""
     from workers import context as job_context

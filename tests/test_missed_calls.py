@@ -16,8 +16,7 @@ from workers import context as job_context
 
 from .conftest import FIXED_NOW, ops_login
 from .fake_twilio import FakeTwilio
-from .followup_helpers import make
-from .missed_helpers import CALLER, placed, records, ring, run_calls, stats, without_twilio
+from .missed_helpers import CALLER, make, placed, records, ring, run_calls, stats, without_twilio
 
 ALMATY = ZoneInfo("Asia/Almaty")
 DAY = FIXED_NOW.date().isoformat()

@@ -18,8 +18,7 @@ from ivr.store import missed_calls
 from workers import context as job_context
 
 from .conftest import ROOT, free_port, redis_server_binary
-from .followup_helpers import make
-from .missed_helpers import CALLER, records, ring, without_twilio
+from .missed_helpers import CALLER, make, records, ring, without_twilio
 from .test_chaos import serve, wait_for, worker
 
 pytestmark = pytest.mark.slow

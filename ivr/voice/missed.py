@@ -168,9 +168,10 @@ def machine_answer(svc, sid: str, answer: Answer) -> str:
     """A voicemail or fax: log and count it, then hang up or leave the 1406/103 message."""
     pipe = svc.redis.pipeline(transaction=False)
     calllog.start(pipe, "voice", sid, answer.caller, time.time(), svc.retention)
-    calllog.event(pipe, sid, "start", svc.retention, node="@machine", callback=answer.cid,
+    calllog.event(pipe, sid, "start", svc.retention, node="_machine", callback=answer.cid,
                   answered_by=answer.answered_by)
-    calllog.update(pipe, sid, None, kind="callback", outcome="machine", last_node="@machine")
+    # No last_node: a voicemail did not leave a menu, so it is no drop-off on the stats page.
+    calllog.update(pipe, sid, None, kind="callback", outcome="machine")
     _answered(svc, pipe, answer, "machine")
     write_once.apply(svc.redis, sid, "start", pipe, svc.retention)
     if svc.config["HOTLINE_CALLBACK_ON_MACHINE"] == "hangup":
