@@ -15,7 +15,7 @@ import time
 from flask import Blueprint, Response, abort, request
 
 from ..services import services
-from ..store import callbacks, calllog, messages, sessions
+from ..store import callbacks, calllog, inbox, messages, sessions
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
 from . import followups
@@ -58,7 +58,12 @@ def inbound():
 
 
 def _carry_out(svc, session: Session, msg, answer) -> None:
-    """A reminder or a callback asked for by text, as the voice menu would do it."""
+    """A reminder or a callback asked for by text, as the voice menu would do it; a text nobody
+    understood goes to the operators' inbox."""
+    if answer.unmatched:
+        item = inbox.record(svc.redis, conv=conv_id(session.caller), caller=session.caller, lang=session.lang or "",
+                            body=msg.body, received=time.time(), retention=svc.retention)
+        answer.events.append({"type": "inbox", "item": item})
     if answer.action == "reminder":
         outcome, msg_id = followups.request(svc, kind="reminder", number=msg.sender, caller=session.caller,
                                             conv=conv_id(session.caller), lang=session.lang,
