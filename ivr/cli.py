@@ -345,9 +345,24 @@ def content_check(today, per_prompt):
     catalog = catalog_or_exit(load_settings())
     text, ok = coverage_report(catalog, today)
     click.echo(text)
+    click.echo(_lexicon_summary(catalog))
     if per_prompt:
         click.echo(segments_table(catalog))
     sys.exit(0 if ok else 1)
+
+
+def _lexicon_summary(catalog) -> str:
+    """The SMS lexicons (prompts/lexicon/): words per language, or why they do not load (exit 1)."""
+    from .content.lexicon import load_lexicon
+    from .content.model import CatalogError
+
+    try:
+        lexicon = load_lexicon(catalog)
+    except CatalogError as exc:
+        click.echo(f"SMS lexicon: {exc}", err=True)
+        sys.exit(1)
+    counts = [f"{code} {sum(len(words) for words in lex.topics.values())}" for code, lex in lexicon.langs.items()]
+    return f"SMS lexicon: {len(lexicon.topics)} topics; words per language: {', '.join(counts) or 'none'}"
 
 
 from .ops.cli import users  # noqa: E402  (the dashboard's accounts)

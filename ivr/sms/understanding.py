@@ -35,6 +35,7 @@ MIN_SCORE = 0.6  # below this nothing was understood
 CLEAR_RATIO = 0.75  # the runner-up must score below this share of the best for a direct answer
 CHOICE_RATIO = 0.5  # topics offered as choices score at least this share of the best
 MAX_TOKENS = 40
+STOPWORD_EVIDENCE = 2.0  # a stop word says more about a message's language than a (often borrowed) topic word
 
 
 @dataclass(frozen=True)
@@ -255,12 +256,12 @@ class Understander:
                 evidence[code] += 1 / len(owners)
         for token in tokens:
             folded = fold(token)
-            owners = self.stopwords.get(folded, [])
-            for code in owners:
-                evidence[code] += 1 / len(owners)
             stems = {folded} | {s for code in self.languages if code in self.reducers
                                 for s in self.reducers[code].forms(token, folded)}
-            langs = sorted({lang for s in stems for lang in self.stem_langs.get(s, [])})
+            owners = sorted({code for s in stems for code in self.stopwords.get(s, [])})
+            for code in owners:  # grammar words are the language's own; topic words are often borrowed
+                evidence[code] += STOPWORD_EVIDENCE / len(owners)
+            langs = sorted({code for s in stems for code in self.stem_langs.get(s, [])})
             for code in langs:
                 evidence[code] += 1 / len(langs)
         top = max(evidence.values())
