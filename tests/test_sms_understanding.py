@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -195,3 +196,34 @@ def test_the_welcome_fits_two_segments_for_everyone(twilio, catalog):
         [welcome] = text(twilio, "8", sender)  # main menu key 8: change the language
         assert segments.segments(welcome) <= WELCOME_SEGMENTS, (code, welcome)
         assert menu != welcome
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+def test_hotline_sms_eval_prints_accuracy_and_confusions(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path / "var"))
+    corpus = tmp_path / "corpus.tsv"
+    corpus.write_text("lang\ttopic\ttext\nru\tdental\tзуб болит\nru\tdms\tзуб\nkk\ttb\tтуберкулез\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["sms", "eval", "--corpus", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^ru +2 +1 \( *50.0%\)", result.output, re.M) and "dms -> dental (1): ru: зуб" in result.output
+    failing = CliRunner().invoke(main, ["sms", "eval", "--corpus", str(corpus), "--min-accuracy", "0.9"])
+    assert failing.exit_code == 1
+
+
+def test_hotline_sms_text_still_texts_the_hotline(tmp_path, monkeypatch):
+    """`hotline sms TEXT` (the README's terminal texter) is the `send` subcommand under the `eval` group."""
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path / "var"))
+    group_help = CliRunner().invoke(main, ["sms", "--help"])
+    assert "eval" in group_help.output and "send" in group_help.output
+    result = CliRunner().invoke(main, ["sms", "dokumenty", "--url", "http://127.0.0.1:9"])  # nothing listens
+    assert "No such command" not in result.output and result.exit_code != 0
+    assert isinstance(result.exception, OSError) or "HTTP" in result.output

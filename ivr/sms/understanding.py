@@ -158,9 +158,12 @@ class Understander:
                 _add(self.letters, ch, code)
         self.entries = self._entries(catalog, lexicon)
         self.stem_langs: dict[str, list[str]] = {}  # every lexicon stem -> the languages it comes from
-        for entry in self.entries:
+        self.entries_with: dict[str, list[int]] = {}  # a stem -> the entries (by position) that use it
+        for i, entry in enumerate(self.entries):
             for stem in entry.stems:
                 _add(self.stem_langs, stem, entry.lang)
+                if i not in self.entries_with.setdefault(stem, []):
+                    self.entries_with[stem].append(i)
         by_length: dict[int, list[str]] = {}
         for stem in self.stem_langs:
             if len(stem) >= 5:
@@ -230,7 +233,8 @@ class Understander:
 
     def _score(self, matches: list[dict[str, float]]) -> list[Scored]:
         best: dict[str, dict[int, float]] = {}  # topic -> token position -> contribution
-        for entry in self.entries:
+        candidates = sorted({i for m in matches for stem in m for i in self.entries_with.get(stem, ())})
+        for entry in (self.entries[i] for i in candidates):
             used = _place(entry.stems, matches)
             if used:
                 bonus = entry.weight * (PHRASE_BONUS if len(entry.stems) > 1 else 1.0)
