@@ -138,7 +138,9 @@ class Texting:
         also = self.lexicon.reply(session.lang, "also")
         screen = self.flow.screen(session, today, group=None)
         node = self.catalog.nodes[target]
-        if not answer_ids and node.sms and not node.items:  # the fact itself, in its SMS wording
+        if not self.catalog.node_in_force(target, today):
+            answer_ids = ()  # the screen says what is in force instead (the main menu)
+        elif not answer_ids and node.sms and not node.items:  # the fact itself, in its SMS wording
             answer_ids = node.sms
         lines = [self.catalog.sms(session.lang, p) for p in answer_ids if self.catalog.in_force(p, today)]
         page = self.renderer.answer(screen, also, lines or None)
