@@ -112,6 +112,14 @@ class _Reducer:
         return min(candidates, key=lambda c: (len(c), c)) if candidates else folded
 
 
+def _written(word: str) -> str:
+    """A word as written, lower case, with one apostrophe for its look-alikes (oʻ, o', o’)."""
+    return unicodedata.normalize("NFC", word).lower().translate(_APOSTROPHES)
+
+
+_APOSTROPHES = str.maketrans({"ʻ": "'", "ʼ": "'", "‘": "'", "’": "'", "`": "'"})
+
+
 def _add(index: dict[str, list[str]], key: str, code: str) -> None:
     owners = index.setdefault(key, [])
     if code not in owners:
@@ -151,9 +159,14 @@ class Understander:
         self.reducers = {code: _Reducer(lex.stemmer, lex.suffixes) for code, lex in lexicon.langs.items()}
         self.stopwords: dict[str, list[str]] = {}  # folded stop word -> the languages that use it
         self.letters: dict[str, list[str]] = {}  # a letter -> the languages it marks
+        self.written_stop: dict[str, list[str]] = {}  # the same, as written (Cyrillic and Latin alike)
+        self.written_words: dict[str, list[str]] = {}  # a lexicon word as written -> its languages
         for code, lex in lexicon.langs.items():
             for word in lex.stopwords:
                 _add(self.stopwords, fold(word), code)
+                _add(self.written_stop, _written(word), code)
+            for word in (w for words in lex.topics.values() for phrase, _ in words for w in _tokens(phrase)):
+                _add(self.written_words, _written(word), code)
             for ch in unicodedata.normalize("NFC", lex.letters.lower()).replace(" ", ""):
                 _add(self.letters, ch, code)
         self.entries = self._entries(catalog, lexicon)
@@ -259,27 +272,36 @@ class Understander:
             for code in owners:
                 evidence[code] += 1 / len(owners)
         for token in tokens:
-            folded = fold(token)
-            stems = {folded} | {s for code in self.languages if code in self.reducers
-                                for s in self.reducers[code].forms(token, folded)}
-            owners = sorted({code for s in stems for code in self.stopwords.get(s, [])})
-            for code in owners:  # grammar words are the language's own; topic words are often borrowed
-                evidence[code] += STOPWORD_EVIDENCE / len(owners)
-            langs = sorted({code for s in stems for code in self.stem_langs.get(s, [])})
-            for code in langs:
-                evidence[code] += 1 / len(langs)
+            stop_owners, word_owners = self._owners(token)
+            for code in stop_owners:  # grammar words are the language's own; topic words are often borrowed
+                evidence[code] += STOPWORD_EVIDENCE / len(stop_owners)
+            for code in word_owners:
+                evidence[code] += 1 / len(word_owners)
         top = max(evidence.values())
         if top <= 0:
             return None, 0.0
-        tied = [code for code in self.languages if evidence[code] == top]
+        return self._tie_break([code for code in self.languages if evidence[code] == top], tokens), top
+
+    def _owners(self, token: str) -> tuple[list[str], list[str]]:
+        """The languages whose stop words / lexicon words this word is: as written ("кайдан" is Kyrgyz,
+        "қайдан" Kazakh), else on the folded skeleton, where both are "kaydan"."""
+        written = _written(token)
+        folded = fold(token)
+        stems = {folded} | {s for code in self.languages if code in self.reducers
+                            for s in self.reducers[code].forms(token, folded)}
+        stop = self.written_stop.get(written) or sorted({c for s in stems for c in self.stopwords.get(s, [])})
+        words = self.written_words.get(written) or sorted({c for s in stems for c in self.stem_langs.get(s, [])})
+        return stop, words
+
+    def _tie_break(self, tied: list[str], tokens: list[str]) -> str:
+        """The language whose own prompts use the message's words most, then the default language."""
         if len(tied) > 1:
             words = [fold(t) for t in tokens]
             use = {code: sum(self.usage[code][w] for w in words) for code in tied}
-            most = max(use.values())
-            tied = [code for code in tied if use[code] == most]
+            tied = [code for code in tied if use[code] == max(use.values())]
         if len(tied) > 1 and self.lexicon.default_language in tied:
-            return self.lexicon.default_language, top
-        return tied[0], top
+            return self.lexicon.default_language
+        return tied[0]
 
     def understand(self, text: str) -> Understanding:
         tokens = _tokens(text)
