@@ -1,6 +1,8 @@
 # Two commands on a fresh machine:  make run   (the hotline)   and   make test   (the tests).
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# make run PORT=8001: another port (a second run at the same time also needs its own HOTLINE_VAR_DIR)
+PORT ?= 8000
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,7 +20,7 @@ audio: install
 
 run: install
 	-$(VENV)/bin/hotline audio build
-	$(VENV)/bin/hotline up
+	$(VENV)/bin/hotline up --port $(PORT)
 
 test: install
 	$(PY) -m pytest

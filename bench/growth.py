@@ -49,22 +49,31 @@ def seed_calls(redis, start: int, count: int, languages: list[str], nodes: list[
 class Dashboard:
     def __init__(self, base: str, redis):
         users.add(redis, "benchadmin", "bench-password-123", "admin", replace=True)
-        self.base, self.http = base, requests.Session()
-        page = self.http.get(base + "/ops/login").text
+        self.base, self.http, self.cookie = base, requests.Session(), ""
+        page = self._request("get", "/ops/login").text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
             r'value="([^"]+)"[^>]*name="csrf_token"', page)
-        resp = self.http.post(base + "/ops/login", data={"name": "benchadmin", "password": "bench-password-123",
+        resp = self._request("post", "/ops/login", data={"name": "benchadmin", "password": "bench-password-123",
                                                          "csrf_token": token.group(1)})
-        resp.raise_for_status()
+        if resp.status_code != 302:
+            raise RuntimeError(f"login: HTTP {resp.status_code}")
+
+    def _request(self, method: str, path: str, **kwargs):
+        """Production marks the dashboard's session cookie Secure, which requests never sends over plain
+        HTTP; the benchmark talks to loopback, so it carries the cookie itself."""
+        headers = {"Cookie": f"session={self.cookie}"} if self.cookie else {}
+        resp = self.http.request(method, self.base + path, headers=headers, allow_redirects=False, **kwargs)
+        self.cookie = resp.cookies.get("session") or self.cookie
+        return resp
 
     def latency_ms(self, path: str, repeat: int) -> float:
         times = []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            resp = self.http.get(self.base + path)
+            resp = self._request("get", path)
             times.append((time.perf_counter() - t0) * 1000)
-            if resp.status_code != 200 or "/ops/login" in resp.url:
-                raise RuntimeError(f"{path}: HTTP {resp.status_code} at {resp.url}")
+            if resp.status_code != 200:
+                raise RuntimeError(f"{path}: HTTP {resp.status_code} (to {resp.headers.get('Location')})")
         return statistics.median(times)
 
 

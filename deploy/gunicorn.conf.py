@@ -30,6 +30,8 @@ graceful_timeout = _options["graceful_timeout"]
 keepalive = _options["keepalive"]
 accesslog = _options["accesslog"]  # nginx logs requests; the app logs errors (no phone numbers)
 preload_app = _options["preload_app"]
+if "control_socket_disable" in _options:  # gunicorn 25+: no per-user control socket (gunicornc is not used)
+    control_socket_disable = True
 errorlog = "-"
 # Recycle a worker now and then (with jitter so they do not all restart together): bounds any slow leak.
 max_requests = 20000

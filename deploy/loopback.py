@@ -11,6 +11,7 @@ prompts/kk.yaml exists, else the tests' fixture catalog.
 from __future__ import annotations
 
 import argparse
+import secrets
 import shutil
 import subprocess
 import sys
@@ -76,9 +77,9 @@ def run(keep: bool = False) -> str:
     redis = Redis()
     app = nginx_proc = None
     try:
-        token = "loopback-token"
+        token = secrets.token_hex(16)  # production refuses short or placeholder secrets
         env = {"REDIS_URL": redis.url, "HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": token,
-               "HOTLINE_SECRET_KEY": "loopback-secret", "HOTLINE_HASH_SECRET": "loopback-hash",
+               "HOTLINE_SECRET_KEY": secrets.token_hex(32), "HOTLINE_HASH_SECRET": secrets.token_hex(32),
                "HOTLINE_PROXY_HOPS": "1", "HOTLINE_PROMPTS_DIR": prompts_dir(tmp), "HOTLINE_VAR_DIR": str(tmp / "var")}
         app = Gunicorn("wsgi:app", env, workers=1, threads=4)
         port = free_port()

@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_front_door(app)
     return app
 
 
@@ -47,6 +48,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audio_bp)  # GET /audio/…: Twilio's <Play> fetches without a signature
     app.register_blueprint(ops_bp)
     app.register_blueprint(sms_bp)
+
+
+def register_front_door(app: Flask) -> None:
+    """`/` (the URL a browser tries first) goes to the operators' dashboard."""
+    from flask import redirect
+
+    app.add_url_rule("/", "front_door", lambda: redirect("/ops/"), methods=["GET", "HEAD"])
 
 
 def register_errorhandlers(app: Flask) -> None:

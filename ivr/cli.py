@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -17,10 +18,21 @@ import time
 
 import click
 
-from .settings import load_settings
+from .settings import SettingsError, load_settings
 
 
-@click.group()
+class _Hotline(click.Group):
+    """Settings that refuse to load (weak production secrets, a bad value) end the command with their
+    message and exit status 1, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise click.ClickException(f"settings: {exc}") from None
+
+
+@click.group(cls=_Hotline)
 def main():
     """Migrant health hotline."""
 
@@ -49,9 +61,16 @@ def gunicorn_options(host: str = "127.0.0.1", port: int = 8000, workers: int = 2
     # split 32/0 and 31/1 over two processes, so one process (one GIL, one core) served everything
     # and latency doubled (docs/performance.md). A unix socket path cannot be shared that way.
     reuse_port = not bind.startswith("unix:")
-    return {"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
-            "reuse_port": reuse_port, "on_starting": refuse_taken_address,
-            "timeout": 30, "graceful_timeout": 10, "keepalive": 5, "accesslog": None, "preload_app": False}
+    options = {"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
+               "reuse_port": reuse_port, "on_starting": refuse_taken_address,
+               "timeout": 30, "graceful_timeout": 10, "keepalive": 5, "accesslog": None, "preload_app": False}
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS):
+        # gunicorn 25+ opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl): a second
+        # server would take it over and remove it on exit. Nothing here uses gunicornc.
+        options["control_socket_disable"] = True
+    return options
 
 
 def refuse_taken_address(server) -> None:
@@ -59,21 +78,31 @@ def refuse_taken_address(server) -> None:
     With reuse_port a second server (an old release left running, a second `hotline up`) would
     otherwise not fail to bind: it would silently share the port and half the calls. Unix socket
     paths are left to gunicorn."""
-    import socket
+    from .local_run import address_in_use
 
-    for address in server.cfg.address:
-        if not isinstance(address, tuple):
-            continue
-        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT leftovers are fine
-            try:
-                probe.bind(address[:2])
-            except OSError as exc:
-                raise SystemExit(f"{address[0]}:{address[1]} is already in use ({exc.strerror}); "
-                                 "stop the other server first") from None
-        if server.cfg.reuse_port:  # gunicorn's own "Listening at:" line is empty then: the master holds no socket
-            server.log.info("Listening at: %s:%s, a socket per worker (reuse_port)", *address[:2])
+    tcp = [a for a in server.cfg.address if isinstance(a, tuple)]
+    for address in tcp:
+        reason = address_in_use(address[0], address[1])
+        if reason:
+            raise SystemExit(f"{address[0]}:{address[1]} is already in use ({reason}); stop the other server first")
+    if server.cfg.reuse_port and tcp:
+        server.log.error_log.addFilter(_ListeningAt(", ".join(f"{a[0]}:{a[1]}" for a in tcp)))
+
+
+class _ListeningAt(logging.Filter):
+    """With reuse_port the master holds no socket (each worker binds its own), so gunicorn's
+    "Listening at: " line comes out empty: fill in the addresses the workers listen on."""
+
+    def __init__(self, addresses: str):
+        super().__init__()
+        self.addresses = addresses
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg, args = record.msg, record.args
+        if isinstance(msg, str) and msg.startswith("Listening at: %s") and args and not args[0]:
+            record.msg = msg.replace("%s", "%s, a socket per worker (reuse_port)", 1)
+            record.args = (self.addresses, *args[1:])
+        return True
 
 
 @main.command()
@@ -84,6 +113,9 @@ def refuse_taken_address(server) -> None:
 def serve(host, port, workers, threads):
     """Serve the web app with gunicorn."""
     conf = load_settings()
+    from . import local_run
+
+    local_run.refuse_taken_port(host, port)  # before an embedded Redis is started for nothing
     _ensure_redis(conf)
     from gunicorn.app.base import BaseApplication
 
@@ -122,39 +154,49 @@ def _interrupt(signum, frame):
 
 
 @main.command()
-@click.option("--port", default=8000, type=int, show_default=True)
+@click.option("--port", default=lambda: int(os.environ.get("PORT", 8000)), type=int, show_default="8000 or $PORT")
 def up(port):
     """Run the whole hotline locally: embedded Redis, the web app and a worker."""
+    from . import local_run
+
     conf = load_settings()
+    host = "127.0.0.1"
+    # Both checks come before anything is started or stopped: a second `up` must not disturb the first.
+    local_run.refuse_taken_port(host, port)
+    lock = None if conf["REDIS_URL"] else local_run.claim_var_dir(conf["HOTLINE_VAR_DIR"], port)
     # Stop everything on SIGTERM too (kill, a supervisor), and on SIGINT even when started in the
     # background, where a shell leaves SIGINT ignored and Python would never see Ctrl-C.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
-    url = _ensure_redis(conf)
+    url = conf["REDIS_URL"]
+    if not url:
+        from .store.connection import start_embedded
+
+        url = start_embedded(conf["HOTLINE_VAR_DIR"], adopt=True)  # this run owns it: it stops it
     env = dict(os.environ, REDIS_URL=url)
     exe = [sys.executable, "-m", "ivr.cli"]
-    procs = [subprocess.Popen(exe + ["serve", "--port", str(port)], env=env),
+    procs = [subprocess.Popen(exe + ["serve", "--host", host, "--port", str(port)], env=env),
              subprocess.Popen(exe + ["worker", "--verbose"], env=env)]
-    click.echo(f"Hotline running at http://127.0.0.1:{port}  (Redis: {url})")
-    click.echo("Try it from another terminal:  hotline call      (Ctrl-C here stops everything)")
+    problem = None
     try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
+        if local_run.wait_listening(host, port, procs[0]):
+            click.echo(local_run.banner(host, port, url, not conf["REDIS_URL"], local_run.has_users(url)))
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+        problem = local_run.what_stopped({"web app": procs[0], "worker": procs[1]}) or (
+            f"the web app did not answer on {host}:{port}")
     except KeyboardInterrupt:
         pass
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        local_run.stop(procs)
         if not conf["REDIS_URL"]:  # ours: save and stop it, rather than leave a server behind
             from .store.connection import stop_embedded
 
             stop_embedded(conf["HOTLINE_VAR_DIR"])
+        if lock:
+            lock.close()
+    if problem:
+        raise click.ClickException(f"{problem}; everything is stopped")
 
 
 # -- trying ----------------------------------------------------------------------------
@@ -253,7 +295,6 @@ def sms_send(text, url, sender, token):
 @click.option("--min-accuracy", type=float, default=None, help="Exit 1 when a language's top-1 is below (0-1).")
 def sms_eval(corpus, as_json, min_accuracy):
     """Top-1 topic accuracy per language on the corpus, the confusions, and what replies cost."""
-    import datetime as dt
     import json
 
     from .content.catalog import load_catalog
@@ -268,8 +309,7 @@ def sms_eval(corpus, as_json, min_accuracy):
     catalog = load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
     texting = Texting(catalog, Flow(catalog), SmsRenderer(catalog, int(conf["HOTLINE_SMS_SEGMENTS"])),
                       Matcher(catalog), lexicon=load_lexicon(catalog))
-    today = dt.date.fromisoformat(conf["HOTLINE_TODAY"]) if conf.get("HOTLINE_TODAY") else dt.date.today()
-    report = evaluate.evaluate(texting, evaluate.load_corpus(corpus or evaluate.DEFAULT_CORPUS), today)
+    report = evaluate.evaluate(texting, evaluate.load_corpus(corpus or evaluate.DEFAULT_CORPUS), _today(conf))
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     else:
@@ -323,32 +363,101 @@ def content():
 @click.option("--out", default="docs/content.md", show_default=True)
 def content_doc(out):
     """Write the reviewer's list of every fact with its source and review status."""
-    import datetime as dt
     from pathlib import Path
 
     from .cli_common import catalog_or_exit
     from .content.doc import render
 
-    catalog = catalog_or_exit(load_settings())
-    Path(out).write_text(render(catalog, dt.date.today()), encoding="utf-8")
+    conf = load_settings()
+    catalog = catalog_or_exit(conf)
+    Path(out).write_text(render(catalog, _today(conf)), encoding="utf-8")
     click.echo(f"wrote {out}")
 
 
+def _today(conf: dict):
+    """The catalog's today: HOTLINE_TODAY (development and review only), else the date in HOTLINE_TIMEZONE."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if conf.get("HOTLINE_TODAY"):
+        return dt.date.fromisoformat(conf["HOTLINE_TODAY"])
+    return dt.datetime.now(ZoneInfo(conf["HOTLINE_TIMEZONE"])).date()
+
+
 @content.command("check")
-@click.option("--today", default=None, help="Check as of this date (YYYY-MM-DD).")
+@click.option("--today", default=None, help="Check as of this date (YYYY-MM-DD) and print what callers would "
+              "hear differently then.")
 @click.option("--prompts", "per_prompt", is_flag=True, help="Also list SMS segments per prompt and language.")
 def content_check(today, per_prompt):
-    """Validate the catalog and print coverage per language; exit 1 on a gap."""
+    """Validate the catalog and print coverage per language and facts to review; exit 1 on a gap."""
+    import datetime as dt
+
     from .cli_common import catalog_or_exit
+    from .content import asof, stale
     from .content.coverage import coverage_report, segments_table
 
-    catalog = catalog_or_exit(load_settings())
-    text, ok = coverage_report(catalog, today)
+    conf = load_settings()
+    catalog = catalog_or_exit(conf)
+    real = _today(conf)
+    day = dt.date.fromisoformat(today) if today else real
+    text, ok = coverage_report(catalog, day)
     click.echo(text)
     click.echo(_lexicon_summary(catalog))
+    old = stale.stale_facts(catalog, day)
+    if old:
+        click.echo(f"May be stale, to review ({len(old)}):")
+        click.echo("\n".join(stale.summary(old)))
+    if day != real:
+        changes = asof.differences(catalog, real, day)
+        click.echo(f"Heard differently on {day} than on {real}:" if changes else f"Nothing differs from {real}.")
+        click.echo("\n".join(changes))
     if per_prompt:
         click.echo(segments_table(catalog))
     sys.exit(0 if ok else 1)
+
+
+@content.command("export")
+@click.option("--lang", required=True, help="Language code (kk ru ky uz tg tk az hy).")
+@click.option("--out", default=None, help="The PO file to write (default: <lang>.po).")
+def content_export(lang, out):
+    """Write a language's prompts as a gettext PO file for translators (fuzzy = not yet reviewed)."""
+    from .cli_common import catalog_or_exit
+    from .content import po
+
+    catalog = catalog_or_exit(load_settings())
+    if lang not in catalog.langs:
+        raise click.BadParameter(f"not one of {' '.join(catalog.languages)}", param_hint="--lang")
+    out = out or f"{lang}.po"
+    po.export(catalog, lang).save(out)
+    click.echo(f"wrote {out}")
+
+
+@content.command("import")
+@click.argument("po_file", type=click.Path(exists=True, dir_okay=False))
+def content_import(po_file):
+    """Read a translated PO file back into prompts/<lang>.yaml with its review status; refuse a bad result."""
+    from pathlib import Path
+
+    from .cli_common import catalog_or_exit
+    from .content import po
+    from .content.catalog import load_catalog
+    from .content.model import CatalogError
+
+    conf = load_settings()
+    catalog = catalog_or_exit(conf)
+    try:
+        lang, prompts = po.read(po_file, catalog)
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from exc
+    path = Path(conf["HOTLINE_PROMPTS_DIR"]) / f"{lang}.yaml"
+    before = path.read_text(encoding="utf-8")
+    changed = po.write_prompts(path, prompts)
+    try:
+        load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
+    except CatalogError as exc:
+        path.write_text(before, encoding="utf-8")
+        raise click.ClickException(f"not imported, the catalog would be invalid: {exc}") from exc
+    click.echo(f"{path}: {changed} prompts changed")
 
 
 def _lexicon_summary(catalog) -> str:

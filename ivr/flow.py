@@ -98,8 +98,9 @@ class Flow:
             if key == MORE_KEY and not last_page:
                 session.goto(node_id, session.page + 1)
                 return Step({**base, "result": "more"})
-        if node.sms and key == SMS_KEY and last_page:  # a list offers its SMS after its last group
-            return Step({**base, "result": "sms"}, sms_request=node.sms)
+        sms = tuple(self.catalog.said(node.sms, today)) if node.sms else ()
+        if sms and key == SMS_KEY and last_page:  # a list offers its SMS after its last group
+            return Step({**base, "result": "sms"}, sms_request=sms)
         option = node.option(key)
         if option and self.catalog.option_in_force(option, today):
             session.goto(option.goto)
@@ -145,8 +146,9 @@ class Flow:
             node = self.catalog.nodes[session.node]
         nav = not session.nav_said
         session.nav_said = True
+        sms = tuple(self.catalog.said(node.sms, today))
         screen = Screen(session.lang, node.id, session.page, notices, [], [], self.catalog.live_options(node, today),
-                        nav=nav, sms_offer=bool(node.sms), sms=node.sms)
+                        nav=nav, sms_offer=bool(sms), sms=sms)
         items = self.catalog.live_items(node, today)
         if node.is_list and group:
             start = session.page * group
@@ -155,7 +157,7 @@ class Flow:
             screen.end_of_list = not screen.more and session.page > 0
             screen.sms_offer = screen.sms_offer and not screen.more
             if session.page == 0:
-                screen.say = list(node.say)
+                screen.say = self.catalog.said(node.say, today)
         else:
-            screen.say, screen.items = list(node.say), items
+            screen.say, screen.items = self.catalog.said(node.say, today), items
         return screen

@@ -54,6 +54,9 @@ class Services:
         return self.clock().date()
 
     def caller_hash(self, number: str) -> str:
+        """The number's keyed hash; "anonymous" for a withheld caller ID, which is nobody in particular."""
+        if privacy.is_withheld(number):
+            return "anonymous"
         return privacy.number_hash(self.config["HOTLINE_HASH_SECRET"], number)
 
     @property
@@ -67,7 +70,7 @@ def build(config: dict) -> Services:
     redis = redis_store.connect(url, config["REDIS_SOCKET_TIMEOUT"])
     catalog = load_catalog(config["HOTLINE_PROMPTS_DIR"], config["HOTLINE_SOURCES_DIR"])
     tz = ZoneInfo(config["HOTLINE_TIMEZONE"])
-    clock = config.get("CLOCK") or (lambda: dt.datetime.now(tz))
+    clock = config.get("CLOCK") or _clock(tz, config.get("HOTLINE_TODAY"))
     audio_index = AudioIndex(audio_dir(config), config["HOTLINE_PUBLIC_URL"])  # also serves /audio/ in say mode
     voice = VoiceRenderer(catalog, config["HOTLINE_VOICE_PROMPTS"], config["HOTLINE_GATHER_TIMEOUT"], audio_index)
     flow = Flow(catalog)
@@ -76,6 +79,14 @@ def build(config: dict) -> Services:
                       twilio_handles_optout=config["TWILIO_ADVANCED_OPT_OUT"] == "on", lexicon=lexicon,
                       understander=Understander(catalog, lexicon))
     return Services(config, redis, catalog, flow, voice, clock, texting, make_transport(config))
+
+
+def _clock(tz: ZoneInfo, today: str | None) -> Callable[[], dt.datetime]:
+    """The real time, or (HOTLINE_TODAY, refused in production by settings) that date at the real time of day."""
+    if not today:
+        return lambda: dt.datetime.now(tz)
+    day = dt.date.fromisoformat(today)
+    return lambda: dt.datetime.combine(day, dt.datetime.now(tz).timetz())
 
 
 def services() -> Services:

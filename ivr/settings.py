@@ -5,6 +5,7 @@ tests pass their own mapping instead of touching the process environment.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -39,20 +40,27 @@ DEFAULTS = {
     "HOTLINE_SMS_SEGMENTS": 3,  # the most segments one SMS reply may use
     "HOTLINE_SMS_RETRY_INTERVALS": "10,30,60,180,600",  # seconds between send retries (RQ Retry)
     "HOTLINE_TIMEZONE": "Asia/Almaty",
-    "HOTLINE_OPS_SESSION_HOURS": 12,  # a dashboard login lasts this long
-    "HOTLINE_OPS_LOGIN_MAX_PER_USER": 5,  # failed logins per user name within the window
-    "HOTLINE_OPS_LOGIN_MAX_PER_IP": 20,  # failed logins per client address within the window
-    "HOTLINE_OPS_LOGIN_WINDOW": 900,  # seconds
+    "HOTLINE_TODAY": "",  # development and review only: the date the catalog treats as today (YYYY-MM-DD)
+    "HOTLINE_OPS_SESSION_HOURS": 12,  # a dashboard login ends this long after it began, however busy
+    "HOTLINE_OPS_IDLE_MINUTES": 30,  # ... and this long after its last request
+    "HOTLINE_OPS_LOGIN_MAX_PER_USER": 5,  # failed logins for one user name from one address before delays
+    "HOTLINE_OPS_LOGIN_MAX_PER_IP": 20,  # failed logins from one address (any names) before delays
+    "HOTLINE_OPS_LOGIN_DELAY": 15,  # seconds: the first delay, doubled by each further failure
+    "HOTLINE_OPS_LOGIN_WINDOW": 900,  # seconds: the longest delay; failures are forgotten this long after the last
+    "HOTLINE_OPS_RESET_HOURS": 24,  # a one-time password link from the admin page works this long
     "HOTLINE_OPS_PAGE_SIZE": 50,  # rows per dashboard page
 }
 
 INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL", "HOTLINE_LANGUAGE_TTL",
         "HOTLINE_LOG_RETENTION_DAYS",
-        "HOTLINE_GATHER_TIMEOUT", "HOTLINE_SMS_SEGMENTS", "HOTLINE_OPS_SESSION_HOURS",
+        "HOTLINE_GATHER_TIMEOUT", "HOTLINE_SMS_SEGMENTS", "HOTLINE_OPS_SESSION_HOURS", "HOTLINE_OPS_IDLE_MINUTES",
         "HOTLINE_OPS_LOGIN_MAX_PER_USER", "HOTLINE_OPS_LOGIN_MAX_PER_IP", "HOTLINE_OPS_LOGIN_WINDOW",
+        "HOTLINE_OPS_LOGIN_DELAY", "HOTLINE_OPS_RESET_HOURS",
         "HOTLINE_OPS_PAGE_SIZE"}
 FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT"}
 SECRETS = ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")
+MIN_SECRET = 32  # characters; Twilio's auth tokens are 32, `secrets.token_hex(32)` gives 64
+PLACEHOLDERS = ("change-me", "changeme", "change_me", "replace-me", "secret", "xxxx", "example", "todo")
 
 
 class SettingsError(Exception):
@@ -71,10 +79,15 @@ def load_settings(environ=None) -> dict:
         conf[name] = value
     if conf["HOTLINE_VOICE_PROMPTS"] not in ("say", "play", "auto"):
         raise SettingsError("HOTLINE_VOICE_PROMPTS must be say, play or auto")
+    if conf["HOTLINE_TODAY"]:
+        if conf["HOTLINE_ENV"] == "production":
+            raise SettingsError("HOTLINE_TODAY is for development and review only; production uses the real date")
+        try:
+            dt.date.fromisoformat(conf["HOTLINE_TODAY"])
+        except ValueError as exc:
+            raise SettingsError(f"HOTLINE_TODAY {conf['HOTLINE_TODAY']!r} is not a date (YYYY-MM-DD)") from exc
     if conf["HOTLINE_ENV"] == "production":
-        missing = [s for s in SECRETS if not conf[s]]
-        if missing:
-            raise SettingsError(f"production needs {', '.join(missing)}")
+        check_production_secrets(conf)
     else:
         # Development: stable, clearly-not-secret values so the terminal phone can sign.
         conf["TWILIO_AUTH_TOKEN"] = conf["TWILIO_AUTH_TOKEN"] or DEV_AUTH_TOKEN
@@ -83,6 +96,23 @@ def load_settings(environ=None) -> dict:
     conf["SECRET_KEY"] = conf["HOTLINE_SECRET_KEY"]
     conf["MAX_CONTENT_LENGTH"] = conf["HOTLINE_MAX_REQUEST_BYTES"]
     return conf
+
+
+def check_production_secrets(conf: dict) -> None:
+    """Refuse to run in production on an empty, placeholder or short secret, naming each variable."""
+    problems = []
+    for name in SECRETS:
+        value = str(conf[name] or "").strip()
+        if not value:
+            problems.append(f"{name} is not set")
+        elif any(word in value.lower() for word in PLACEHOLDERS):
+            problems.append(f"{name} is a placeholder (like change-me in deploy/hotline.env.example)")
+        elif len(value) < MIN_SECRET:
+            problems.append(f"{name} is too short ({len(value)} characters, at least {MIN_SECRET})")
+    if problems:
+        raise SettingsError(
+            "HOTLINE_ENV=production refuses weak secrets: " + "; ".join(problems) + ". Set each to a random value, "
+            "e.g. python3 -c 'import secrets; print(secrets.token_hex(32))' (TWILIO_AUTH_TOKEN: the Twilio console's).")
 
 
 def _dev_secret(var_dir: str) -> str:

@@ -16,7 +16,7 @@ UI = {
     "ui.sms_welcome": "welcome", "ui.sms_lang_hint": "reply 1-8", "ui.sms_menu_hint": "0 menu",
     "ui.sms_more": "9 more", "ui.sms_unknown": "unknown", "ui.sms_help": "help text", "ui.sms_stopped": "stopped",
     "ui.sms_started": "started", "ui.sms_language_set": "language {name}", "ui.sms_queued": "sms queued",
-    "ui.sms_limit": "sms limit", "ui.sms_morning": "sms in the morning",
+    "ui.sms_limit": "sms limit", "ui.sms_morning": "sms in the morning", "ui.number_hidden": "number hidden",
 }
 KEYWORDS = {
     "ru": {"facts": ["факты", "документы"], "list": ["список"], "menu": ["меню"], "language": ["язык"]},
@@ -27,7 +27,7 @@ WORDS = {"ru": {"optout": ["стоп", "отписаться"], "optin": ["ст�
                 "language_names": ["русский", "russkiy", "rus"]},
          "uz": {"optout": ["toxta"], "language_names": ["ozbek", "uzbek", "ўзбек"]},
          "kk": {"language_names": ["қазақша", "kazakh"], "help": ["көмек"]}}
-FACTS = ["fact.a", "fact.old"] + [f"item.{i}" for i in range(1, 8)]
+FACTS = ["fact.a", "fact.old", "fact.fallback"] + [f"item.{i}" for i in range(1, 8)]
 
 
 def tree() -> dict:
@@ -54,6 +54,7 @@ def citations() -> dict:
     cites = {pid: {"source": "000", "section": "A", "quote": "Получить ИИН", "effective": "2020-10-09"}
              for pid in FACTS}
     cites["fact.old"]["until"] = "2025-12-31"
+    cites["fact.old"]["fallback"] = "fact.fallback"  # what is said after it ends
     return cites
 
 

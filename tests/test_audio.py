@@ -96,6 +96,7 @@ def test_every_line_the_renderer_says_is_enumerated(built):
                  "[ru] welcome back", "[ru] choose ru"):
         assert text in ru, text
     assert "[ru] fact.old text" not in ru  # out of force since 2025-12-31: never said again
+    assert "[ru] fact.fallback text" in ru  # ... its fallback is said instead
 
 
 def test_a_fact_coming_into_force_later_is_built_already(tmp_path):

@@ -1,6 +1,8 @@
 """The dashboard's gate: logins, sessions, CSRF, roles, rate limits, and the wall between the
 dashboard and the Twilio webhooks."""
+import datetime as dt
 import re
+import secrets
 
 import pytest
 from click.testing import CliRunner
@@ -8,7 +10,7 @@ from click.testing import CliRunner
 from ivr.ops import users
 
 from . import catalog_fixture as fx
-from .conftest import OPS_PASSWORDS, csrf_token_from, ops_login
+from .conftest import FIXED_NOW, OPS_PASSWORDS, csrf_token_from, ops_login
 
 
 @pytest.fixture
@@ -24,7 +26,8 @@ def client(app):
 def ops_get_rules(app):
     out = []
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/ops") and "GET" in rule.methods and rule.endpoint not in ("ops.login", "ops.static"):
+        if rule.rule.startswith("/ops") and "GET" in rule.methods and rule.endpoint not in (
+                "ops.login", "ops.static", "ops.reset_password"):
             out.append(re.sub(r"<[^>]+>", "x1", rule.rule))
     return out
 
@@ -84,12 +87,32 @@ def test_next_is_kept_but_never_leaves_the_dashboard(client, ops_users):
     assert resp.headers["Location"].endswith("/ops/calls")
 
 
-def test_failed_logins_are_limited_per_user(client, ops_users):
+def test_failed_logins_slow_that_user_from_that_address_only(app, client, ops_users):
     for _ in range(5):
-        assert ops_login(client, "olga", "wrong-password-x").status_code == 401
-    resp = ops_login(client, "olga")  # the right password no longer helps within the window
-    assert resp.status_code == 429
-    assert ops_login(client, "adam").status_code == 302  # another user from the same address is fine
+        assert ops_login(client, "olga", "wrong-password-x", REMOTE_ADDR="10.0.0.66").status_code == 401
+    resp = ops_login(client, "olga", REMOTE_ADDR="10.0.0.66")  # the attacker's address must wait now
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) > 0
+    assert ops_login(client, "adam", REMOTE_ADDR="10.0.0.66").status_code == 302  # another user: fine
+    # Olga herself, from her own address, is not locked out by someone else's failures:
+    olga = app.test_client()
+    assert ops_login(olga, "olga", REMOTE_ADDR="10.0.0.7").status_code == 302
+    assert olga.get("/ops/calls", environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code == 200
+
+
+def test_delays_grow_with_each_failure_and_end(app_factory, tmp_path, ops_users):
+    now = {"t": FIXED_NOW}
+    app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")), CLOCK=lambda: now["t"])
+    client = app.test_client()
+    waits = []
+    for _ in range(4):
+        for _ in range(5 if not waits else 1):
+            assert ops_login(client, "olga", "wrong-password-x").status_code == 401
+        refused = ops_login(client, "olga")
+        assert refused.status_code == 429
+        waits.append(int(refused.headers["Retry-After"]))
+        now["t"] += dt.timedelta(seconds=waits[-1])  # waiting it out lets the next attempt through
+    assert waits == [15, 30, 60, 120]
+    assert ops_login(client, "olga").status_code == 302
 
 
 def test_failed_logins_are_limited_per_address(app_factory, tmp_path, ops_users):
@@ -101,11 +124,13 @@ def test_failed_logins_are_limited_per_address(app_factory, tmp_path, ops_users)
     assert ops_login(client, "olga", REMOTE_ADDR="10.0.0.10").status_code == 302
 
 
-def test_success_clears_the_user_counter(client, rdb, ops_users):
+def test_success_clears_the_user_counter_and_keeps_no_names_or_addresses(client, rdb, ops_users):
     for _ in range(3):
         ops_login(client, "olga", "wrong-password-x")
+    assert len(rdb.keys("ops:login:user:*")) == 1
+    assert not [k for k in rdb.keys("ops:login:*") if "olga" in k or "127.0.0.1" in k]
     assert ops_login(client, "olga").status_code == 302
-    assert not rdb.exists("ops:login:user:olga")
+    assert not rdb.keys("ops:login:user:*")
 
 
 def test_cookies_are_httponly_lax_and_secure_on_https(app_factory, tmp_path, ops_users):
@@ -114,6 +139,23 @@ def test_cookies_are_httponly_lax_and_secure_on_https(app_factory, tmp_path, ops
     resp = ops_login(client, "olga")
     cookie = resp.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_cookie_is_secure_in_production_whatever_the_public_url(app_factory, tmp_path, ops_users):
+    strong = {name: secrets.token_hex(32) for name in ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET",
+                                                      "TWILIO_AUTH_TOKEN")}
+    app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")), HOTLINE_ENV="production",
+                      HOTLINE_PUBLIC_URL="http://hotline.internal", **strong)
+    client = app.test_client()
+    assert "Secure" in session_cookie(client.get("/ops/login"))  # even before login
+    resp = ops_login(client, "olga")
+    assert resp.status_code == 302
+    cookie = session_cookie(resp)
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def session_cookie(resp) -> str:
+    return next(c for c in resp.headers.getlist("Set-Cookie") if c.startswith("session="))
 
 
 def test_cookie_not_secure_on_plain_http(client, ops_users):

@@ -174,6 +174,7 @@ def test_statistics_charts_are_inline_svg(twilio, client, rdb, app):
 def test_coverage_page(client):
     page = text(client.get("/ops/coverage"))
     assert "name-ru" in page and "name-hy" in page and "Не проверено" in page
+    assert "могли устареть" in page and "source 000 has no date" in page  # the fixture has no sources.yaml
     assert "missing" in page  # audio coverage, now that ivr.audio offers it
 
 

@@ -139,7 +139,7 @@ def test_a_remembered_language_is_kept_for_a_new_conversation(twilio, catalog, r
 @pytest.mark.parametrize("body, lang, prompt", [
     ("как прикрепиться к поликлинике", "ru", "algo.checklist"),
     ("емханаға қалай бекітілемін", "kk", "algo.checklist"),
-    ("sığortam yoxdur nə edim", "az", "menu.osms"),
+    ("sığortam yoxdur nə edim", "az", "dms.what"),
     ("ҳуҷҷатҳо лозим", "tg", "algo.checklist"),
 ])
 def test_a_first_message_that_is_a_question_skips_the_welcome(twilio, catalog, body, lang, prompt):

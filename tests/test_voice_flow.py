@@ -91,11 +91,12 @@ def test_long_list_in_groups_of_five_with_a_key_for_more(twilio):
     assert "item.1 text" in call.press("*").text  # back goes to the previous group
 
 
-def test_out_of_force_fact_is_never_offered(twilio):
+def test_out_of_force_fact_gives_way_to_its_fallback(twilio):
     call = start_in_russian(twilio)
     menu = call.press("1")
-    assert "old fact" not in menu.text  # fact.old ended 2025-12-31; the clock says 2026-11-23
-    assert call.press("2").heard[0].text == "[ru] wrong key"
+    assert "old fact" in menu.text  # the menu stays: fact.old ended 2025-12-31, its fallback speaks for it
+    heard = [h.text for h in call.press("2").heard]
+    assert "[ru] fact.fallback text" in heard and "[ru] fact.old text" not in heard
 
 
 def test_fact_in_force_on_an_earlier_date_is_offered(app_factory, tmp_path):

@@ -56,21 +56,24 @@ def send_sms(msg_id: str, to: str, body: str, caller: str) -> str:
             r.set(claim, "failed", ex=CLAIM_TTL)
             status = "opted_out" if exc.code == 21610 else "failed"
             if exc.code == 21610:
-                r.set(messages.optout_key(caller), "twilio-21610")
+                messages.opt_out(r, caller, "twilio-21610")
             messages.set_status(r, msg_id, status, error_code=exc.code or "permanent")
             log.warning("message %s: permanent error %s, not retried: %s", msg_id, exc.code, exc)
             return status
         r.delete(claim)  # Twilio did not take it: the retry may send
         messages.update(r, msg_id, error_code=exc.code or "transient", status="queued")
         raise TransientSendError(f"message {msg_id}: {exc}") from exc
-    pipe = r.pipeline(transaction=False)
+    # One MULTI: a status callback that finds the provider's sid finds the provider's status written too.
+    pipe = r.pipeline(transaction=True)
     pipe.set(claim, f"sent:{sent.provider_sid}", ex=CLAIM_TTL)
     if sent.provider_sid:
-        pipe.set(f"msg:provider:{sent.provider_sid}", msg_id, ex=ctx.retention)
+        pipe.set(messages.provider_key(sent.provider_sid), msg_id, ex=ctx.retention)
     if sent.status == "outbox":
         pipe.lpush("outbox", msg_id)
         pipe.ltrim("outbox", 0, 9999)
     # The provider's own word (queued / outbox); later status callbacks move it on.
     messages.update(pipe, msg_id, status=sent.status, provider_sid=sent.provider_sid or None)
     pipe.execute()
+    if sent.provider_sid:  # callbacks that came before the sid was stored
+        messages.link_provider(r, sent.provider_sid, msg_id, ctx.retention)
     return sent.status

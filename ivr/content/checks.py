@@ -6,8 +6,10 @@ its placeholder, a fact without a citation, a quote that is not in its source, a
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+from . import glossary
 from .model import LANGUAGE_MENU, OWN_WORDING_PREFIXES, PLAIN, REPEALED_SOURCES, Catalog, CatalogError
 
 
@@ -18,6 +20,9 @@ def validate(catalog: Catalog, sources_dir: Path) -> None:
     _check_no_trap(catalog)
     _check_translations(catalog)
     _check_citations(catalog, sources_dir)
+    _check_dates(catalog)
+    _check_never_silent(catalog)
+    glossary.check(catalog, catalog.glossaries, catalog.all_prompt_ids() | set(UI_PROMPTS))
 
 
 def _check_node_ids(catalog: Catalog) -> None:
@@ -93,6 +98,38 @@ def _check_citations(catalog: Catalog, sources_dir: Path) -> None:
             raise CatalogError("citations.yaml", f"quote {cite.quote!r} is not in source {cite.source}", pid)
 
 
+def _check_dates(catalog: Catalog) -> None:
+    """A fact past its date is replaced by a successor or a fallback, never just dropped."""
+    for pid, cite in sorted(catalog.citations.items()):
+        if cite.effective and cite.until and cite.until < cite.effective:
+            raise CatalogError("citations.yaml", f"ends ({cite.until}) before it takes effect ({cite.effective})", pid)
+        for name in ("successor", "fallback"):
+            target = getattr(cite, name)
+            if target and target not in catalog.citations and not target.startswith(OWN_WORDING_PREFIXES):
+                raise CatalogError("citations.yaml", f"{name} {target!r} has no citation", pid)
+        if cite.until and not (cite.successor or cite.fallback):
+            raise CatalogError("citations.yaml", f"ends on {cite.until} with neither a successor nor a fallback",
+                               pid)
+        if cite.until and pid in catalog.all_prompt_ids():
+            after = cite.until + dt.timedelta(days=1)
+            if catalog.current(pid, after) is None:
+                raise CatalogError("citations.yaml", f"says nothing on {after}: its successor is not yet in force "
+                                   "and there is no fallback", pid)
+
+
+def _check_never_silent(catalog: Catalog) -> None:
+    """A node, once said, is said on every later day: no menu falls silent when a fact expires."""
+    days = catalog.change_days(dt.date(1900, 1, 1))
+    for nid in sorted(catalog.nodes):
+        live = False
+        for day in days:
+            now = catalog.node_in_force(nid, day)
+            if live and not now:
+                raise CatalogError("tree.yaml", f"node {nid!r} falls silent on {day}: give the facts that end "
+                                   "before it a successor or a fallback")
+            live = live or now
+
+
 # Prompts the engine itself says, with the placeholders each must keep.
 UI_TEMPLATES = {"ui.option": ("label", "key"), "ui.sms_offer": ("key",), "ui.sms_language_set": ("name",)}
 UI_PROMPTS = (
@@ -100,5 +137,5 @@ UI_PROMPTS = (
     "ui.wrong_key", "ui.no_input", "ui.goodbye", "ui.unavailable", "opt.language", "ui.sms_offer",
     "ui.sms_welcome", "ui.sms_lang_hint", "ui.sms_menu_hint", "ui.sms_more", "ui.sms_unknown", "ui.sms_help",
     "ui.sms_stopped", "ui.sms_started", "ui.sms_language_set", "ui.sms_queued", "ui.sms_limit",
-    "ui.sms_morning",
+    "ui.sms_morning", "ui.number_hidden",
 )

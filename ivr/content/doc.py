@@ -4,8 +4,48 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import stale
 from .coverage import language_rows
 from .model import OWN_WORDING_PREFIXES, Catalog
+
+REVIEWER_GUIDE = """## How a native reviewer works
+
+Translations from the Kazakh-only sources (001, 003, 004) and wording a non-native speaker changed are marked
+**u** (unreviewed) below and on the dashboard's coverage page. A native speaker reviews them in a PO editor
+(Poedit, Lokalize, Weblate — any gettext tool):
+
+1. `hotline content export --lang uz --out uz.po` writes every text of the language. Each entry's context
+   (msgctxt) is the prompt id (`<id>|sms` for the SMS wording), the source text (msgid) is the Russian, and the
+   comments give the Russian again, the source document, section and verbatim quote. Unreviewed texts are
+   *fuzzy*.
+2. The reviewer reads each fuzzy entry against the Russian and the quote, corrects the translation, and clears
+   the *fuzzy* flag only for a text they would say to a caller themselves. Keep the glossary's terms
+   (`prompts/glossary/<lang>.yaml`: one term per concept; Uzbek uses only the ASCII apostrophe o', g').
+   Keep voice texts short (callers pay per second) and numbers to dial as digits ("1 4 0 6").
+3. `hotline content import uz.po` writes the texts back into `prompts/uz.yaml`: a cleared fuzzy flag becomes
+   `reviewed`, a fuzzy one stays `unreviewed`, text from the source document stays `source`. The import is
+   refused, and the file left as it was, if the catalog would be invalid (a lost placeholder, a glossary
+   term broken, an SMS over three segments is reported by `hotline content check`).
+4. `hotline content check` and `hotline content doc` show the new review state; commit the language file.
+
+Where the sources do not settle a question, the prompt says so and gives 1406; a reviewer who knows the
+answer from another document does not add it here — the fact needs a source first (`prompts/citations.yaml`).
+
+## What the sources do not settle
+
+- Whether the free consultations and tests of 000 section C are due to a temporarily staying foreigner
+  without one of the 23 diseases dangerous to others (000 heads the table as their free package; 001 gives
+  them that package only for those diseases). The prompts say it is unclear and give 1406.
+- Which part of a permanent resident's care is free and which needs ОСМС insurance: 001 says care is given
+  "in full volume" and that permanent residents are ОСМС participants. The prompts say: the free package,
+  and the ОСМС package when insured.
+- What a ДМС/ВМС contract covers in pregnancy beyond primary and emergency inpatient care: the prompt sends
+  the caller to the insurer.
+- Whether the state insures non-working pregnant foreigners (001 lists the category without citizenship).
+- The contribution amounts after 2025 (004 gives 2025 only) and the text of item 2 of the ОСМС list in force
+  from 01.01.2027 (003 omits it): the catalog says the last known amounts with their year, and that the list
+  changes, with 1406.
+"""
 
 MARK = {"source": "S", "reviewed": "R", "unreviewed": "u"}
 SOURCE_NAMES = {
@@ -36,12 +76,25 @@ def render(catalog: Catalog, today: dt.date) -> str:
     for r in language_rows(catalog, today):
         out.append(f"| {r['lang']} | {r['present']}/{r['needed']} | {r['source']} | {r['reviewed']} | "
                    f"{r['unreviewed']} | {r['sms_segments']} ({r['sms_max_segments']}) |")
+    out += ["", REVIEWER_GUIDE.rstrip(), "", "## Dated facts", "",
+            "A fact past its `until` is replaced by its successor or its fallback; `hotline content check --today "
+            "DATE` prints what callers hear differently on DATE.", ""]
+    for pid, c in sorted(catalog.citations.items()):
+        if c.until or (c.effective and c.effective > today) or c.successor or c.fallback:
+            nxt = f"successor `{c.successor}`" if c.successor else f"fallback `{c.fallback}`" if c.fallback else "—"
+            out.append(f"- `{pid}`: {c.effective or '?'} → {c.until or 'no end date'}; then {nxt}")
+    old = stale.stale_facts(catalog, today)
+    out += ["", f"## Facts that may be stale ({len(old)})", "",
+            f"Listed when the source is older than {stale.STALE_MONTHS} months or older than another source on the "
+            "same subject; to re-read against the source, not taken out of service.", ""]
+    out += [line.strip() and "- " + line.strip() for line in stale.summary(old)]
     facts = sorted(p for p in catalog.all_prompt_ids() if not p.startswith(OWN_WORDING_PREFIXES))
     by_source: dict[str, list[str]] = {}
     for pid in facts:
         by_source.setdefault(catalog.citations[pid].source, []).append(pid)
     for source in sorted(by_source):
-        out += ["", f"## Source {source}: {SOURCE_NAMES.get(source, '')}", ""]
+        title = catalog.sources.get(source, {}).get("title") or SOURCE_NAMES.get(source, "")
+        out += ["", f"## Source {source}: {title}", ""]
         for pid in by_source[source]:
             c = catalog.citations[pid]
             dates = f"{c.effective or '?'} → {c.until or 'no end date'}"

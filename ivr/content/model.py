@@ -81,6 +81,9 @@ class Citation:
     until: dt.date | None
     outside_sources: bool = False
     note: str = ""
+    successor: str | None = None  # the prompt that says this fact after `until` (a newer version)
+    fallback: str | None = None  # what is said after `until` when no successor is in force ("call 1406")
+    subject: str | None = None  # what the fact is about: a newer source on the same subject makes it stale
 
     def in_force(self, today: dt.date) -> bool:
         if self.effective and today < self.effective:
@@ -110,6 +113,8 @@ class Catalog:
     citations: dict[str, Citation]
     directory: Path
     keywords: dict[str, str] = field(default_factory=dict)  # SMS keyword topic -> node id
+    sources: dict[str, dict] = field(default_factory=dict)  # sources.yaml: "001" -> {title, dated, note}
+    glossaries: dict = field(default_factory=dict)  # lang -> content.glossary.Glossary
     # node_in_force per (node, day): every menu asks it of each option's subtree, on every step.
     _in_force_memo: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -129,15 +134,39 @@ class Catalog:
         cite = self.citations.get(pid)
         return cite is None or cite.in_force(today)
 
+    def current(self, pid: str, today: dt.date, _seen: frozenset = frozenset()) -> str | None:
+        """The prompt that says `pid`'s fact today: itself while in force; after its `until`, its successor
+        or else its fallback (followed on while those have ended too); None before it takes effect."""
+        cite = self.citations.get(pid)
+        if cite is None or cite.in_force(today):
+            return pid
+        if cite.effective and today < cite.effective:
+            return None
+        for nxt in (cite.successor, cite.fallback):
+            if nxt and nxt not in _seen:
+                got = self.current(nxt, today, _seen | {pid})
+                if got:
+                    return got
+        return None
+
+    def said(self, pids, today: dt.date) -> list[str]:
+        """`pids` as said today: each replaced by its current version, those not (yet) said left out, no repeats."""
+        out: list[str] = []
+        for pid in pids:
+            got = self.current(pid, today)
+            if got and got not in out:
+                out.append(got)
+        return out
+
     def node_in_force(self, node_id: str, today: dt.date) -> bool:
+        """A node is said while it has something to say and, if it is a menu, a live option."""
         if node_id == LANGUAGE_MENU:
             return True
         memo = self._in_force_memo
         known = memo.get((node_id, today))
         if known is None:
             node = self.nodes[node_id]
-            said = list(node.say) + list(node.items)
-            known = all(self.in_force(p, today) for p in said) and (
+            known = bool(self.said(list(node.say) + list(node.items), today)) and (
                 not node.options or any(self.option_in_force(o, today) for o in node.options))
             if len(memo) > 50_000:  # a long-running process: yesterday's answers go
                 memo.clear()
@@ -151,14 +180,32 @@ class Catalog:
         return [o for o in node.options if self.option_in_force(o, today)]
 
     def live_items(self, node: Node, today: dt.date) -> list[str]:
-        return [p for p in node.items if self.in_force(p, today)]
+        return self.said(node.items, today)
 
     def all_prompt_ids(self) -> set[str]:
+        """Every prompt the hotline can say on some day: the tree's, the actions', and their replacements."""
         ids = {"lang.choose"}
         for node in self.nodes.values():
             ids.update(node.prompt_ids())
             ids.update(ACTION_PROMPTS.get(node.action, ()))
+        todo = list(ids)
+        while todo:
+            cite = self.citations.get(todo.pop())
+            for nxt in (cite.successor, cite.fallback) if cite else ():
+                if nxt and nxt not in ids:
+                    ids.add(nxt)
+                    todo.append(nxt)
         return ids
+
+    def change_days(self, since: dt.date) -> list[dt.date]:
+        """`since`, and every later day on which a fact comes into or goes out of force."""
+        days = {since}
+        for cite in self.citations.values():
+            if cite.effective and cite.effective > since:
+                days.add(cite.effective)
+            if cite.until and cite.until >= since:
+                days.add(cite.until + dt.timedelta(days=1))
+        return sorted(days)
 
     def depth(self) -> dict[str, int]:
         """Key presses from the start node to each node (paging through a list is not a level)."""

@@ -1,8 +1,9 @@
 """Logging in and out, the UI language switch, roles, and what every template can use.
 
-Sessions are flask-login's; a login is refused without checking the password once the user
-name or the client address has too many recent failures (ratelimit). The Flask session is
-cleared on login, so a session id planted before login is never promoted.
+Sessions are flask-login's over the server-side store (session_store); a login attempt is refused
+without checking the password while the name-and-address or the address must wait (ratelimit).
+The session gets a new id on login, so an id planted before login is never promoted; logout
+deletes it from Redis, so the cookie is worthless afterwards.
 """
 from __future__ import annotations
 
@@ -61,28 +62,34 @@ def template_helpers():
 def login():
     form = LoginForm()
     error, status = None, 200
+    headers = {}
     if form.validate_on_submit():
         svc = services()
-        name, ip = form.name.data.strip().lower(), request.remote_addr or "-"
-        if ratelimit.blocked(svc.redis, svc.config, name, ip):
-            error, status = t("rate_limited"), 429
+        name, ip, now = form.name.data.strip().lower(), request.remote_addr or "-", svc.clock().timestamp()
+        wait = ratelimit.wait(svc.redis, svc.config, name, ip, now)
+        if wait:
+            error, status, headers = t("rate_limited", seconds=wait), 429, {"Retry-After": str(wait)}
         else:
             user = users.verify(svc.redis, name, form.password.data)
             if user is None:
-                ratelimit.failed(svc.redis, svc.config, name, ip)
+                ratelimit.failed(svc.redis, svc.config, name, ip, now)
                 error, status = t("bad_login"), 401
             else:
-                ratelimit.succeeded(svc.redis, name)
-                keep = session.get("ui_lang")
-                session.clear()
-                if keep:
-                    session["ui_lang"] = keep
-                session.permanent = True
-                login_user(user)
+                ratelimit.succeeded(svc.redis, svc.config, name, ip)
+                _start_session(user)
                 return redirect(safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 400
-    return render_template("ops/login.html", form=form, error=error), status
+    return render_template("ops/login.html", form=form, error=error), status, headers
+
+
+def _start_session(user) -> None:
+    keep = session.get("ui_lang")
+    session.clear()
+    session.renew()  # a new id: one planted before login is never promoted
+    if keep:
+        session["ui_lang"] = keep
+    login_user(user)
 
 
 @bp.post("/logout")

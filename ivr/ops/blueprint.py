@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 bp = Blueprint("ops", __name__, url_prefix="/ops", template_folder="templates", static_folder="static")
 login_manager = LoginManager()
 csrf = CSRFProtect()
-PUBLIC_ENDPOINTS = {"ops.login", "ops.static"}
+PUBLIC_ENDPOINTS = {"ops.login", "ops.static", "ops.reset_password"}  # reset: a one-time link
 
 
 @bp.before_request

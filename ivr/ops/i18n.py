@@ -32,6 +32,8 @@ STRINGS = {
         "sms_delivery": "Follow-up SMS: delivered vs failed", "days": "Days", "total": "Total",
         "present": "Present", "needed": "Needed", "source": "Source text", "reviewed": "Reviewed",
         "unreviewed": "Unreviewed", "sms_over": "SMS over 3 segments", "expired": "Out of force",
+        "stale": "Facts that may be stale: to re-read against the source", "reason": "Why", "facts": "Facts",
+        "document": "Source",
         "audio": "Audio", "csv_calls": "Calls as CSV", "floip": "Flow Results package (FLOIP, JSON)",
         "download": "Download", "keys_pressed": "Keys pressed", "no_inputs": "No-inputs",
         "wrong_keys": "Wrong keys", "not_found": "Not found.", "saved": "Saved.", "switch": "Русский",
@@ -66,6 +68,8 @@ STRINGS = {
         "sms_delivery": "SMS: доставлено и не доставлено", "days": "Дней", "total": "Всего",
         "present": "Есть", "needed": "Нужно", "source": "Исходный текст", "reviewed": "Проверено",
         "unreviewed": "Не проверено", "sms_over": "SMS длиннее 3 сегментов", "expired": "Не действует",
+        "stale": "Факты, которые могли устареть: сверить с источником", "reason": "Почему", "facts": "Факты",
+        "document": "Источник",
         "audio": "Аудио", "csv_calls": "Звонки в CSV", "floip": "Пакет Flow Results (FLOIP, JSON)",
         "download": "Скачать", "keys_pressed": "Нажатые клавиши", "no_inputs": "Тишина",
         "wrong_keys": "Неверные клавиши", "not_found": "Не найдено.", "saved": "Сохранено.", "switch": "English",
@@ -93,3 +97,13 @@ def ui_lang() -> str:
 def t(key: str, **fmt) -> str:
     text = STRINGS[ui_lang()].get(key) or STRINGS["en"].get(key) or key
     return text.format(**fmt) if fmt else text
+
+
+def _merge_account_pages() -> None:
+    from .i18n_admin import STRINGS as ACCOUNT_STRINGS
+
+    for lang, words in ACCOUNT_STRINGS.items():
+        STRINGS[lang].update(words)
+
+
+_merge_account_pages()

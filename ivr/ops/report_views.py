@@ -8,7 +8,7 @@ import json
 
 from flask import Response, render_template, request, stream_with_context
 
-from ..content import coverage
+from ..content import coverage, stale
 from ..services import services
 from . import charts, convlist, export, stats
 from .blueprint import bp
@@ -65,7 +65,8 @@ def content_coverage():
     svc = services()
     rows = coverage.language_rows(svc.catalog, svc.today())
     audio_rows = _audio_rows(svc)
-    return render_template("ops/coverage.html", rows=rows, audio_rows=audio_rows)
+    return render_template("ops/coverage.html", rows=rows, audio_rows=audio_rows,
+                           stale_rows=stale.grouped(stale.stale_facts(svc.catalog, svc.today())))
 
 
 def _range() -> tuple[dt.date, dt.date]:

@@ -4,6 +4,7 @@
 catalog, and enqueues the send by dotted name (the web code never imports the job module).
 Nothing is sent between 21:00 and 09:00 Asia/Almaty: such sends are scheduled for 09:00.
 A caller can ask for at most SMS_PER_DAY messages a day (no SMS bombing someone's phone).
+A withheld caller ID (+266696687, anonymous, …) is never texted: there is no number to send to.
 The plaintext number goes only into the job's payload, which RQ deletes after the job ends.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import uuid
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
-from ..store import messages
+from ..store import messages, privacy
 
 JOB = "workers.sms_jobs.send_sms"
 QUIET_FROM, QUIET_UNTIL = dt.time(21, 0), dt.time(9, 0)
@@ -50,8 +51,8 @@ def queue(svc) -> Queue:
 def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, prompt_ids: list[str],
             at: dt.datetime | None = None) -> tuple[str, str | None]:
     """Queue one SMS. Returns (outcome, message id): queued, scheduled, limited, opted_out, no_number."""
-    if not number or caller == "anonymous":
-        return "no_number", None
+    if caller == "anonymous" or privacy.is_withheld(number):
+        return "no_number", None  # a hidden caller ID: nobody to text, and no one's daily limit to count
     now = svc.clock()
     limit_key = f"smslimit:{caller}"  # a hash of day -> count; forgotten with the caller
     pipe = svc.redis.pipeline(transaction=False)

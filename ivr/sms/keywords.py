@@ -1,9 +1,9 @@
-"""Words a texter may write in 8 languages, any script: the folded skeleton, and whole-message words.
+"""Words a texter may write in 8 languages, any script: the folded skeleton, and language names.
 
-Every word list (opt-out/opt-in/help words, language names) comes from the catalog. Text and words are
-both folded to one Latin skeleton — lower case, Cyrillic and Armenian transliterated, Turkic letters
-simplified — so "документы", "dokumenty" and "dakumenty" meet. Topics (what a longer text is about) are
-scored in ivr/sms/understanding.py on the same skeleton.
+Every word list (language names here; topic words in the lexicons) comes from the catalog; opt-out/opt-in/help
+words are compared exactly, not here (ivr/sms/optout.py). Text and words are both folded to one Latin skeleton —
+lower case, Cyrillic and Armenian transliterated, Turkic letters simplified — so "документы", "dokumenty" and
+"dakumenty" meet. Topics (what a longer text is about) are scored in ivr/sms/understanding.py on the same skeleton.
 """
 from __future__ import annotations
 
@@ -11,11 +11,6 @@ import re
 import unicodedata
 
 from ..content.model import Catalog
-
-# Twilio's Advanced Opt-Out words (single word, case-insensitive); handled by Twilio too.
-TWILIO_OPTOUT = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
-TWILIO_OPTIN = {"start", "yes", "unstop"}
-TWILIO_HELP = {"help", "info"}
 
 _CYRILLIC = {
     "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e", "ё": "yo", "ж": "j",
@@ -60,37 +55,16 @@ def fold(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", text).strip()  # doubled letters are a common slip
 
 
-def words(text: str) -> str:
-    """Lower-case words only, in the original script (for exact opt-out words)."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return " ".join(re.findall(r"\w+", text))
-
-
 class Matcher:
-    """Whole-message words built once from the catalog: opt-out / opt-in / help, and language names.
+    """Language names built once from the catalog: a whole message that names a language chooses it.
 
     What a longer text is about is ivr/sms/understanding.py's job (topics, with the lexicons)."""
 
     def __init__(self, catalog: Catalog):
-        self.optout = self._words(catalog, "optout") | TWILIO_OPTOUT
-        self.optin = self._words(catalog, "optin") | TWILIO_OPTIN
-        self.help = self._words(catalog, "help") | TWILIO_HELP
         self.language_names: dict[str, str] = {}
         for code, lang in catalog.langs.items():
             for name in lang.language_names + [lang.name, code]:
                 self.language_names[fold(name)] = code
-
-    @staticmethod
-    def _words(catalog: Catalog, attr: str) -> set[str]:
-        return {fold(w) for lang in catalog.langs.values() for w in getattr(lang, attr)} - {""}
-
-    def command(self, text: str) -> str | None:
-        """optout / optin / help when the whole message is one of those words."""
-        key = fold(text)
-        for name in ("optout", "optin", "help"):
-            if key and key in getattr(self, name):
-                return name
-        return None
 
     def language(self, text: str) -> str | None:
         return self.language_names.get(fold(text))

@@ -23,7 +23,8 @@ from ..content.lexicon import Lexicon, load_lexicon
 from ..content.model import LANGUAGE_MENU, Catalog
 from ..flow import Flow
 from ..store.sessions import Session
-from .keywords import TWILIO_HELP, TWILIO_OPTIN, TWILIO_OPTOUT, Matcher, words
+from .keywords import Matcher
+from .optout import Keyword, OptOutWords
 from .render import SmsRenderer
 from .understanding import Understander, Understanding
 
@@ -45,16 +46,16 @@ class Texting:
                  twilio_handles_optout: bool = True, lexicon: Lexicon | None = None,
                  understander: Understander | None = None):
         self.catalog, self.flow, self.renderer, self.matcher = catalog, flow, renderer, matcher
-        self.twilio_handles_optout = twilio_handles_optout
+        self.optout_words = OptOutWords(catalog, twilio_handles_optout)
         self.lexicon = lexicon or load_lexicon(catalog)
         self.understander = understander or Understander(catalog, self.lexicon)
 
-    def answer(self, session: Session, body: str, today: dt.date, is_new: bool) -> Answer:
+    def answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str = "") -> Answer:
         text = CONTROL.sub(" ", body or "")[:1600].strip()
         offered, session.choices = session.choices, []
-        command = self.matcher.command(text)
-        if command:
-            return self._command(session, command, text)
+        keyword = self.optout_words.classify(text, opt_out_type)
+        if keyword:
+            return self._command(session, keyword)
         if session.node == LANGUAGE_MENU or session.lang is None:
             chosen = self._language_choice(text, on_menu=session.node == LANGUAGE_MENU and not is_new)
             if chosen:
@@ -76,15 +77,14 @@ class Texting:
         return answer
 
     # -- the cases ---------------------------------------------------------------------
-    def _command(self, session: Session, command: str, text: str) -> Answer:
+    def _command(self, session: Session, keyword: Keyword) -> Answer:
         lang = session.lang or "ru"
-        reserved = words(text) in (TWILIO_OPTOUT | TWILIO_OPTIN | TWILIO_HELP)  # Latin letters only
-        # Twilio's Advanced Opt-Out answers its own English words; answering too would send two texts.
-        silent = reserved and self.twilio_handles_optout
-        prompt = {"optout": "ui.sms_stopped", "optin": "ui.sms_started", "help": "ui.sms_help"}[command]
+        # What Twilio answered itself (its words, or OptOutType) gets no second text from us.
+        silent = keyword.twilio_answered
+        prompt = {"optout": "ui.sms_stopped", "optin": "ui.sms_started", "help": "ui.sms_help"}[keyword.kind]
         replies = [] if silent else [self.catalog.sms(lang, prompt)]
-        optout = {"optout": True, "optin": False}.get(command)
-        return Answer(replies, [{"type": command, "answered_by": "twilio" if silent else "hotline"}], optout)
+        optout = {"optout": True, "optin": False}.get(keyword.kind)
+        return Answer(replies, [{"type": keyword.kind, "answered_by": "twilio" if silent else "hotline"}], optout)
 
     def _language_choice(self, text: str, on_menu: bool) -> str | None:
         langs = self.catalog.languages

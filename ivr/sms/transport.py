@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from flask import Response
 
+from .base64_body import decode_if_base64
+
 
 @dataclass(frozen=True)
 class Inbound:
@@ -18,6 +20,7 @@ class Inbound:
     sender: str
     to: str
     body: str
+    opt_out_type: str = ""  # Twilio's OptOutType (STOP, START, HELP): Twilio has answered it already
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ class TwilioTransport:
     @staticmethod
     def parse(form) -> Inbound:
         return Inbound(sid=form.get("MessageSid", "")[:64], sender=form.get("From", "")[:32],
-                       to=form.get("To", "")[:32], body=form.get("Body", ""))
+                       to=form.get("To", "")[:32], body=decode_if_base64(form.get("Body", "")),
+                       opt_out_type=form.get("OptOutType", "")[:16])
 
     @staticmethod
     def reply(texts: list[str]) -> Response:

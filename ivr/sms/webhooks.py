@@ -5,17 +5,25 @@
 
 A MessageSid is answered and logged once: the reply is kept for a day under the sid, and a
 second delivery of the same sid (Twilio retries when it did not get our answer) gets that
-same reply back without logging it again or moving the session.
+same reply back without logging it again or moving the session. Two different texts from one
+number answered at the same time are serialised by `sessions.commit` (compare-and-set): the
+one that loses the race is answered again from the session the other one left.
+
+Carrier rules (docs/security.md): opt-out/opt-in/help words are whole messages (ivr/sms/optout.py)
+and Twilio's `OptOutType` means Twilio has answered; a withheld sender is never remembered or
+answered; a status callback may come before the message's sid is known (kept, applied later),
+with any of Twilio's statuses, or empty (accepted and ignored).
 """
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from flask import Blueprint, Response, abort, request
 
 from ..services import services
-from ..store import callbacks, calllog, inbox, messages, sessions
+from ..store import callbacks, calllog, inbox, messages, privacy, sessions
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
 from . import followups
@@ -25,6 +33,7 @@ bp.before_request(require_twilio_signature)
 
 CHANNEL = "sms"
 SEEN_TTL = 86400
+COMMIT_ATTEMPTS = 50  # texts from one number answered at once: each conflict means another one was saved
 
 
 def conv_id(caller: str) -> str:
@@ -40,42 +49,77 @@ def inbound():
     seen = f"sms:seen:{msg.sid}"
     if not svc.redis.set(seen, "[]", nx=True, ex=SEEN_TTL):
         return svc.transport.reply(json.loads(svc.redis.get(seen) or "[]"))
+    if privacy.is_withheld(msg.sender):
+        return _withheld(svc, msg)
     caller = svc.caller_hash(msg.sender)
+    for _attempt in range(COMMIT_ATTEMPTS):
+        session, raw, is_new, known = _load(svc, caller)
+        answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known,
+                                    opt_out_type=msg.opt_out_type)
+        session.seq += 1
+        if _record(svc, session, msg, answer, raw, first=not known):
+            break
+    else:
+        raise RuntimeError(f"SMS session of {caller[:8]} kept changing under {COMMIT_ATTEMPTS} attempts")
+    _carry_out(svc, session, msg, answer)
+    return svc.transport.reply(answer.replies)
+
+
+def _load(svc, caller: str) -> tuple[Session, str | None, bool, bool]:
+    """The texter's session, the raw value read (for `commit`), whether the session is new, and
+    whether the thread is already in the log. One round trip."""
     pipe = svc.redis.pipeline(transaction=False)
     pipe.get(sessions.key(CHANNEL, caller))
     pipe.get(sessions.language_key(caller))
     pipe.exists(calllog.conv_key(conv_id(caller)))
     raw, remembered, known = pipe.execute()
     session = sessions.decode(raw)
-    is_new = session is None
-    if session is None:
-        session = Session(id=caller, caller=caller, lang=remembered if remembered in svc.catalog.langs else None)
-        session.node = svc.catalog.start if session.lang else "@language"
-    answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known)
-    _carry_out(svc, session, msg, answer)
-    _record(svc, session, msg, answer, first=not known)
-    return svc.transport.reply(answer.replies)
+    if session is not None:
+        return session, raw, False, bool(known)
+    session = Session(id=caller, caller=caller, lang=remembered if remembered in svc.catalog.langs else None)
+    session.node = svc.catalog.start if session.lang else "@language"
+    return session, raw, True, bool(known)
+
+
+def _withheld(svc, msg):
+    """A text from a hidden number: kept for operators as a thread of its own, never remembered
+    and never answered (no reply can reach a number that is not there; all hidden senders are not one)."""
+    cid, now = "SMS-withheld-" + re.sub(r"[^A-Za-z0-9]", "", msg.sid)[:40], time.time()
+    pipe = svc.redis.pipeline(transaction=False)
+    calllog.start(pipe, CHANNEL, cid, "anonymous", now, svc.retention)
+    calllog.event(pipe, cid, "sms_in", svc.retention, body=msg.body[:500], sid=msg.sid, withheld=True)
+    calllog.update(pipe, cid, svc.retention, outcome="withheld", updated=f"{now:.3f}")
+    pipe.execute()
+    return svc.transport.reply([])
 
 
 def _carry_out(svc, session: Session, msg, answer) -> None:
-    """A reminder or a callback asked for by text, as the voice menu would do it; a text nobody
-    understood goes to the operators' inbox."""
+    """A reminder or a callback asked for by text, as the voice menu would do it, and a text nobody
+    understood kept in the operators' inbox; after the session is saved, so that a message answered
+    twice (a conflict) never asks or keeps twice."""
+    events = []
     if answer.unmatched:
         item = inbox.record(svc.redis, conv=conv_id(session.caller), caller=session.caller, lang=session.lang or "",
                             body=msg.body, received=time.time(), retention=svc.retention)
-        answer.events.append({"type": "inbox", "item": item})
+        events.append({"type": "inbox", "item": item})
     if answer.action == "reminder":
         outcome, msg_id = followups.request(svc, kind="reminder", number=msg.sender, caller=session.caller,
                                             conv=conv_id(session.caller), lang=session.lang,
                                             prompt_ids=["algo.reminder"], at=followups.next_working_day(svc.clock()))
-        answer.events.append({"type": "sms_request", "sms": outcome, "msg": msg_id})
+        events.append({"type": "sms_request", "sms": outcome, "msg": msg_id})
     elif answer.action == "callback":
         queued = callbacks.request(svc.redis, msg.sender, session.caller, conv_id(session.caller), session.lang)
-        answer.events.append({"type": "callback", "callback": "queued" if queued else "already_open"})
+        events.append({"type": "callback", "callback": "queued" if queued else "already_open"})
+    if events:
+        pipe = svc.redis.pipeline(transaction=False)
+        for event in events:
+            calllog.event(pipe, conv_id(session.caller), event.pop("type"), None, **event)
+        pipe.execute()
 
 
-def _record(svc, session: Session, msg, answer, first: bool) -> None:
-    """Session, opt-out state, log events, counters and the kept reply: one round trip."""
+def _record(svc, session: Session, msg, answer, read_raw, first: bool) -> bool:
+    """Session, opt-out state, log events, counters and the kept reply: one round trip, applied only
+    if the session is still the one read (else False: the caller answers the message again)."""
     cid, now, retention = conv_id(session.caller), time.time(), svc.retention
     pipe = svc.redis.pipeline(transaction=False)
     if first:
@@ -83,7 +127,7 @@ def _record(svc, session: Session, msg, answer, first: bool) -> None:
     pipe.zadd(f"convs:{CHANNEL}", {cid: now})  # an SMS thread sorts by its latest message
     calllog.event(pipe, cid, "sms_in", retention, body=msg.body[:500], sid=msg.sid)
     for event in answer.events:
-        calllog.event(pipe, cid, event.pop("type"), retention, **event)
+        calllog.event(pipe, cid, event["type"], retention, **{k: v for k, v in event.items() if k != "type"})
     for text in answer.replies:
         calllog.event(pipe, cid, "sms_out", retention, body=text, **messages.cost(text))
     if session.lang:
@@ -92,21 +136,20 @@ def _record(svc, session: Session, msg, answer, first: bool) -> None:
         calllog.count(pipe, svc.today().isoformat(), f"sms:{session.lang}", retention)
     calllog.update(pipe, cid, retention, last_node=session.node, updated=f"{now:.3f}")
     if answer.optout is True:
-        pipe.set(messages.optout_key(session.caller), f"{now:.0f}")
+        messages.opt_out(pipe, session.caller, f"{now:.0f}")
     elif answer.optout is False:
-        pipe.delete(messages.optout_key(session.caller))
-    sessions.save(pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"])
+        messages.opt_in(pipe, session.caller)
     pipe.set(f"sms:seen:{msg.sid}", json.dumps(answer.replies, ensure_ascii=False), ex=SEEN_TTL)
-    pipe.execute()
+    return sessions.commit(svc.redis, pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"], read_raw)
 
 
 @bp.post("/status")
 def status():
     svc = services()
     provider_sid = request.form.get("MessageSid", "")[:64]
-    state = request.form.get("MessageStatus", request.form.get("SmsStatus", ""))[:32]
+    state = request.form.get("MessageStatus", request.form.get("SmsStatus", ""))[:32].strip().lower()
     if not provider_sid or not state:
-        abort(400)
-    messages.record_status(svc.redis, provider_sid, state, request.form.get("ErrorCode", "")[:16],
+        return svc.transport.reply([])  # an empty callback says nothing: 200 (an empty <Response/>), no change
+    messages.record_status(svc.redis, provider_sid, state, request.form.get("ErrorCode", "")[:16].strip(),
                            svc.today().isoformat(), svc.retention)
     return Response("", status=204)

@@ -14,7 +14,10 @@ CALLBACK_TTL = 14 * 86400
 
 
 def request(redis, number: str, caller: str, conv: str, lang: str | None, now: float | None = None) -> str | None:
-    """Queue a callback; one open request per caller (asking twice does not queue twice)."""
+    """Queue a callback; one open request per caller (asking twice does not queue twice).
+    A withheld caller ID is refused: nobody can be called back on it, and all hidden callers are not one."""
+    if privacy.is_withheld(number) or caller == "anonymous":
+        return None
     now = now or time.time()
     guard = f"callback:open-for:{caller}"
     cid = uuid.uuid4().hex[:16]

@@ -2,14 +2,18 @@
 
 The voice channel carries a Session in its signed action URLs (`call_state`) and stores none.
 An SMS conversation has no URL to carry it, so it is one JSON value under `session:sms:<id>`
-with a TTL that each message renews; the SMS view loads it and hands it back to `save` inside
-the same pipeline as the log events (one read and one write round trip per message).
+with a TTL that each message renews; the SMS view loads it and hands it back to `commit` with
+the log events (one read and one write round trip per message). `commit` is a compare-and-set:
+it writes only if the session is still what the view read, so two texts answered at once are
+applied one after the other instead of one overwriting the other.
 """
 from __future__ import annotations
 
 import json
 import time
 from dataclasses import dataclass, field
+
+from . import write_once
 
 
 @dataclass
@@ -66,3 +70,23 @@ def language_key(caller: str) -> str:
 def remember_language(pipe, caller: str, lang: str, ttl: int) -> None:
     if caller != "anonymous":
         pipe.set(language_key(caller), lang, ex=ttl)
+
+
+# Saving an SMS session together with the writes it causes, only if nobody saved it meanwhile:
+# two texts from one number answered at once must not lose one of the two updates.
+_COMMIT = """
+local current = redis.call('GET', KEYS[1])
+if (current or '') ~= ARGV[1] then return 0 end
+""" + write_once.run_queued(2)
+_commit = None
+
+
+def commit(redis, pipe, channel: str, session: Session, ttl: int, read_raw: str | None) -> bool:
+    """Save `session` and run the writes queued on `pipe`, in one script, if the session key still
+    holds `read_raw` (what this request read). False: another message moved it first; read again."""
+    save(pipe, channel, session, ttl)
+    keys, argv = write_once.pack(pipe, [key(channel, session.id)], [read_raw or ""])
+    global _commit
+    if _commit is None:
+        _commit = redis.register_script(_COMMIT)
+    return bool(_commit(keys=keys, args=argv, client=redis))

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from .calllog import seen_key
 
-_SCRIPT = """
-if redis.call('HSETNX', KEYS[1], ARGV[1], 1) == 0 then return 0 end
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-local a = 3
+
+def run_queued(first_arg: int) -> str:
+    """Lua that runs the commands `pack` put in KEYS[2..] and ARGV[first_arg..], in order."""
+    return f"""
+local a = {first_arg}
 for i = 2, #KEYS do
   local n = tonumber(ARGV[a + 1])
   redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n))
@@ -22,18 +23,29 @@ for i = 2, #KEYS do
 end
 return 1
 """
+
+
+def pack(pipe, keys: list, argv: list) -> tuple[list, list]:
+    """The commands queued on `pipe`, appended to a script's KEYS and ARGV (and taken off the pipe)."""
+    for args, _options in pipe.command_stack:  # (("RPUSH", key, value, ...), options) as redis-py queued them
+        name, key, *rest = args
+        keys.append(key)
+        argv += [name, len(rest), *rest]
+    pipe.reset()
+    return keys, argv
+
+
+_SCRIPT = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], 1) == 0 then return 0 end
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+""" + run_queued(3)
 _script = None  # a redis-py Script: its SHA is computed once, any client can run it
 
 
 def apply(redis, cid: str, mark: str, pipe, retention: int) -> bool:
     """Run the commands queued on `pipe` unless `mark` was already set for this conversation.
     True: this call applied them; False: an earlier delivery of the same webhook did."""
-    keys, argv = [seen_key(cid)], [mark, retention]
-    for args, _options in pipe.command_stack:  # (("RPUSH", key, value, ...), options) as redis-py queued them
-        name, key, *rest = args
-        keys.append(key)
-        argv += [name, len(rest), *rest]
-    pipe.reset()
+    keys, argv = pack(pipe, [seen_key(cid)], [mark, retention])
     global _script
     if _script is None:
         _script = redis.register_script(_SCRIPT)

@@ -75,17 +75,6 @@ class _IdCatalog:
         return text
 
 
-def _change_days(catalog, today: dt.date) -> list[dt.date]:
-    """Today, and every later day on which a fact comes into or goes out of force."""
-    days = {today}
-    for cite in catalog.citations.values():
-        if cite.effective and cite.effective > today:
-            days.add(cite.effective)
-        if cite.until and cite.until >= today:
-            days.add(cite.until + dt.timedelta(days=1))
-    return sorted(days)
-
-
 def _notices(catalog, lang: str) -> list[str]:
     """Every plain ui.* prompt may be said as a notice (welcome back, wrong key, no input, SMS sent…)."""
     return sorted(p for p, prompt in catalog.langs[lang].prompts.items()
@@ -104,7 +93,7 @@ def spoken_lines(catalog, today: dt.date, langs=None) -> list[Line]:
     renderer, flow = VoiceRenderer(idcat), Flow(idcat)
     langs = [code for code in catalog.languages if langs is None or code in langs]
     said: set[tuple[str, str]] = set()
-    for day in _change_days(catalog, today):
+    for day in catalog.change_days(today):
         for lang in langs:
             notices = _notices(catalog, lang)
             for nid, node in catalog.nodes.items():

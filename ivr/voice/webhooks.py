@@ -2,7 +2,11 @@
 
   POST /voice         an incoming call: language menu, or main menu for a returning caller
   POST /voice/key     a key pressed (or nothing: ?noinput=1) at the position the URL describes
-  POST /voice/status  the call status callback: how the call ended, and how long it took
+  POST /voice/status  the call status callback: how the call ended, and how long it took (a call
+                      that never reached /voice gets its record here, so operators still see it)
+
+A withheld caller ID (+266696687, anonymous, …) is nobody in particular: no language is remembered
+for it, and a callback or a reminder it asks for is refused out loud (ui.number_hidden).
 
 Where the caller is travels in the signed action URL (`call_state`), so a key press reads
 nothing from Redis and writes once (`write_once`: the log event, the call record, counters).
@@ -27,6 +31,7 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
 
 CHANNEL = "voice"
+ANONYMOUS = "anonymous"  # the caller hash of a withheld caller ID (services.caller_hash)
 TERMINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 
@@ -80,10 +85,15 @@ def incoming():
     svc = services()
     sid = _call_sid()
     caller = svc.caller_hash(request.form.get("From", ""))
-    lang = svc.redis.get(sessions.language_key(caller))
+    lang = _remembered_language(svc, caller)
     session = Session(id=sid, caller=caller)
     # Twilio asking again for the same call gets the same answer; the mark keeps the log single.
     return _answer(session, svc.flow.begin(session, lang), "start", is_new=True)
+
+
+def _remembered_language(svc, caller: str) -> str | None:
+    """A returning caller's language; a withheld caller ID is nobody in particular and has none."""
+    return None if caller == ANONYMOUS else svc.redis.get(sessions.language_key(caller))
 
 
 @bp.post("/key")
@@ -96,7 +106,7 @@ def key():
     if session is None:  # an action URL without a whole state: the main menu, not an error
         lang = request.args.get("l")
         if lang not in svc.catalog.langs:
-            lang = svc.redis.get(sessions.language_key(caller))
+            lang = _remembered_language(svc, caller)
         session = Session(id=sid, caller=caller)
         return _answer(session, svc.flow.restart(session, lang), mark)
     digits = request.form.get("Digits", "").strip()
@@ -104,6 +114,8 @@ def key():
         step = svc.flow.silence(session)
     else:
         step = svc.flow.press(session, digits[:8], svc.today())
+    if session.caller == ANONYMOUS and step.action in ("reminder", "callback"):
+        _refuse_hidden(svc, session, step)
     if not (step.sms_request or step.action in ("reminder", "callback")):
         return _answer(session, step, mark)
     # A step that sends or queues something claims its mark first: a retried webhook must not
@@ -112,6 +124,15 @@ def key():
     if first:
         _carry_out(svc, session, step)
     return _answer(session, step, mark, claimed=True) if first else _replay(svc, session, step)
+
+
+def _refuse_hidden(svc, session: Session, step: Step) -> None:
+    """Nothing can reach a hidden number: say so, and take the caller back instead of promising a
+    callback or a reminder (no side effect is left, so the step is an ordinary one)."""
+    step.event.update(result="refused", refused=step.action, reason="withheld")
+    step.action, step.notices = None, ["ui.number_hidden"]
+    if not session.back():
+        session.goto(svc.catalog.start, remember=False)
 
 
 def _replay(svc, session: Session, step: Step) -> Response:
@@ -135,7 +156,7 @@ def _carry_out(svc, session: Session, step: Step) -> None:
         step.event.update(sms=outcome, msg=msg_id)
         # Promise an SMS only when one is on its way (an opted-out or hidden number gets none).
         step.notices = {"queued": ["ui.sms_queued"], "scheduled": ["ui.sms_morning"],
-                        "limited": ["ui.sms_limit"]}.get(outcome, [])
+                        "limited": ["ui.sms_limit"], "no_number": ["ui.number_hidden"]}.get(outcome, [])
     elif step.action == "reminder":
         when = followups.next_working_day(svc.clock())
         outcome, msg_id = followups.request(svc, kind="reminder", number=number, caller=session.caller,
@@ -152,14 +173,16 @@ def status():
     sid = _call_sid()
     call_status = request.form.get("CallStatus", "")[:32]
     duration = request.form.get("CallDuration", "")
-    # One read round trip: the dedup mark, and what the record already says (last node, ended).
+    # One read round trip: the dedup mark, and what the record already says (channel, last node, ended).
     pipe = svc.redis.pipeline(transaction=False)
     calllog.mark_seen(pipe, sid, f"status:{call_status}", svc.retention)
-    pipe.hmget(calllog.conv_key(sid), "last_node", "ended")
-    first, _, (last_node, ended) = pipe.execute()
+    pipe.hmget(calllog.conv_key(sid), "channel", "last_node", "ended")
+    first, _, (channel, last_node, ended) = pipe.execute()
     if not first:
         return Response("", status=204)  # the same callback again
     pipe = svc.redis.pipeline(transaction=False)
+    if channel is None:
+        _orphan(svc, pipe, sid, duration)
     calllog.event(pipe, sid, "status", svc.retention, status=call_status,
                   seq=request.form.get("SequenceNumber", "")[:8] or None)
     fields = {"status": call_status}
@@ -174,3 +197,13 @@ def status():
         calllog.update(pipe, sid, svc.retention, **fields)
     pipe.execute()
     return Response("", status=204)
+
+
+def _orphan(svc, pipe, sid: str, duration: str) -> None:
+    """A status for a call that never reached /voice (its first webhook failed, or timed out):
+    a call record of its own, listed like every call, so operators see that the call happened."""
+    seconds = int(duration) if duration.isdigit() else 0
+    caller = svc.caller_hash(request.form.get("From", ""))
+    calllog.start(pipe, CHANNEL, sid, caller, time.time() - seconds, svc.retention)
+    direction = request.form.get("Direction", "")[:16]
+    calllog.update(pipe, sid, svc.retention, origin="status_callback", direction=direction or None)
