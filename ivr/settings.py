@@ -49,6 +49,7 @@ DEFAULTS = {
     "HOTLINE_OPS_LOGIN_WINDOW": 900,  # seconds: the longest delay; failures are forgotten this long after the last
     "HOTLINE_OPS_RESET_HOURS": 24,  # a one-time password link from the admin page works this long
     "HOTLINE_OPS_PAGE_SIZE": 50,  # rows per dashboard page
+    "HOTLINE_CALLBACK_MAX_ATTEMPTS": 3,  # unanswered or busy callback attempts before it closes as unreachable
 }
 
 INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL", "HOTLINE_LANGUAGE_TTL",
@@ -56,7 +57,7 @@ INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL"
         "HOTLINE_GATHER_TIMEOUT", "HOTLINE_SMS_SEGMENTS", "HOTLINE_OPS_SESSION_HOURS", "HOTLINE_OPS_IDLE_MINUTES",
         "HOTLINE_OPS_LOGIN_MAX_PER_USER", "HOTLINE_OPS_LOGIN_MAX_PER_IP", "HOTLINE_OPS_LOGIN_WINDOW",
         "HOTLINE_OPS_LOGIN_DELAY", "HOTLINE_OPS_RESET_HOURS",
-        "HOTLINE_OPS_PAGE_SIZE"}
+        "HOTLINE_OPS_PAGE_SIZE", "HOTLINE_CALLBACK_MAX_ATTEMPTS"}
 FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT"}
 SECRETS = ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")
 MIN_SECRET = 32  # characters; Twilio's auth tokens are 32, `secrets.token_hex(32)` gives 64

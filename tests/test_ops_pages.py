@@ -19,7 +19,9 @@ TZ = ZoneInfo("Asia/Almaty")
 
 @pytest.fixture
 def app(app_factory, tmp_path):
-    return app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "prompts")), HOTLINE_OPS_PAGE_SIZE="3")
+    # The real clock: the dashboard's periods (statistics by language) meet the records' real timestamps.
+    return app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "prompts")), HOTLINE_OPS_PAGE_SIZE="3",
+                       CLOCK=lambda: dt.datetime.now(TZ))
 
 
 @pytest.fixture
@@ -127,34 +129,75 @@ def test_sms_threads_and_their_timeline(client, rdb):
     page = text(client.get("/ops/sms"))
     assert cid in page and "#abababab" in page
     thread = text(client.get(f"/ops/sms/{cid}"))
-    assert "ПРИВЕТ" in thread and "входящее SMS" in thread and "[ru] facts menu" in thread
+    assert "ПРИВЕТ" in thread and "bubble bubble-in" in thread and "[ru] facts menu" in thread
+    assert "bubble bubble-out" in thread and "Ход звонка" not in thread  # a conversation, not a call page
     assert cid not in text(client.get("/ops/calls"))
 
 
-def test_outbox(client, rdb):
+def test_outbox_is_a_filter_of_the_messages_page(client, rdb):
     write_message(rdb, "o1", "SMS-" + "ab" * 16, "outbox", outbox=True)
     write_message(rdb, "o2", "CA123", "outbox", outbox=True)
-    page = text(client.get("/ops/outbox"))
+    resp = client.get("/ops/outbox")
+    assert resp.status_code == 302 and "/ops/messages?status=outbox" in resp.headers["Location"]
+    page = text(client.get("/ops/messages?status=outbox"))
     assert page.index("текст o2") < page.index("текст o1")  # newest first
-    assert "+7 701 *** ** 67" in page and "/ops/calls/CA123" in page
+    assert "+7 701 *** ** 67" in page and "/ops/calls/CA123" in page and f"/ops/sms/SMS-{'ab' * 16}" in page
 
 
-def test_callbacks_masked_for_operators_full_for_admins_and_done_with_a_note(app, client, rdb):
-    cb = callbacks.request(rdb, "+77015550123", "c" * 32, "CA999", "ru")
+def test_callbacks_oldest_first_masked_for_everyone_claim_reveal_attempts(app, client, rdb):
+    old = callbacks.request(rdb, "+77015550123", "c" * 32, "CA999", "ru", now=time.time() - 600)
+    new = callbacks.request(rdb, "+992929123456", "d" * 32, "SMS-" + "d" * 32, "tg")
     page = text(client.get("/ops/callbacks"))
-    assert "+7 701 *** ** 23" in page and "+77015550123" not in page
+    assert page.index(f"cb-{old}") < page.index(f"cb-{new}")  # oldest first
+    assert "+7 701 *** ** 23" in page and "+77015550123" not in page and "+992 92 *** ** 56" in page
+    assert f"/ops/sms/SMS-{'d' * 32}" in page  # a callback asked for by SMS links to its thread
     admin = app.test_client()
     ops_login(admin, "adam")
-    assert "+77015550123" in text(admin.get("/ops/callbacks"))
+    assert "+77015550123" not in text(admin.get("/ops/callbacks"))  # admins too: only by an audited reveal
     token = csrf_token_from(page)
-    assert client.post(f"/ops/callbacks/{cb}/done", data={"note": "no answer"}).status_code == 400
-    resp = client.post(f"/ops/callbacks/{cb}/done", data={"note": "перезвонила, записала", "csrf_token": token})
-    assert resp.status_code == 302
-    record = callbacks.get(rdb, cb)
+    assert client.post(f"/ops/callbacks/{old}/claim").status_code == 400  # no CSRF token
+    assert client.post(f"/ops/callbacks/{old}/reveal", data={"csrf_token": token}).status_code == 302  # not claimed
+    client.post(f"/ops/callbacks/{old}/claim", data={"csrf_token": token})
+    admin.post(f"/ops/callbacks/{old}/claim", data={"csrf_token": csrf_token_from(text(admin.get("/ops/callbacks")))})
+    assert callbacks.get(rdb, old)["claimed_by"] == "olga"  # a fresh claim is respected
+    shown = text(client.post(f"/ops/callbacks/{old}/reveal", data={"csrf_token": token}))
+    assert 'href="tel:+77015550123"' in shown
+    refused = admin.post(f"/ops/callbacks/{old}/reveal", data={
+        "csrf_token": csrf_token_from(text(admin.get("/ops/callbacks")))})
+    assert refused.status_code == 302 and "+77015550123" not in refused.get_data(as_text=True)
+    log = text(admin.get("/ops/audit"))
+    assert "olga" in log and old in log and "+77015550123" not in log
+    assert client.get("/ops/audit").status_code == 403
+    for outcome in ("no_answer", "busy"):
+        client.post(f"/ops/callbacks/{old}/attempt", data={"outcome": outcome, "note": "", "csrf_token": token})
+    assert callbacks.get(rdb, old)["status"] == "open"
+    client.post(f"/ops/callbacks/{old}/attempt", data={"outcome": "done", "note": "перезвонила, записала",
+                                                       "csrf_token": token})
+    record = callbacks.get(rdb, old)
     assert record["status"] == "done" and record["done_by"] == "olga" and "number" not in record
     done = text(admin.get("/ops/callbacks?status=done"))
     assert "перезвонила, записала" in done and "+77015550123" not in done
-    assert cb not in text(client.get("/ops/callbacks"))
+    assert f"cb-{old}" not in text(client.get("/ops/callbacks"))
+    detail = text(client.get(f"/ops/callbacks/{old}"))
+    assert detail.count("занято") >= 1 and "не ответил" in detail
+
+
+def test_callback_closes_after_max_failed_attempts_and_reopens_with_its_number(client, rdb):
+    cb = callbacks.request(rdb, "+77015550123", "c" * 32, "CA999", "ru")
+    token = csrf_token_from(text(client.get("/ops/callbacks")))
+    client.post(f"/ops/callbacks/{cb}/claim", data={"csrf_token": token})
+    for _ in range(3):
+        client.post(f"/ops/callbacks/{cb}/attempt", data={"outcome": "no_answer", "csrf_token": token})
+    record = callbacks.get(rdb, cb)
+    assert record["status"] == "unreachable" and "number" not in record and record["attempts"] == "3"
+    client.post(f"/ops/callbacks/{cb}/reopen", data={"csrf_token": token})
+    record = callbacks.get(rdb, cb)
+    assert record["status"] == "open" and record["number"] == "+77015550123" and record["failed"] == "0"
+    assert callbacks.request(rdb, "+77015550123", "c" * 32, "CA1000", "ru") is None  # still one open per caller
+    client.post(f"/ops/callbacks/{cb}/claim", data={"csrf_token": token})
+    client.post(f"/ops/callbacks/{cb}/attempt", data={"outcome": "wrong_number", "csrf_token": token})
+    client.post(f"/ops/callbacks/{cb}/reopen", data={"csrf_token": token})
+    assert "number" not in callbacks.get(rdb, cb)  # a wrong number is not kept for a reopen
 
 
 def test_statistics_charts_are_inline_svg(twilio, client, rdb, app):
@@ -163,7 +206,7 @@ def test_statistics_charts_are_inline_svg(twilio, client, rdb, app):
     day = app.extensions["hotline"].today().isoformat()
     rdb.hset(f"stats:{day}", mapping={"sms:ru": 2, "sms:delivered": 3, "sms:failed": 1, "sms:undelivered": 1})
     page = text(client.get("/ops/stats?days=7"))
-    assert page.count("<svg") == 5 and "http" not in page.split("<svg", 1)[1].split("xmlns", 1)[0]
+    assert page.count("<svg") == 6 and "http" not in page.split("<svg", 1)[1].split("xmlns", 1)[0]
     assert "ru: 1" in page and "kk: 1" in page  # calls per language that day
     assert "fact_a — [ru] fact.a text" in page  # top topics, labelled with the prompt
     assert "delivered" in page.lower() or "доставлено: 3" in page
@@ -229,6 +272,28 @@ def test_no_key_scans(twilio, client, rdb, monkeypatch):
     monkeypatch.setattr(redis.Redis, "keys", refuse)
     monkeypatch.setattr(redis.Redis, "scan", refuse)
     monkeypatch.setattr(redis.Redis, "scan_iter", refuse)
-    for url in ("/ops/calls?topic=facts&ending=caller", "/ops/calls", "/ops/sms", "/ops/outbox", "/ops/callbacks",
-                "/ops/stats", f"/ops/export/calls.csv?{export_range()}"):
+    for url in ("/ops/calls?topic=facts&ending=caller", "/ops/calls", "/ops/sms", "/ops/messages", "/ops/callbacks",
+                "/ops/inbox", "/ops/messages?status=", "/ops/caller", "/ops/stats",
+                f"/ops/export/calls.csv?{export_range()}", f"/ops/export/sms.csv?{export_range()}",
+                f"/ops/export/callbacks.csv?{export_range()}", f"/ops/export/deliveries.csv?{export_range()}"):
         assert client.get(url).status_code == 200, url
+
+
+def test_work_pages_are_paged(client, rdb):
+    ids = [callbacks.request(rdb, f"+7701555000{n}", f"{n}" * 32, f"CA{n}", "ru", now=time.time() - 100 + n)
+           for n in range(5)]
+    first = text(client.get("/ops/callbacks"))
+    assert f"cb-{ids[0]}" in first and f"cb-{ids[3]}" not in first and "/ops/callbacks?page=2&amp;status=open" in first
+    second = text(client.get("/ops/callbacks?page=2&status=open"))
+    assert f"cb-{ids[3]}" in second and f"cb-{ids[4]}" in second and "page=1" in second
+
+
+def test_unknown_or_malformed_ids_are_404(client):
+    for url in ("/ops/callbacks/nope", "/ops/callbacks/..%2F..", "/ops/sms/SMS-nope", "/ops/calls/CAnope"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_the_top_bar_counts_what_waits(client, rdb):
+    callbacks.request(rdb, "+77015550123", "c" * 32, "CA999", "ru")
+    page = text(client.get("/ops/calls"))
+    assert 'Перезвонить <span class="count">1</span>' in page and "Входящие</a>" in page

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from ivr.store import callbacks, calllog, privacy, retention
+from ivr.store import callbacks, calllog, inbox, privacy, retention
 
 from . import catalog_fixture as fx
 from .followup_helpers import ask_for_sms, make, run_jobs
@@ -15,7 +15,11 @@ NUMBER = "+77017654321"
 
 def test_mask():
     assert privacy.mask("+77011234567") == "+7 701 *** ** 67"
-    assert privacy.mask("8 (701) 123-45-67") == "+8 701 *** ** 67"
+    assert privacy.mask("8 (701) 123-45-67") == "+870 *** ** 67"  # not E.164: +870 is Inmarsat's code
+    assert privacy.mask("+992929123456") == "+992 92 *** ** 56"  # a three-digit country code stays whole
+    assert privacy.mask("+996555123456") == "+996 555 *** ** 56"
+    assert privacy.mask("+37491234567") == "+374 91 *** ** 67"
+    assert privacy.mask("+12025550123") == "+1 202 *** ** 23"
     assert privacy.mask("12") == "***"
 
 
@@ -34,14 +38,30 @@ def busy_day(twilio, redis_url):
     return call
 
 
+def worked_on(rdb, svc):
+    """What operators do with a number: a callback tried until it closed (its number kept aside to
+    reopen it), a second one open, a text nobody understood kept for a reply."""
+    caller = svc.caller_hash(NUMBER)
+    first = callbacks.request(rdb, NUMBER, caller, "CA1", "ru")
+    callbacks.claim(rdb, first, "olga")
+    for _ in range(3):
+        callbacks.attempt(rdb, first, "olga", "no_answer")
+    assert rdb.exists(callbacks.kept_key(first))
+    callbacks.request(rdb, NUMBER, caller, "CA2", "ru")
+    inbox.record(rdb, conv=f"SMS-{caller}", caller=caller, lang="ru", body="?", received=time.time(),
+                 retention=svc.retention, number=NUMBER)
+
+
 def test_no_plaintext_number_outside_the_allowed_keys(env, fake, rdb, redis_url):
     app, twilio = make(env)
     busy_day(twilio, redis_url)
     svc = app.extensions["hotline"]
-    callbacks.request(rdb, NUMBER, svc.caller_hash(NUMBER), "CA1", "ru")
+    worked_on(rdb, svc)
     for needle in (NUMBER, NUMBER[1:], "7017654321", "701 765"):
         holders = keys_containing(redis_url, needle)
-        assert all(k.startswith(("rq:job:sms-", "callback:")) for k in holders), holders
+        assert all(k.startswith(("rq:job:sms-", "callback:")) or (k.startswith("inbox:") and k.endswith(":to"))
+                   for k in holders), holders
+        assert all(rdb.ttl(k) > 0 for k in holders if not k.startswith("rq:job:"))
     run_jobs(redis_url)
     assert all(k.startswith("callback:") or rdb.ttl(k) > 0 for k in keys_containing(redis_url, "7017654321"))
 
@@ -52,7 +72,7 @@ def test_forget_deletes_everything_about_a_number(env, fake, rdb, redis_url):
     other, _ = ask_for_sms(twilio, caller="+77010000055")
     svc = app.extensions["hotline"]
     caller = svc.caller_hash(NUMBER)
-    callbacks.request(rdb, NUMBER, caller, "CA1", "ru")
+    worked_on(rdb, svc)
     assert keys_containing(redis_url, caller)
     retention.forget(rdb, caller, svc.catalog.languages, svc.rq_redis)
     assert keys_containing(redis_url, caller) == set()

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin_views, auth, calls_views, queue_views, report_views  # noqa: F401  (routes register on bp)
+from . import (  # noqa: F401  (their routes register on bp)
+    admin_views,
+    auth,
+    calls_views,
+    history_views,
+    message_views,
+    queue_views,
+    report_views,
+    text_views,
+)
 from .blueprint import bp, csrf, login_manager
 from .session_store import RedisSessions
 

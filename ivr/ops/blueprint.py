@@ -9,10 +9,13 @@ from flask import Blueprint, abort, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
+from .display import install as install_display
+
 bp = Blueprint("ops", __name__, url_prefix="/ops", template_folder="templates", static_folder="static")
 login_manager = LoginManager()
 csrf = CSRFProtect()
 PUBLIC_ENDPOINTS = {"ops.login", "ops.static", "ops.reset_password"}  # reset: a one-time link
+bp.record_once(install_display)
 
 
 @bp.before_request

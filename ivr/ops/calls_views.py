@@ -1,5 +1,5 @@
 """Pages for conversations: the call list and SMS thread list (filters, newest first, paged)
-and one conversation's timeline."""
+and one call's timeline (an SMS thread has its own page: text_views)."""
 from __future__ import annotations
 
 import re
@@ -55,7 +55,7 @@ def sms_threads():
     return _list("sms", "ops.sms_threads")
 
 
-def _detail(cid: str, channel: str):
+def _detail(cid: str, channel: str = "voice"):
     if not CONV_ID.match(cid):
         abort(404)
     svc = services()
@@ -72,8 +72,3 @@ def _detail(cid: str, channel: str):
 @bp.get("/calls/<cid>")
 def call_detail(cid):
     return _detail(cid, "voice")
-
-
-@bp.get("/sms/<cid>")
-def sms_detail(cid):
-    return _detail(cid, "sms")

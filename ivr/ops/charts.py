@@ -54,19 +54,20 @@ def stacked_bars(days: list[str], series: dict[str, list[int]], title: str, widt
     return Markup("".join(parts))
 
 
-def hbars(items: list[tuple[str, int]], title: str, width: int = 760, row: int = 22) -> Markup:
-    label_w, right = 330, 50
-    height = max(1, len(items)) * row + 30
+def hbars(items: list[tuple[str, int]], title: str, width: int = 760, row: int = 34) -> Markup:
+    """One bar per item, its whole label on a line above it (long prompt labels are not clipped:
+    the text wraps nowhere in SVG, so the label gets the full width and the chart scales down)."""
+    right = 50
+    height = max(1, len(items)) * row + 10
     peak = max([v for _, v in items] or [1]) or 1
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
              f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
     for i, (label, value) in enumerate(items):
-        y = 10 + i * row
-        w = (width - label_w - right) * value / peak
-        short = label if len(label) <= 48 else label[:47] + "…"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">{escape(short)}'
-                     f'<title>{escape(label)}</title></text>'
-                     f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" fill="{PALETTE[0]}"/>'
-                     f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" font-size="12">{value}</text>')
+        y = 4 + i * row
+        w = max(1.0, (width - right) * value / peak)
+        short = label if len(label) <= 110 else label[:109] + "…"
+        parts.append(f'<text x="0" y="{y + 12}" font-size="12">{escape(short)}<title>{escape(label)}</title></text>'
+                     f'<rect x="0" y="{y + 16}" width="{w:.1f}" height="{row - 20}" fill="{PALETTE[0]}"/>'
+                     f'<text x="{w + 4:.1f}" y="{y + 27}" font-size="12">{value}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -29,7 +29,7 @@ FLOIP_FIELDS = [
 LANGUAGE_QUESTION = "language"
 
 
-def _cell(value) -> str:
+def cell(value) -> str:
     """No spreadsheet formulas: a cell starting with = + - @ is prefixed with a quote."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -53,7 +53,46 @@ def csv_row(record: dict, events: list[dict], tz) -> list[str]:
               _iso(record.get("ended"), tz), record.get("lang", ""), record.get("status", ""), ending(record),
               record.get("duration", ""), record.get("last_node", ""), s["keys"], " > ".join(path),
               s["no_inputs"], s["wrong_keys"], (record.get("caller") or "")[:12]]
-    return [_cell(v) for v in values]
+    return [cell(v) for v in values]
+
+
+SMS_HEADER = ["id", "started", "updated", "lang", "texts_in", "replies", "last_node", "topics", "callback",
+              "caller"]
+CALLBACK_HEADER = ["id", "created", "lang", "channel", "status", "attempts", "failed", "last_outcome", "done_by",
+                   "done_at", "conversation", "caller"]
+DELIVERY_HEADER = ["id", "created", "updated", "kind", "lang", "status", "error_code", "segments", "encoding",
+                   "retries", "conversation", "caller"]
+
+
+def sms_row(record: dict, events: list[dict], tz) -> list[str]:
+    """One SMS thread: how many texts came in and went out, the topics it reached, no message text."""
+    kinds = [e.get("type") for e in events]
+    topics = []
+    for e in events:
+        if e.get("node") and (e.get("type") == "keyword" or e.get("result") == "goto") and e["node"] not in topics:
+            topics.append(e["node"])
+    values = [record.get("id"), _iso(record.get("started"), tz), _iso(record.get("updated"), tz),
+              record.get("lang", ""), kinds.count("sms_in"), kinds.count("sms_out"), record.get("last_node", ""),
+              " ".join(topics), "yes" if any(e.get("callback") for e in events) else "",
+              (record.get("caller") or "")[:12]]
+    return [cell(v) for v in values]
+
+
+def callback_row(record: dict, tz) -> list[str]:
+    conv = record.get("conv", "")
+    values = [record.get("id"), _iso(record.get("created"), tz), record.get("lang", ""),
+              "sms" if conv.startswith("SMS-") else "voice", record.get("status", ""), record.get("attempts", 0),
+              record.get("failed", 0), record.get("last_outcome", ""), record.get("done_by", ""),
+              _iso(record.get("done_at"), tz), conv, (record.get("caller") or "")[:12]]
+    return [cell(v) for v in values]
+
+
+def delivery_row(record: dict, tz) -> list[str]:
+    values = [record.get("id"), _iso(record.get("created"), tz), _iso(record.get("updated"), tz),
+              record.get("kind", ""), record.get("lang", ""), record.get("status", ""), record.get("error_code", ""),
+              record.get("segments", ""), record.get("encoding", ""), record.get("retries", ""),
+              record.get("conv", ""), (record.get("to_hash") or "")[:12]]
+    return [cell(v) for v in values]
 
 
 def questions(catalog: Catalog) -> dict:

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
+from ..store.callbacks import OUTCOMES
 from .i18n import UI_LANGS
 
 
@@ -13,8 +14,29 @@ class LoginForm(FlaskForm):
     password = PasswordField("password", validators=[DataRequired(), Length(max=256)])
 
 
-class CallbackDoneForm(FlaskForm):
+class ActionForm(FlaskForm):
+    """A button that changes something (claim, reveal, reopen, retry, close): the CSRF token only."""
+
+
+class AttemptForm(FlaskForm):
+    outcome = StringField("outcome", validators=[AnyOf(OUTCOMES)])
     note = TextAreaField("note", validators=[Length(max=1000)])
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField("note", validators=[DataRequired(), Length(max=1000)])
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("body", validators=[DataRequired(), Length(max=600)])
+
+
+class LabelForm(FlaskForm):
+    topic = StringField("topic", validators=[DataRequired(), Length(max=64)])
+
+
+class SearchForm(FlaskForm):
+    number = StringField("number", validators=[DataRequired(), Length(max=32)])
 
 
 class LanguageForm(FlaskForm):

@@ -107,3 +107,13 @@ def _merge_account_pages() -> None:
 
 
 _merge_account_pages()
+
+
+def _merge() -> None:
+    from .i18n_work import EN, RU
+
+    STRINGS["en"].update(EN)
+    STRINGS["ru"].update(RU)
+
+
+_merge()

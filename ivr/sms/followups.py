@@ -48,6 +48,20 @@ def queue(svc) -> Queue:
     return Queue("sms", connection=svc.rq_redis, serializer=JSONSerializer)
 
 
+def enqueue_send(svc, pipe, *, msg_id: str, number: str, body: str, caller: str, kind: str,
+                 when: dt.datetime | None = None) -> None:
+    """Add the once-only send job (workers/sms_jobs.py) for message `msg_id` to `pipe`: now, or at `when`."""
+    payload = {"msg_id": msg_id, "to": number, "body": body, "caller": caller}
+    intervals = [int(x) for x in str(svc.config["HOTLINE_SMS_RETRY_INTERVALS"]).split(",")]
+    # description: RQ's default is the call with its arguments, the plaintext number among them.
+    options = {"job_id": f"sms-{msg_id}", "retry": Retry(max=len(intervals), interval=intervals), "ttl": JOB_TTL,
+               "failure_ttl": 7 * 86400, "result_ttl": 3600, "pipeline": pipe, "description": f"{kind} SMS {msg_id}"}
+    if when is None:
+        queue(svc).enqueue(JOB, kwargs=payload, **options)
+    else:
+        queue(svc).enqueue_at(when, JOB, kwargs=payload, **options)
+
+
 def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, prompt_ids: list[str],
             at: dt.datetime | None = None) -> tuple[str, str | None]:
     """Queue one SMS. Returns (outcome, message id): queued, scheduled, limited, opted_out, no_number."""
@@ -76,16 +90,9 @@ def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, p
     if when is not None and at is None:
         when = max(when, now)
     msg_id = record["msg_id"]
-    payload = {"msg_id": msg_id, "to": number, "body": body, "caller": caller}
-    intervals = [int(x) for x in str(svc.config["HOTLINE_SMS_RETRY_INTERVALS"]).split(",")]
-    # description: RQ's default is the call with its arguments, the plaintext number among them.
-    options = {"job_id": f"sms-{msg_id}", "retry": Retry(max=len(intervals), interval=intervals), "ttl": JOB_TTL,
-               "failure_ttl": 7 * 86400, "result_ttl": 3600, "pipeline": pipe, "description": f"{kind} SMS {msg_id}"}
     outcome = "queued" if when is None else "scheduled"
-    if when is None:  # RQ adds its commands first (it may WATCH), then the record joins the same MULTI
-        queue(svc).enqueue(JOB, kwargs=payload, **options)
-    else:
-        queue(svc).enqueue_at(when, JOB, kwargs=payload, **options)
+    # RQ adds its commands first (it may WATCH), then the record joins the same MULTI
+    enqueue_send(svc, pipe, msg_id=msg_id, number=number, body=body, caller=caller, kind=kind, when=when)
     messages.create(pipe, **record, status=outcome, body=body, send_at=when.isoformat() if when else None,
                     **messages.cost(body))
     pipe.execute()

@@ -6,13 +6,21 @@ Keys (no plaintext numbers; the texter is the number's hash, as in the call log)
   inbox:open       sorted set of open ids by time received — the inbox pages through it
   inbox:all        sorted set of every id by time received (trimmed by the retention purge)
   caller:<hash>:inbox  set of ids, so `hotline forget` finds them without a scan
+  inbox:<id>:to    the texter's number, so that an operator can answer: the one plaintext number
+                   here, kept REPLY_WINDOW at most and deleted when the text is closed
+  corpus:sms       list of JSON {text, lang, topic, by, t}: texts an operator said were about a topic,
+                   for the SMS matcher's test corpus (`hotline` exports it; the dashboard too)
 Everything expires with the retention period.
 """
 from __future__ import annotations
 
+import json
 import uuid
 
 STATUSES = ("open", "replied", "closed")
+REPLY_WINDOW = 7 * 86400
+CORPUS = "corpus:sms"
+CORPUS_MAX = 50_000
 
 
 def key(item: str) -> str:
@@ -24,8 +32,13 @@ def clean(text: str) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32)
 
 
-def record(redis, *, conv: str, caller: str, lang: str, body: str, received: float, retention: int) -> str:
-    """Keep a text nobody understood; returns its id."""
+def number_key(item: str) -> str:
+    return f"inbox:{item}:to"
+
+
+def record(redis, *, conv: str, caller: str, lang: str, body: str, received: float, retention: int,
+           number: str | None = None) -> str:
+    """Keep a text nobody understood; returns its id. With `number`, operators can reply for REPLY_WINDOW."""
     item = uuid.uuid4().hex[:16]
     pipe = redis.pipeline(transaction=True)
     pipe.hset(key(item), mapping={"id": item, "conv": conv, "caller": caller, "lang": lang or "",
@@ -33,6 +46,8 @@ def record(redis, *, conv: str, caller: str, lang: str, body: str, received: flo
     pipe.expire(key(item), retention)
     pipe.zadd("inbox:open", {item: received})
     pipe.zadd("inbox:all", {item: received})
+    if number:
+        pipe.set(number_key(item), number, ex=min(REPLY_WINDOW, retention))
     if caller and caller != "anonymous":
         pipe.sadd(f"caller:{caller}:inbox", item)
         pipe.expire(f"caller:{caller}:inbox", retention)
@@ -73,5 +88,37 @@ def close(redis, item: str, *, status: str, by: str, now: float, topic: str | No
     pipe = redis.pipeline(transaction=True)
     pipe.hset(key(item), mapping=fields)
     pipe.zrem("inbox:open", item)
+    if status == "closed":
+        pipe.delete(number_key(item))
     pipe.execute()
     return True
+
+
+def reply_number(redis, item: str) -> str | None:
+    return redis.get(number_key(item))
+
+
+def by_ids(redis, ids) -> list[dict]:
+    pipe = redis.pipeline(transaction=False)
+    for item in ids:
+        pipe.hgetall(key(item))
+    return [row for row in pipe.execute() if row]
+
+
+def label(redis, item: str, *, topic: str, by: str, now: float, retention: int) -> bool:
+    """Say what a text was about: kept on the text and appended to the SMS test corpus."""
+    row = get(redis, item)
+    if not row:
+        return False
+    entry = {"text": row.get("body", ""), "lang": row.get("lang", ""), "topic": topic, "by": by, "t": round(now, 3)}
+    pipe = redis.pipeline(transaction=True)
+    pipe.hset(key(item), "topic", topic)
+    pipe.rpush(CORPUS, json.dumps(entry, ensure_ascii=False))
+    pipe.ltrim(CORPUS, -CORPUS_MAX, -1)
+    pipe.expire(CORPUS, retention)
+    pipe.execute()
+    return True
+
+
+def corpus(redis) -> list[dict]:
+    return [json.loads(e) for e in redis.lrange(CORPUS, 0, -1)]

@@ -10,6 +10,8 @@ import hashlib
 import hmac
 import re
 
+import phonenumbers
+
 # What Twilio sends for a hidden caller ID (its "anonymous" placeholder, or a word): not a person.
 WITHHELD_NUMBERS = {"+266696687", "266696687", "anonymous", "restricted", "unknown", "unavailable", "private", ""}
 
@@ -35,8 +37,24 @@ def number_hash(secret: str, number: str) -> str:
 
 
 def mask(number: str) -> str:
-    """+77011234567 -> '+7 701 *** ** 67': enough for an operator to tell callers apart."""
+    """+77011234567 -> '+7 701 *** ** 67', +992929123456 -> '+992 92 *** ** 56': the country code and
+    the first group as the country writes them (phonenumbers' metadata), then only the last two digits."""
     value = normalize(number)
     if len(value) < 8:
         return "***"
-    return f"{value[:2]} {value[2:5]} *** ** {value[-2:]}"
+    head = _head(value) or f"{value[:2]} {value[2:5]}"
+    return f"{head} *** ** {value[-2:]}"
+
+
+def _head(value: str) -> str | None:
+    """'+CC first-group' of an international number, or None when no country code fits."""
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.region_code_for_country_code(parsed.country_code) == "ZZ":
+        return None
+    groups = re.split(r"[\s-]+", phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+    if len(groups) < 3:  # too short to show a group and still hide the middle
+        return groups[0]
+    return f"{groups[0]} {groups[1]}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from . import calllog, inbox, messages, sessions
+from . import callbacks, calllog, inbox, messages, sessions
 
 INDEXES = ("convs:voice", "convs:sms", "msgs", "callbacks:open", "callbacks:done", "inbox:all")
 
@@ -30,9 +30,9 @@ def purge(redis, retention_days: int, languages: list[str], now: float | None = 
                 elif index == "msgs":
                     pipe.delete(messages.key(item), f"{messages.key(item)}:seen", f"{messages.key(item)}:claim")
                 elif index.startswith("callbacks:"):
-                    pipe.delete(f"callback:{item}")
+                    pipe.delete(callbacks.key(item), callbacks.attempts_key(item), callbacks.kept_key(item))
                 elif index == "inbox:all":
-                    pipe.delete(inbox.key(item))
+                    pipe.delete(inbox.key(item), inbox.number_key(item))
                     pipe.zrem("inbox:open", item)
             pipe.zrem(index, *old)
             pipe.execute()
@@ -53,8 +53,8 @@ def forget(redis, caller: str, languages: list[str], rq_redis=None) -> int:
         keys += [calllog.conv_key(cid), calllog.events_key(cid), calllog.seen_key(cid)]
     for mid in msgs:
         keys += [messages.key(mid), f"{messages.key(mid)}:seen", f"{messages.key(mid)}:claim"]
-    keys += [f"callback:{cid}" for cid in cbs]
-    keys += [inbox.key(item) for item in texts]
+    keys += [k for cid in cbs for k in (callbacks.key(cid), callbacks.attempts_key(cid), callbacks.kept_key(cid))]
+    keys += [k for item in texts for k in (inbox.key(item), inbox.number_key(item))]
     keys.append(f"smslimit:{caller}")
     pipe = redis.pipeline(transaction=False)
     pipe.delete(*keys)

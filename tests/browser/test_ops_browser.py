@@ -96,16 +96,9 @@ def test_operator_finds_a_call_reads_its_path_works_a_callback_and_exports(live_
     if SCREENSHOT_DIR:
         page.screenshot(path=os.path.join(SCREENSHOT_DIR, "ops-timeline.png"), full_page=True)
 
-    page.click("text=Перезвонить")
+    page.click("text=Перезвонить")  # the callback's work: test_ops_work_browser.py
     page.wait_for_url("**/ops/callbacks")
-    item = page.locator(f"#cb-{cb}")
-    assert "+7 701 *** ** 23" in item.inner_text()  # an operator sees the mask
-    item.locator("textarea").fill("дозвонилась, объяснила")
-    item.locator("button").click()
-    page.wait_for_url("**/ops/callbacks")
-    assert page.locator(f"#cb-{cb}").count() == 0
-    page.click("text=Выполненные")
-    assert "дозвонилась, объяснила" in page.locator(f"#cb-{cb}").inner_text()
+    assert "+7 701 *** ** 23" in page.locator(f"#cb-{cb}").inner_text()  # an operator sees the mask
 
     page.click("nav >> text=Статистика")
     chart = page.locator("#chart-calls_per_day svg")
