@@ -290,7 +290,8 @@ def sms_send(text, url, sender, token):
 
 @sms.command("eval")
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="lang<TAB>topic<TAB>text lines (default: tests/data/sms_corpus.tsv).")
+              help="lang<TAB>topic<TAB>text lines, or the inbox's labelled .jsonl export "
+              "(default: tests/data/sms_corpus.tsv).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--min-accuracy", type=float, default=None, help="Exit 1 when a language's top-1 is below (0-1).")
 def sms_eval(corpus, as_json, min_accuracy):

@@ -170,6 +170,16 @@ def test_an_unclear_message_gets_numbered_choices_and_a_number_picks_one(twilio,
     assert text(twilio, "1", sender)[0] != answer  # the choice was used once; now "1" is a menu key again
 
 
+def test_the_inbox_export_is_a_corpus_too(tmp_path, texting):
+    """Texts operators labelled in the inbox (/ops/export/sms-corpus.jsonl) run through the same evaluation."""
+    export = tmp_path / "sms-corpus.jsonl"
+    export.write_text('{"text": "тісім ауырады", "lang": "kk", "topic": "dental", "by": "olga", "t": 1}\n'
+                      '{"text": "???", "lang": "", "topic": "", "by": "olga", "t": 2}\n', encoding="utf-8")
+    rows = evaluate.load_corpus(export)
+    assert rows == [evaluate.Row("kk", "dental", "тісім ауырады")]
+    assert evaluate.evaluate(texting, rows, TODAY).accuracy("kk") == 1.0
+
+
 def test_unmatched_texts_are_kept_for_operators(twilio, rdb):
     sender = "+77015556001"
     text(twilio, "qwertyuiop asdf", sender)  # a first-time texter: the welcome, and the inbox
@@ -180,6 +190,7 @@ def test_unmatched_texts_are_kept_for_operators(twilio, rdb):
     assert [r["body"] for r in rows] == ["qwertyuiop asdf", "zxcvb mnbvc"]
     caller = privacy.number_hash("test-hash-secret", sender)
     assert all(r["caller"] == caller for r in rows) and rows[1]["lang"] == "ru"
+    assert rdb.get(inbox.number_key(rows[1]["id"])) == sender  # an operator may answer, for a while
     text(twilio, "скорая", sender)
     assert inbox.count_open(rdb) == 2  # understood texts are not kept
 

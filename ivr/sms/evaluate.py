@@ -8,6 +8,7 @@ Everything is ordered explicitly, so two runs — under any hash seed — print 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -63,6 +64,10 @@ class Report:
 
 
 def load_corpus(path: Path | str = DEFAULT_CORPUS) -> list[Row]:
+    """lang<TAB>topic<TAB>text lines, or the JSON lines operators label in the inbox (/ops/export/sms-corpus.jsonl)."""
+    if str(path).endswith(".jsonl"):
+        entries = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [Row(e["lang"], e["topic"], e["text"]) for e in entries if e.get("lang") and e.get("topic")]
     rows = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#") or line.startswith("lang\t"):

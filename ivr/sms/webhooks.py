@@ -100,7 +100,7 @@ def _carry_out(svc, session: Session, msg, answer) -> None:
     events = []
     if answer.unmatched:
         item = inbox.record(svc.redis, conv=conv_id(session.caller), caller=session.caller, lang=session.lang or "",
-                            body=msg.body, received=time.time(), retention=svc.retention)
+                            body=msg.body, received=time.time(), retention=svc.retention, number=msg.sender)
         events.append({"type": "inbox", "item": item})
     if answer.action == "reminder":
         outcome, msg_id = followups.request(svc, kind="reminder", number=msg.sender, caller=session.caller,
