@@ -86,14 +86,21 @@ class HttpClient:
 class Words:
     """What a caller understands in each language, from the catalog's UI prompts."""
 
-    def __init__(self, catalog):
+    def __init__(self, catalog, audio_words=None):
         self.languages = list(catalog.languages)
+        self.audio_words = audio_words  # audio URL -> its words (ivr.voice.audio.Transcript), for <Play>
         self.option, self.sms_offer, self.more = {}, {}, {}
         for code in self.languages:
             template = re.escape(catalog.voice(code, "ui.option", label="\0L", key="\0K"))
             self.option[code] = re.compile("^" + template.replace("\0L", ".*").replace("\0K", r"(\d)") + "$")
             self.sms_offer[code] = catalog.voice(code, "ui.sms_offer", key="\0K")
             self.more[code] = catalog.voice(code, "ui.more")
+
+    def hear(self, heard) -> str:
+        """A <Say>'s words, or a <Play>'s, as a caller hears them."""
+        if heard.verb == "Play" and self.audio_words:
+            return self.audio_words(heard.text) or heard.text
+        return heard.text
 
     def read(self, lang: str, lines: list[str]) -> tuple[list[str], str | None, bool]:
         """(option keys, the SMS key if offered, whether "more" is offered)."""
@@ -176,7 +183,7 @@ class Caller:
             turn = read_turn(url, status, body)
             if turn.gather is None:
                 break
-            lines = [h.text for h in turn.heard]
+            lines = [self.words.hear(h) for h in turn.heard]
             if lang is None:  # the language menu: each language announced in itself, keys by position
                 choice = self.rng.randrange(len(lines))
                 lang = self.words.languages[choice] if len(lines) == len(self.words.languages) else None

@@ -6,12 +6,14 @@ and the baseline (`bench.baseline:app`: one Redis GET, fixed TwiML). At each con
 simulated calls (bench/caller.py) and the baseline, then prints throughput, per-webhook latency,
 Redis commands and bytes per call, Redis memory per stored call, one SMS worker's jobs/s against
 the local fake Twilio API, and how list pages and menu steps grow with stored calls and catalog size.
-All traffic goes to 127.0.0.1. Without prompts/kk.yaml it uses the tests' fixture catalog.
+All traffic goes to 127.0.0.1. Without prompts/kk.yaml it uses the tests' fixture catalog. The
+telephone audio is a stand-in (bench/audio_stub.py): every line plays one short silent file.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import platform
@@ -22,8 +24,9 @@ import time
 from pathlib import Path
 
 from ivr.content.catalog import load_catalog
+from ivr.voice.audio import AudioIndex, Transcript
 
-from . import caller, growth, sms_worker
+from . import audio_stub, caller, growth, sms_worker
 from .servers import ROOT, Gunicorn, Redis
 
 TOKEN = "bench-auth-token-0123456789abcdef"  # production refuses secrets under 32 characters
@@ -260,7 +263,8 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
     env = {"REDIS_URL": r.url, "HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN,
            "HOTLINE_SECRET_KEY": "bench-key-" + "5f1e" * 8, "HOTLINE_HASH_SECRET": "bench-hash-" + "a07c" * 8,
            "HOTLINE_PROMPTS_DIR": str(prompts),
-           "HOTLINE_SOURCES_DIR": SOURCES, "HOTLINE_VAR_DIR": str(Path(tmp.name) / "var")}
+           "HOTLINE_SOURCES_DIR": SOURCES, "HOTLINE_VAR_DIR": str(Path(tmp.name) / "var"),
+           "HOTLINE_AUDIO_DIR": str(audio_stub.write(prompts, Path(tmp.name) / "audio", SOURCES))}
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER", "TWILIO_API_BASE_URL", "HOTLINE_PUBLIC_URL"):
         os.environ.pop(name, None)  # the app under test sends nothing: SMS go to the outbox
     servers = []
@@ -271,7 +275,9 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
         servers.append(base)
         print(f"hotline benchmark — {results['machine']}\nRedis {r.version} ({Path(r.proc.args[0])}), "
               f"gunicorn gthread {args.workers} workers x {args.threads} threads, catalog: {results['catalog']}")
-        words = caller.Words(load_catalog(prompts, SOURCES))
+        catalog = load_catalog(prompts, SOURCES)
+        index = AudioIndex(env["HOTLINE_AUDIO_DIR"])
+        words = caller.Words(catalog, Transcript(catalog, index, datetime.date.today()).words)
         asyncio.run(caller.run_callers(f"http://127.0.0.1:{app.port}/", app.port, TOKEN, words, 4, 200, 5))  # warm up
         asyncio.run(caller.run_baseline(base.port, TOKEN, 4, 200, 5))
         r.client.flushdb()

@@ -6,7 +6,9 @@ unprivileged user in a temporary directory; place one signed call through nginx;
   python deploy/loopback.py --keep     # ... and leave it running until Ctrl-C
 
 Needs nginx (`apt-get install nginx`). Uses HOTLINE_PROMPTS_DIR if set, else the real catalog if
-prompts/kk.yaml exists, else the tests' fixture catalog.
+prompts/kk.yaml exists, else the tests' fixture catalog. Production refuses to start without the
+telephone audio, so its audio is built first (`hotline audio build`, espeak-ng and sox): into audio/
+for the real catalog (only what changed), into the temporary directory for another one.
 """
 from __future__ import annotations
 
@@ -68,6 +70,18 @@ def prompts_dir(tmp: Path) -> str:
     return str(catalog_fixture.write(tmp / "prompts"))
 
 
+def build_audio(env: dict, tmp: Path) -> str:
+    import os
+
+    real = Path(env["HOTLINE_PROMPTS_DIR"]).resolve() == (ROOT / "prompts").resolve()
+    directory = os.environ.get("HOTLINE_AUDIO_DIR") or str(ROOT / "audio" if real else tmp / "audio")
+    out = subprocess.run([sys.executable, "-m", "ivr.cli", "audio", "build"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=1800, env={**os.environ, **env, "HOTLINE_AUDIO_DIR": directory})
+    if out.returncode != 0:
+        raise RuntimeError(f"hotline audio build failed: {out.stderr[-2000:]}")
+    return directory
+
+
 def run(keep: bool = False) -> str:
     """Returns what the caller heard; raises on any failure."""
     nginx = nginx_binary()
@@ -81,6 +95,7 @@ def run(keep: bool = False) -> str:
         env = {"REDIS_URL": redis.url, "HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": token,
                "HOTLINE_SECRET_KEY": secrets.token_hex(32), "HOTLINE_HASH_SECRET": secrets.token_hex(32),
                "HOTLINE_PROXY_HOPS": "1", "HOTLINE_PROMPTS_DIR": prompts_dir(tmp), "HOTLINE_VAR_DIR": str(tmp / "var")}
+        env["HOTLINE_AUDIO_DIR"] = build_audio(env, tmp)
         app = Gunicorn("wsgi:app", env, workers=1, threads=4)
         port = free_port()
         conf = write_conf(tmp, app.port, port)

@@ -16,6 +16,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update({k: v for k, v in test_config.items() if k not in settings})
     register_proxy_fix(app)
     app.extensions["hotline"] = services_mod.build(app.config)
+    if app.config["HOTLINE_ENV"] == "production":
+        services_mod.refuse_unspeakable(app.extensions["hotline"])
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -216,11 +217,29 @@ def _http_transport(url, form, headers):
         return err.code, err.read().decode(errors="replace")
 
 
-def _emulator(url: str, token: str | None):
+def _emulator(url: str, token: str | None, words=None):
     from .phone import Emulator
 
     token = token or load_settings()["TWILIO_AUTH_TOKEN"]
-    return Emulator(url, token, _http_transport)
+    return Emulator(url, token, _http_transport, words)
+
+
+def _transcript():
+    """The words behind the app's audio URLs, from this machine's catalog and audio index (the
+    terminal phone shows them as a caller would hear them); None if the catalog does not load."""
+    from zoneinfo import ZoneInfo
+
+    from .content.catalog import load_catalog
+    from .content.model import CatalogError
+    from .voice.audio import AudioIndex, Transcript, audio_dir
+
+    conf = load_settings()
+    try:
+        catalog = load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
+    except CatalogError:
+        return None
+    today = dt.datetime.now(ZoneInfo(conf["HOTLINE_TIMEZONE"])).date()
+    return Transcript(catalog, AudioIndex(audio_dir(conf)), today).words
 
 
 @main.command()
@@ -230,14 +249,15 @@ def _emulator(url: str, token: str | None):
 @click.option("--keys", default=None, help="Keys to press, space-separated, '-' for silence (else: interactive).")
 def call(url, caller, token, keys):
     """A terminal phone: call the hotline, hear what it says, press keys (Enter alone = no key)."""
-    phone = _emulator(url, token).call(caller=caller)
+    phone = _emulator(url, token, words=_transcript()).call(caller=caller)
     script = keys.split() if keys is not None else None
     try:
         turn = phone.start()
         while True:
             for heard in turn.heard:
                 tag = f"[{heard.language}] " if heard.language else ""
-                click.echo(f"  {'♪ ' if heard.verb == 'Play' else ''}{tag}{heard.text}")
+                missing = " (no audio built: a 404 on Twilio)" if "/missing-" in (heard.url or "") else ""
+                click.echo(f"  {'♪ ' if heard.verb == 'Play' else ''}{tag}{heard.text}{missing}")
             if phone.ended:
                 break
             if script is not None:
@@ -478,7 +498,7 @@ def _lexicon_summary(catalog) -> str:
 from .ops.cli import users  # noqa: E402  (the dashboard's accounts)
 
 main.add_command(users)
-from .voice.audio_build import audio_cli as audio  # noqa: E402  (hotline audio build / report / accept)
+from .voice.audio_cli import audio_cli as audio  # noqa: E402  (hotline audio build / report / accept / check)
 
 main.add_command(audio)
 

@@ -21,8 +21,9 @@ from twilio.request_validator import RequestValidator
 @dataclass
 class Heard:
     verb: str  # Say | Play
-    text: str  # the words, or the audio URL
+    text: str  # the words (of a Play too, where the emulator knows them), or the audio URL
     language: str | None = None
+    url: str | None = None  # a Play's audio URL
 
 
 @dataclass
@@ -73,7 +74,10 @@ Transport = Callable[[str, dict, dict], tuple[int, str]]  # (absolute url, form,
 class Emulator:
     """Signs like Twilio and posts through `transport`, so it works over HTTP or a test client."""
 
-    def __init__(self, base_url: str, auth_token: str, transport: Transport):
+    def __init__(self, base_url: str, auth_token: str, transport: Transport, words=None):
+        """`words(url)`: the words an audio URL says, if known (ivr.voice.audio.Transcript): then a
+        Play is heard as its words, as a caller would hear them."""
+        self.words = words
         self.base_url = base_url.rstrip("/") + "/"
         self.validator = RequestValidator(auth_token)
         self.transport = transport
@@ -123,6 +127,10 @@ class Call:
         if status != 200:
             raise RuntimeError(f"{url} answered HTTP {status}: {body[:200]}")
         self.turn = read_turn(url, status, body)
+        for heard in self.turn.heard:
+            if heard.verb == "Play" and self.em.words:
+                heard.url = heard.text
+                heard.text = self.em.words(heard.text) or heard.text
         self.history.append(self.turn)
         return self.turn
 

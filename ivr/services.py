@@ -17,6 +17,7 @@ from .content.catalog import load_catalog
 from .content.lexicon import load_lexicon
 from .content.model import Catalog
 from .flow import Flow
+from .settings import SettingsError
 from .sms.keywords import Matcher
 from .sms.render import SmsRenderer
 from .sms.texting import Texting
@@ -87,6 +88,21 @@ def _clock(tz: ZoneInfo, today: str | None) -> Callable[[], dt.datetime]:
         return lambda: dt.datetime.now(tz)
     day = dt.date.fromisoformat(today)
     return lambda: dt.datetime.combine(day, dt.datetime.now(tz).timetz())
+
+
+def refuse_unspeakable(svc: Services) -> None:
+    """A production web app never sends a caller a line nobody can say: Twilio speaks only Russian, so
+    every other language needs its audio built (`hotline audio build`) before the app starts.
+    (Commands like `hotline forget` build services too: they need no audio.)"""
+    from .voice.audio import spoken_lines
+
+    voice = svc.voice
+    gaps = voice.unspeakable(spoken_lines(svc.catalog, svc.today()))
+    if gaps:
+        langs = sorted({ln.lang for ln in gaps})
+        raise SettingsError(f"{len(gaps)} voice lines in {', '.join(langs)} have neither audio nor a Twilio voice "
+                            f"(first: {gaps[0].lang} {gaps[0].ids[0]}): run `hotline audio build` "
+                            f"(HOTLINE_AUDIO_DIR={voice.audio.directory if voice.audio else '-'})")
 
 
 def services() -> Services:

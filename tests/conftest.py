@@ -113,10 +113,27 @@ def client_transport(client):
     return transport
 
 
+def stand_in_audio(prompts: Path, directory: Path) -> Path:
+    """An audio index for a catalog, every line a short silent file: production refuses to start
+    without audio for the languages Twilio cannot speak, and espeak-ng would take a while."""
+    from bench import audio_stub
+
+    return audio_stub.write(prompts, directory)
+
+
+def words_of(app):
+    """What the app's audio URLs say, as a caller hears them (built audio, or a line not built yet)."""
+    from ivr.voice.audio import Transcript
+
+    svc = app.extensions["hotline"]
+    return Transcript(svc.catalog, svc.voice.audio, FIXED_NOW.date()).words
+
+
 @pytest.fixture
 def twilio(app):
-    """A Twilio emulator bound to the app through Flask's test client."""
-    return Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
+    """A Twilio emulator bound to the app through Flask's test client; it hears a <Play> as its words."""
+    return Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()),
+                    words_of(app))
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import shutil
 import struct
 import subprocess
@@ -11,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.content.catalog import load_catalog
-from ivr.phone import Emulator
+from ivr.content.spoken import Speaker
+from ivr.phone import Emulator, parse_twiml
 from ivr.voice import audio, audio_build
 
 from . import catalog_fixture as fx
@@ -121,9 +123,12 @@ def test_second_build_remakes_nothing_and_a_changed_text_remakes_one_line(built,
 
 def test_tajik_is_read_by_the_persian_voice_from_latin():
     assert audio_build.VOICES["tg"] == "fa-latn"
-    assert audio_build.tajik_to_latin("Ба рақами 1 4 0 6 занг занед. Ҷавоби ҳуқуқӣ ғам") == \
-        "ba raqami 1 4 0 6 zang zaned. javobi huquqi gham"
-    assert audio_build.tajik_to_latin("Ер ва ёрӣ") == "yer va yori"
+    speaker = Speaker(ROOT / "prompts" / "spoken")
+    assert speaker.spoken("tg", "Ба рақами 1 4 0 6 занг занед. Ҷавоби ҳуқуқӣ ғам") == \
+        "ba raqami yak chor sifr shash zang zaned. javobi huquqi gham"
+    # сҳ, кҳ, тҳ stay two sounds (fa-latn reads "sh", "kh", "th" as one); ж is not ҷ.
+    assert speaker.spoken("tg", "Ер ва ёрӣ, исҳол, бонкҳо, мактҳо, ихтисос, жола, ҷанг") == \
+        "yer va yori, is'hol, bonk'ho, makt'ho, ikhtisos, jhola, jang"
 
 
 # -- recordings -------------------------------------------------------------------------------
@@ -207,11 +212,13 @@ def test_public_url_makes_the_audio_urls_absolute(app_factory, tmp_path, built):
     assert all(h.text.startswith("https://hotline.example.org/audio/") for h in turn.heard)
 
 
-def test_say_mode_ignores_the_audio(app_factory, tmp_path, built):
+def test_say_mode_says_russian_with_a_named_voice_and_plays_every_other_language(app_factory, tmp_path, built):
     _, directory, _ = built
     _, twilio = phone(app_factory, tmp_path, directory, HOTLINE_VOICE_PROMPTS="say")
     turn = twilio.call().start()
-    assert {h.verb for h in turn.heard} == {"Say"}
+    assert [h.verb for h in turn.heard] == ["Play", "Say"] + ["Play"] * 6
+    says = parse_twiml(turn.raw).findall(".//Say")
+    assert [(s.get("language"), s.get("voice")) for s in says] == [("ru-RU", "Polly.Tatyana")]
 
 
 def test_auto_says_what_has_no_current_audio(app_factory, tmp_path, built, audio_copy):
@@ -227,21 +234,25 @@ def test_auto_says_what_has_no_current_audio(app_factory, tmp_path, built, audio
 
 def test_play_takes_a_stale_recording_but_auto_says_the_new_text(app_factory, tmp_path, built, audio_copy):
     catalog, _, _ = built
-    tone(audio_copy / "kk" / "recorded" / "lang.choose.wav")
+    for code in ("kk", "ru"):
+        tone(audio_copy / code / "recorded" / "lang.choose.wav")
     audio_build.build(catalog, audio_copy, TODAY)
-    changed_kk = fx.language("kk")
-    changed_kk["prompts"]["lang.choose"]["voice"] = "[kk] choose kk, reworded"
-    audio_build.build(load_catalog(fx.write(tmp_path / "changed", langs={"kk": changed_kk})), audio_copy, TODAY,
+    changed = {code: fx.language(code) for code in ("kk", "ru")}
+    for code, lang in changed.items():
+        lang["prompts"]["lang.choose"]["voice"] = f"[{code}] choose {code}, reworded"
+    audio_build.build(load_catalog(fx.write(tmp_path / "changed", langs=changed)), audio_copy, TODAY,
                       use_robot=False)
 
-    def first_heard(mode, where):
-        app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / where, langs={"kk": changed_kk})),
+    def heard(mode, where):
+        app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / where, langs=changed)),
                           HOTLINE_AUDIO_DIR=str(audio_copy), HOTLINE_VOICE_PROMPTS=mode)
         em = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
-        return em.call().start().heard[0]
+        return em.call().start().heard
 
-    assert first_heard("play", "p1").verb == "Play"
-    assert first_heard("auto", "p2").text == "[kk] choose kk, reworded"
+    assert [h.verb for h in heard("play", "p1")[:2]] == ["Play", "Play"]
+    kk, ru = heard("auto", "p2")[:2]
+    assert ru.verb == "Say" and ru.text == "[ru] choose ru, reworded"  # Twilio speaks Russian: the new text
+    assert kk.verb == "Play"  # Twilio cannot speak Kazakh: the old recording beats an English voice
 
 
 def test_audio_route_serves_wav_with_long_caching_and_etag(app_factory, tmp_path, built):
@@ -315,3 +326,63 @@ def test_the_whole_real_catalog_builds_for_all_8_languages(tmp_path):
     rows = audio.coverage(catalog, tmp_path / "audio", dt.date.today())
     assert [r["lang"] for r in rows] == ["kk", "ru", "ky", "uz", "tg", "tk", "az", "hy"]
     assert all(r["lines"] > 0 and r["missing"] == 0 for r in rows), rows
+
+
+# -- what the synthesizer is fed, silence, production ---------------------------------------------
+
+def test_the_index_records_what_the_synthesizer_was_fed_and_the_voice(built):
+    _, directory, _ = built
+    entry = audio.AudioIndex(directory).entry("tg", "[tg] main menu")
+    assert entry["spoken"] == "[tg] main menu"  # the fixture catalog has no prompts/spoken/ rules
+    assert entry["voice"].startswith("espeak-ng -v fa-latn ") and entry["audible"] is True and entry["seconds"] > 0.3
+
+
+def test_a_changed_pronunciation_rule_rebuilds_only_the_lines_it_changes(built, audio_copy, tmp_path):
+    prompts = fx.write(tmp_path / "p")
+    (prompts / "spoken").mkdir()
+    (prompts / "spoken" / "ru.yaml").write_text("words:\n  goodbye: good bye\n", encoding="utf-8")
+    catalog = load_catalog(prompts)
+    result = audio_build.build(catalog, audio_copy, TODAY)
+    assert result.made == 1 and not result.errors
+    entry = audio.AudioIndex(audio_copy).entry("ru", "[ru] goodbye 1 4 0 6 1 0 3")
+    assert entry["spoken"] == "[ru] good bye 1 4 0 6 1 0 3"
+
+
+def test_a_silent_file_is_not_called_present(built, audio_copy, tmp_path):
+    catalog, _, _ = built
+    path = audio.index_path(audio_copy, "kk")
+    data = audio.read_json(path, {})
+    data["lines"][audio.text_sha("kk", "[kk] main menu")]["audible"] = False  # as the tk voice made "1 4 0 6"
+    audio.write_json(path, data)
+    kk = next(r for r in audio.coverage(catalog, audio_copy, TODAY) if r["lang"] == "kk")
+    assert (kk["silent"], kk["silent_ids"], kk["missing"], kk["present"]) == (1, ["menu.main"], 1, kk["lines"] - 1)
+
+
+def test_production_refuses_to_start_while_a_language_twilio_cannot_speak_has_no_audio(app_factory, tmp_path,
+                                                                                        built):
+    from ivr.settings import SettingsError
+
+    _, directory, _ = built
+    prod = {name: secrets.token_hex(32) for name in ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")}
+    prod.update(HOTLINE_ENV="production", HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "prompts")))
+    with pytest.raises(SettingsError, match="hotline audio build"):
+        app_factory(HOTLINE_AUDIO_DIR=str(tmp_path / "no-audio"), **prod)
+    app = app_factory(HOTLINE_AUDIO_DIR=str(directory), **prod)  # built: it starts
+    em = Emulator("http://localhost", prod["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
+    heard = em.call().start().heard
+    assert [h.verb for h in heard] == ["Play", "Say"] + ["Play"] * 6  # say mode: Russian by Twilio's voice
+
+
+def test_hotline_audio_check_names_the_lines_and_why(tmp_path, monkeypatch):
+    from ivr.cli import main
+
+    monkeypatch.setenv("HOTLINE_PROMPTS_DIR", str(fx.write(tmp_path / "prompts")))
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path / "var"))
+    out = CliRunner().invoke(main, ["audio", "check", "--lang", "ru", "--details"])
+    # The fixture's "[ru] main menu" is English in a Russian voice: a switch, named with the fed text.
+    assert out.exit_code == 1 and "switch: to en" in out.output and "fed: [ru] main menu" in out.output
+    monkeypatch.setenv("HOTLINE_PROMPTS_DIR", str(ROOT / "prompts"))
+    out = CliRunner().invoke(main, ["audio", "check", "--lang", "az"])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[2].split()[:2] == ["az", str(len(audio.spoken_lines(
+        load_catalog(ROOT / "prompts"), dt.date.today(), ["az"])))]

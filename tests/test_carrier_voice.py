@@ -20,7 +20,7 @@ def test_a_second_withheld_caller_is_not_greeted_in_the_first_ones_language(twil
     second = twilio.call(caller=WITHHELD)
     turn = second.start()
     assert catalog.voice("tk", "ui.welcome_back") not in turn.text
-    assert "n=%40language" in turn.gather["action"] and "l=" not in turn.gather["action"]  # the language menu
+    assert "n=_language" in turn.gather["action"] and "l=" not in turn.gather["action"]  # the language menu
     assert not rdb.keys("caller:*")
     assert rdb.hget(calllog.conv_key(first.sid), "caller") == "anonymous"
 

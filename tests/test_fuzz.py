@@ -20,7 +20,7 @@ queries = st.one_of(st.just(""), st.sampled_from(["s=0", "s=1&l=ru", "noinput=1&
                                                   "l=https://evil.example&s=1", "s=1&l=%2F%2Fevil"]),
                     st.from_regex(r"[a-z]{1,3}=[%0-9A-Za-z]{0,12}", fullmatch=True),
                     # the call state a signed action URL carries (ivr/voice/call_state.py), whole or broken
-                    st.from_regex(r"s=[0-9x-]{0,4}&l=(ru|kk|xx|)&n=(main|facts|fact_a|%40language|gone|)"
+                    st.from_regex(r"s=[0-9x-]{0,4}&l=(ru|kk|xx|)&n=(main|facts|fact_a|%40language|_language|gone|)"
                                   r"(&p=[0-9-]{0,7})?(&b=[a-z_.~0-9%-]{0,40})?(&q=[0-9]{0,3})?(&v=1)?(&t=[0-9]{0,13})?"
                                   r"(&noinput=1)?", fullmatch=True))
 

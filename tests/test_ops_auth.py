@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from ivr.ops import users
 
 from . import catalog_fixture as fx
-from .conftest import FIXED_NOW, OPS_PASSWORDS, csrf_token_from, ops_login
+from .conftest import FIXED_NOW, OPS_PASSWORDS, csrf_token_from, ops_login, stand_in_audio
 
 
 @pytest.fixture
@@ -145,7 +145,9 @@ def test_cookies_are_httponly_lax_and_secure_on_https(app_factory, tmp_path, ops
 def test_cookie_is_secure_in_production_whatever_the_public_url(app_factory, tmp_path, ops_users):
     strong = {name: secrets.token_hex(32) for name in ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET",
                                                       "TWILIO_AUTH_TOKEN")}
-    app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")), HOTLINE_ENV="production",
+    prompts = fx.write(tmp_path / "p")
+    app = app_factory(HOTLINE_PROMPTS_DIR=str(prompts), HOTLINE_ENV="production",
+                      HOTLINE_AUDIO_DIR=str(stand_in_audio(prompts, tmp_path / "audio")),
                       HOTLINE_PUBLIC_URL="http://hotline.internal", **strong)
     client = app.test_client()
     assert "Secure" in session_cookie(client.get("/ops/login"))  # even before login

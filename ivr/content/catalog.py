@@ -8,6 +8,7 @@ is not among the sources. The format is described in prompts/README.md.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import yaml
@@ -26,6 +27,7 @@ from .model import (
     Prompt,
 )
 
+_FIELDS = re.compile(r"{(\w+)}")
 # libyaml's safe loader where PyYAML was built with it: it reads the catalog about ten times faster.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
@@ -150,7 +152,10 @@ def _load_language(path: Path, code: str) -> Language:
             raise CatalogError(file, f"status {status!r} is not one of {sorted(STATUSES)}", pid, code)
         voice = " ".join(str(raw["voice"]).split())
         sms = str(raw.get("sms") or voice).strip()
-        prompts[str(pid)] = Prompt(voice=voice, sms=sms, status=status)
+        spoken = " ".join(str(raw.get("spoken") or "").split())
+        if spoken and set(_FIELDS.findall(spoken)) != set(_FIELDS.findall(voice)):
+            raise CatalogError(file, "spoken: must use the same {placeholders} as voice:", pid, code)
+        prompts[str(pid)] = Prompt(voice=voice, sms=sms, status=status, spoken=spoken)
     if not data.get("name"):
         raise CatalogError(file, "has no name (the language's name in itself)", None, code)
     return Language(

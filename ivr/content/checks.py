@@ -28,8 +28,9 @@ def validate(catalog: Catalog, sources_dir: Path) -> None:
 def _check_node_ids(catalog: Catalog) -> None:
     """Node ids travel in the voice action URLs (voice/call_state.py), where '-' and '~' separate them."""
     for nid in catalog.nodes:
-        if not (nid and PLAIN.match(nid)):
-            raise CatalogError("tree.yaml", f"node id {nid!r}: use only letters, digits, '.' and '_'")
+        if not (nid and PLAIN.match(nid)) or nid.startswith("_"):
+            raise CatalogError("tree.yaml", f"node id {nid!r}: use only letters, digits, '.' and '_' "
+                                            "(not '_' first: '_language' stands for the language menu in URLs)")
 
 
 def _check_keys_lead_somewhere(catalog: Catalog) -> None:

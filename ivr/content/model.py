@@ -70,6 +70,7 @@ class Prompt:
     voice: str
     sms: str
     status: str
+    spoken: str = ""  # optional: what the robot voice is fed instead of `voice` (content/spoken.py)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,12 @@ class Catalog:
 
     def voice(self, lang: str, pid: str, **fmt) -> str:
         text = self.langs[lang].prompts[pid].voice
+        return text.format(**fmt) if fmt else text
+
+    def spoken(self, lang: str, pid: str, **fmt) -> str:
+        """The text the synthesizer starts from: the prompt's `spoken:` override, else its voice text."""
+        prompt = self.langs[lang].prompts[pid]
+        text = prompt.spoken or prompt.voice
         return text.format(**fmt) if fmt else text
 
     def sms(self, lang: str, pid: str, **fmt) -> str:

@@ -1,12 +1,14 @@
-"""Building telephone audio, and the `hotline audio` command.
+"""Building telephone audio (the `hotline audio` command is ivr/voice/audio_cli.py).
 
 `build` turns every line the hotline can say (ivr/voice/audio.py `spoken_lines`) into an 8 kHz mono
 μ-law WAV under audio/<lang>/generated/<content hash>.wav, and writes the index the app serves
 from. A human recording in audio/<lang>/recorded/<line id>.<wav|flac|ogg|mp3…> wins over the
 robot voice while the text it was recorded for is current; the ledger audio/manifest.json keeps
-that text's hash. Only lines whose text (or voice settings) changed are rebuilt. Voices:
-espeak-ng, then sox for the telephone format; Tajik, which espeak-ng lacks, is read by the
-Persian voice from a Latin transliteration (see audio/README.md for why).
+that text's hash. Only lines whose text, spoken form or voice settings changed are rebuilt. The robot
+voice is fed the spoken-text layer's words (ivr/content/spoken.py), recorded in the index as
+`spoken` with the `voice`. Voices: espeak-ng, then sox for the telephone format; Tajik, which
+espeak-ng lacks, is read by the Persian voice from a Latin transliteration (prompts/spoken/tg.yaml;
+audio/README.md says why).
 """
 from __future__ import annotations
 
@@ -14,13 +16,10 @@ import datetime as dt
 import hashlib
 import shutil
 import subprocess
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import click
 
 from . import audio
 
@@ -28,34 +27,11 @@ VOICES = {"kk": "kk", "ru": "ru", "ky": "ky", "uz": "uz", "tk": "tk", "az": "az"
 SPEED = 150  # words per minute: a little slower than espeak's 175, for a phone line
 TELEPHONE = ["-r", "8000", "-c", "1", "-e", "u-law"]  # sox output options: what the phone network carries
 EFFECTS = ["norm", "-3"]  # the same loudness for every prompt, recorded or generated
-FORMAT_VERSION = 1  # bump to rebuild everything after a change in how files are made
-
-# Tajik Cyrillic is written as it is said (every vowel is spelled), so a letter-for-letter Latin
-# spelling keeps it; espeak-ng's Persian voice reads that Latin with Persian sounds and numbers.
-TAJIK_LATIN = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "ғ": "gh", "д": "d", "е": "e", "ё": "yo", "ж": "j", "з": "z",
-    "и": "i", "ӣ": "i", "й": "y", "к": "k", "қ": "q", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
-    "р": "r", "с": "s", "т": "t", "у": "u", "ӯ": "u", "ф": "f", "х": "kh", "ҳ": "h", "ч": "ch", "ҷ": "j",
-    "ш": "sh", "щ": "sh", "ъ": "", "ь": "", "ы": "i", "э": "e", "ю": "yu", "я": "ya", "ц": "ts",
-}
+FORMAT_VERSION = 2  # bump to rebuild everything after a change in how files are made
 
 
 class BuildError(Exception):
     pass
-
-
-def tajik_to_latin(text: str) -> str:
-    out = []
-    for i, ch in enumerate(text.lower()):
-        latin = TAJIK_LATIN.get(ch, ch)
-        if ch == "е" and (i == 0 or not text[i - 1].isalpha()):
-            latin = "ye"  # a word-initial е is said "ye"
-        out.append(latin)
-    return "".join(out)
-
-
-def speakable(lang: str, text: str) -> str:
-    return tajik_to_latin(text) if lang == "tg" else text
 
 
 def voice_spec(lang: str) -> str:
@@ -80,20 +56,29 @@ def _store(folder: Path, make) -> str:
     return name
 
 
-def generate(lang: str, text: str, folder: Path) -> str:
+def generate(lang: str, spoken: str, folder: Path) -> dict:
+    """Synthesize `spoken` (already through the spoken-text layer); returns the file name, its length
+    and whether it holds any sound at all."""
+    heard = {}
+
     def make(out: Path):
         wav = _run(["espeak-ng", "-v", VOICES.get(lang, lang), "-s", str(SPEED), "-b", "1", "--stdout"],
-                   speakable(lang, text).encode())
+                   spoken.encode())
+        heard["audible"] = audio.pcm16_audible(wav)
         _run(["sox", "-q", "-t", "wav", "-", *TELEPHONE, str(out), *EFFECTS], wav)
+        heard["seconds"] = audio.wav_seconds(out)
 
-    return _store(folder, make)
+    return dict(file=_store(folder, make), **heard)
 
 
-def convert(source: Path, folder: Path) -> str:
+def convert(source: Path, folder: Path) -> dict:
+    heard = {}
+
     def make(out: Path):
         _run(["sox", "-q", str(source), *TELEPHONE, str(out), *EFFECTS])
+        heard["seconds"] = audio.wav_seconds(out)
 
-    return _store(folder, make)
+    return dict(file=_store(folder, make), **heard)
 
 
 # -- building ------------------------------------------------------------------------------
@@ -120,7 +105,7 @@ def _register_recordings(directory: Path, lang: str, lines: list[audio.Line], bo
             book[line_id] = {"source": path.name, "source_sha": sha, "text_sha": line.sha, "text": line.text}
 
 
-def _plan(directory: Path, lang: str, lines, book: dict, old: dict, use_robot: bool, result: Result):
+def _plan(directory: Path, lang: str, lines, book: dict, old: dict, use_robot: bool, result: Result, speaker):
     """For each line: keep the old entry, or a job that makes the file. Returns (entries, jobs)."""
     folder = audio.index_path(directory, lang).parent
     files = audio.recorded_files(directory, lang)
@@ -135,8 +120,9 @@ def _plan(directory: Path, lang: str, lines, book: dict, old: dict, use_robot: b
                         source_sha=book[current[0]]["source_sha"], voice="recording " + " ".join(TELEPHONE + EFFECTS))
             maker = (convert, files[current[0]], folder)
         elif use_robot:
-            want = dict(base, kind="generated", voice=voice_spec(lang))
-            maker = (generate, lang, line.text, folder)
+            spoken = speaker.spoken(lang, line.said_from)  # the exact text the synthesizer is fed
+            want = dict(base, kind="generated", voice=voice_spec(lang), spoken=spoken)
+            maker = (generate, lang, spoken, folder)
         elif recs:  # no robot voice asked for: a stale recording, marked as such
             rec = book[recs[0]]
             want = dict(base, kind="recorded", current=False, source=rec["source"], source_sha=rec["source_sha"],
@@ -145,9 +131,9 @@ def _plan(directory: Path, lang: str, lines, book: dict, old: dict, use_robot: b
         else:
             continue
         have = old.get(line.sha)
-        same = have and all(have.get(k) == want.get(k) for k in ("kind", "voice", "source_sha", "current"))
+        same = have and all(have.get(k) == want.get(k) for k in ("kind", "voice", "source_sha", "current", "spoken"))
         if same and (folder / have["file"]).is_file():
-            entries[line.sha] = dict(want, file=have["file"])
+            entries[line.sha] = {**have, **want}
             result.kept += 1
         else:
             jobs.append((line, want, maker))
@@ -157,17 +143,17 @@ def _plan(directory: Path, lang: str, lines, book: dict, old: dict, use_robot: b
 def _make(job):
     line, want, (fn, *args) = job
     try:
-        return line, dict(want, file=fn(*args)), None
+        return line, dict(want, **fn(*args)), None
     except (BuildError, OSError, subprocess.TimeoutExpired) as exc:
         return line, None, f"{line.lang}/{line.ids[0]}: {exc}"
 
 
 def _build_language(directory: Path, lang: str, lines, book: dict, use_robot: bool, jobs: int, progress,
-                    result: Result) -> None:
+                    result: Result, speaker) -> None:
     folder = audio.index_path(directory, lang).parent
     folder.mkdir(parents=True, exist_ok=True)
     old = audio.read_json(audio.index_path(directory, lang), {}).get("lines", {})
-    entries, todo = _plan(directory, lang, lines, book, old, use_robot, result)
+    entries, todo = _plan(directory, lang, lines, book, old, use_robot, result, speaker)
     progress(lang, 0, len(todo))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for done, (line, entry, error) in enumerate(pool.map(_make, todo), 1):
@@ -198,11 +184,13 @@ def build(catalog, directory: Path | str, today: dt.date, langs=None, jobs: int 
     ledger = manifest.setdefault("recorded", {})
     result = Result()
     all_lines = audio.spoken_lines(catalog, today, langs)
+    speaker = audio.speaker(catalog)
     for lang in [code for code in catalog.languages if langs is None or code in langs]:
         lines = [ln for ln in all_lines if ln.lang == lang]
         book = ledger.setdefault(lang, {})
         _register_recordings(directory, lang, lines, book)
-        _build_language(directory, lang, lines, book, use_robot, jobs, progress or (lambda *a: None), result)
+        _build_language(directory, lang, lines, book, use_robot, jobs, progress or (lambda *a: None), result,
+                        speaker)
         if not book:
             del ledger[lang]
     manifest["format"] = FORMAT_VERSION
@@ -221,88 +209,3 @@ def accept(catalog, directory: Path | str, today: dt.date, lang: str, line_id: s
     rec.update(text_sha=line.sha, text=line.text)
     audio.write_json(directory / audio.MANIFEST, manifest)
     return True
-
-
-# -- the command -----------------------------------------------------------------------------
-
-def _context():
-    from zoneinfo import ZoneInfo
-
-    from ..cli_common import catalog_or_exit
-    from ..settings import load_settings
-
-    conf = load_settings()
-    catalog = catalog_or_exit(conf)
-    return catalog, audio.audio_dir(conf), dt.datetime.now(ZoneInfo(conf["HOTLINE_TIMEZONE"])).date()
-
-
-@click.group("audio")
-def audio_cli():
-    """Telephone audio: build it from the catalog, report what is missing or stale."""
-
-
-@audio_cli.command("build")
-@click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
-@click.option("--jobs", default=2, type=int, show_default=True, help="Files made in parallel.")
-@click.option("--recorded-only", is_flag=True, help="Do not generate robot audio (no espeak-ng needed).")
-def build_command(langs, jobs, recorded_only):
-    """Render every line to 8 kHz mono μ-law WAV; only changed texts are rebuilt."""
-    catalog, directory, today = _context()
-
-    tty = sys.stdout.isatty()
-
-    def progress(lang, done, total):
-        if not total:
-            click.echo(f"  {lang}: up to date")
-        elif tty:
-            click.echo(f"\r  {lang}: {done}/{total} files made", nl=done == total)
-        elif done and (done == total or done % 50 == 0):
-            click.echo(f"  {lang}: {done}/{total} files made")
-
-    click.echo(f"Building audio into {directory}")
-    try:
-        result = build(catalog, directory, today, list(langs) or None, jobs, not recorded_only, progress)
-    except BuildError as exc:
-        click.echo(f"audio build failed: {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"{result.made} made, {result.kept} unchanged.")
-    if result.stale:
-        click.echo("Stale recordings (text changed; robot voice used until re-recorded or "
-                   "`hotline audio accept`): " + ", ".join(result.stale))
-    for error in result.errors:
-        click.echo(f"error: {error}", err=True)
-    sys.exit(1 if result.errors else 0)
-
-
-@audio_cli.command("report")
-@click.option("--fail-on-missing", is_flag=True, help="Exit 1 if a line has no current audio.")
-@click.option("--fail-on-stale", is_flag=True, help="Exit 1 if a recording's text has changed.")
-@click.option("--details", is_flag=True, help="List the line ids, not only the counts.")
-def report_command(fail_on_missing, fail_on_stale, details):
-    """Per language: lines, audio present (recorded / generated), missing, stale recordings."""
-    catalog, directory, today = _context()
-    rows = audio.coverage(catalog, directory, today)
-    click.echo(f"Audio in {directory} as of {today}")
-    click.echo(f"{'lang':<5}{'lines':>7}{'present':>9}{'recorded':>10}{'generated':>11}{'missing':>9}{'stale':>7}")
-    for r in rows:
-        click.echo(f"{r['lang']:<5}{r['lines']:>7}{r['present']:>9}{r['recorded']:>10}{r['generated']:>11}"
-                   f"{r['missing']:>9}{r['stale']:>7}")
-        for name in ("missing", "stale", "new", "unused"):
-            if r[f"{name}_ids"] and (details or name != "missing"):
-                click.echo(f"     {name}: {', '.join(r[f'{name}_ids'])}")
-    missing, stale = sum(r["missing"] for r in rows), sum(r["stale"] for r in rows)
-    if missing:
-        click.echo(f"{missing} lines have no audio: run `hotline audio build`.")
-    sys.exit(1 if (fail_on_missing and missing) or (fail_on_stale and stale) else 0)
-
-
-@audio_cli.command("accept")
-@click.argument("lang")
-@click.argument("line_id")
-def accept_command(lang, line_id):
-    """Mark a recording as current for its changed text (the change did not alter what is said)."""
-    catalog, directory, today = _context()
-    if not accept(catalog, directory, today, lang, line_id):
-        click.echo(f"no recording {lang}/{line_id} for a current line", err=True)
-        sys.exit(1)
-    click.echo(f"{lang}/{line_id} accepted; run `hotline audio build`.")

@@ -11,6 +11,10 @@ number — because Twilio keeps the URLs in its call logs.
   b  the back trail, oldest first: node or node~page, joined by "-"
   v  1 once the 9 / * / 0 hint was said      t  when the call started (epoch seconds)
 
+Every value is made of unreserved characters only (letters, digits, '.', '_', '-', '~'), so the URL
+Twilio signs is the URL the app rebuilds, however either side escapes: the language menu `@language`
+is written `_language` (a node id never starts with '_').
+
 A URL whose state cannot be read (issued by an older release, or naming a node the catalog no
 longer has) is not an error: `decode` returns None and the caller goes to the main menu.
 """
@@ -22,17 +26,18 @@ from ..content.model import LANGUAGE_MENU, PLAIN, Catalog
 from ..store.sessions import Session
 
 PATH = "/voice/key"
+MENU_TOKEN = "_language"  # LANGUAGE_MENU in a URL: '@' is reserved
 
 
 def key_url(session: Session, **extra) -> str:
     params = {"s": session.seq}
     if session.lang:
         params["l"] = session.lang
-    params["n"] = session.node
+    params["n"] = _node(session.node)
     if session.page:
         params["p"] = session.page
     if session.stack:
-        params["b"] = "-".join(node if not page else f"{node}~{page}" for node, page in session.stack)
+        params["b"] = "-".join(_node(node) if not page else f"{_node(node)}~{page}" for node, page in session.stack)
     if session.noinput:
         params["q"] = session.noinput
     if session.nav_said:
@@ -44,13 +49,22 @@ def key_url(session: Session, **extra) -> str:
 
 
 def _escape(value: str) -> str:
-    return value if PLAIN.match(value) else quote(value, safe="")
+    return value if PLAIN.match(value) else quote(value, safe="-~")
+
+
+def _node(node: str) -> str:
+    return MENU_TOKEN if node == LANGUAGE_MENU else node
+
+
+def _menu(name: str) -> str:
+    """A node id from a URL; `@language` too, as URLs issued before the token was introduced carry it."""
+    return LANGUAGE_MENU if name in (MENU_TOKEN, LANGUAGE_MENU) else name
 
 
 def decode(args, sid: str, caller: str, catalog: Catalog) -> Session | None:
     """The session a signed action URL describes, or None when it cannot be trusted to be whole."""
     try:
-        node = args["n"]
+        node = _menu(args["n"])
         lang = args.get("l") or None
         if (node != LANGUAGE_MENU and node not in catalog.nodes) or (lang and lang not in catalog.langs):
             return None
@@ -59,6 +73,7 @@ def decode(args, sid: str, caller: str, catalog: Catalog) -> Session | None:
         stack = []
         for entry in filter(None, args.get("b", "").split("-")):
             name, _, page = entry.partition("~")
+            name = _menu(name)
             if name != LANGUAGE_MENU and name not in catalog.nodes:
                 return None
             stack.append([name, _small_int(page or "0")])

@@ -1,9 +1,17 @@
 """Voice rendering: a flow Screen becomes TwiML (twilio's VoiceResponse / Gather).
 
-How each piece of text is spoken is one method, `speak`: `say` mode uses <Say> (with
-language="ru-RU" where Twilio has a voice); `play` and `auto` ask the audio index for a file
-URL and fall back to <Say> in `auto` when the audio is missing or stale. Everything else —
-the order of prompts, the Gather, the no-input redirect — is the same in every mode.
+How each piece of text is spoken is one method, `speak`. Twilio's <Say> is used only for a language
+it really speaks, with a named voice (Russian: `say_language: ru-RU` in prompts/ru.yaml and the voice
+`say_voice` of prompts/spoken/ru.yaml, else TWILIO_VOICES): never an English voice reading Kazakh.
+
+  say   Twilio speaks what it can (<Say> for Russian); every other language plays its audio.
+  auto  audio made for exactly this text; else <Say> where Twilio speaks the language; else any audio.
+  play  any audio, even a recording whose text changed since; else <Say> where Twilio speaks it.
+
+A line with neither audio nor a voice plays the URL its audio would have (`missing-<key>.wav`, a 404):
+development only, where the terminal phone still shows its words; in production the app refuses to
+start with such a line (`unspeakable`, services.py). Everything else — the order of
+prompts, the Gather, the no-input redirect — is the same in every mode.
 """
 from __future__ import annotations
 
@@ -12,7 +20,11 @@ from xml.sax.saxutils import quoteattr
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ..content.model import Catalog
+from ..content.spoken import Speaker
 from ..flow import SMS_KEY, Screen
+
+# Twilio <Say> languages of ours, and the voice used when prompts/spoken/<lang>.yaml names none.
+TWILIO_VOICES = {"ru-RU": "Polly.Tatyana"}
 
 
 class VoiceRenderer:
@@ -22,8 +34,9 @@ class VoiceRenderer:
         self.catalog = catalog
         self.mode = mode
         self.gather_timeout = gather_timeout
-        self.audio = audio  # an object with url(lang, text) -> str | None, for play/auto
+        self.audio = audio  # an object with url(lang, text) -> str | None
         self._menus: dict[tuple, str] = {}
+        self.voices = twilio_voices(catalog)  # lang -> (Twilio language, voice) for the languages it speaks
 
     # -- what is said ------------------------------------------------------------------
     def lines(self, screen: Screen) -> list[tuple[str, str]]:
@@ -48,26 +61,40 @@ class VoiceRenderer:
         return [(lang, text) for text in out]
 
     def speak(self, parent, lang: str, text: str) -> None:
-        if self.mode != "say" and self.audio is not None:
-            # `play` takes a recording even if its text changed since (better than <Say> in a language
-            # Twilio cannot speak); `auto` only takes audio made for exactly this text.
-            url = self.audio.url(lang, text, stale_ok=self.mode == "play")
-            if url:
-                parent.play(url)
-                return
-            # No current audio: even in `play` mode <Say> is better than silence.
-        say_language = self.catalog.langs[lang].say_language if lang else None
-        if say_language:
-            parent.say(text, language=say_language)
+        url = self.audio_url(lang, text)
+        if url:
+            parent.play(url)
+        elif lang in self.voices:
+            language, voice = self.voices[lang]
+            parent.say(text, language=language, voice=voice)
+        elif self.audio is not None:
+            parent.play(self.audio.missing_url(lang, text))  # not built: never <Say> it in English
         else:
-            parent.say(text)
+            parent.pause(length=1)
+
+    def audio_url(self, lang: str, text: str) -> str | None:
+        """The audio this mode plays for a line, or None (then <Say>, or a pause)."""
+        sayable = lang in self.voices
+        if self.audio is None or (self.mode == "say" and sayable):
+            return None
+        # `play` takes a recording even if its text changed since; `auto` only audio made for exactly
+        # this text, unless Twilio cannot speak the language: then a stale recording beats a pause.
+        url = self.audio.url(lang, text, stale_ok=self.mode == "play")
+        if url is None and not sayable:
+            url = self.audio.url(lang, text, stale_ok=True)
+        return url
+
+    def unspeakable(self, lines) -> list:
+        """Lines (voice.audio.Line) this renderer could neither play nor say: production refuses them."""
+        return [ln for ln in lines if ln.lang not in self.voices
+                and (self.audio is None or self.audio.url(ln.lang, ln.text, stale_ok=True) is None)]
 
     # -- TwiML -------------------------------------------------------------------------
     def menu(self, screen: Screen, action: str, noinput_action: str) -> str:
         """The TwiML for a screen. The same words are rendered once and kept (the hot path of
         every webhook); only the two URLs, which carry the step number, are filled in each time."""
         lines = tuple(self.lines(screen))
-        key = (lines, self._audio_state()) if self.mode != "say" else (lines,)
+        key = (lines, self._audio_state())
         template = self._menus.get(key)
         if template is None:
             response = VoiceResponse()
@@ -101,6 +128,17 @@ class VoiceRenderer:
         response.hangup()
         return str(response)
 
+
+
+def twilio_voices(catalog: Catalog) -> dict[str, tuple[str, str]]:
+    """lang -> (Twilio <Say> language, voice) for each language Twilio speaks with a named voice."""
+    speaker = Speaker(catalog.directory / "spoken")
+    out = {}
+    for code, language in catalog.langs.items():
+        voice = speaker.rules(code).say_voice or TWILIO_VOICES.get(language.say_language or "")
+        if language.say_language and voice:
+            out[code] = (language.say_language, voice)
+    return out
 
 
 _ACTION, _NOINPUT = "@@action@@", "@@noinput@@"  # placeholders, filled in by `menu`
