@@ -4,6 +4,7 @@
   hotline serve     the web app under gunicorn (the production WSGI server)
   hotline worker    an RQ worker with its scheduler
   hotline call      a terminal phone: call a running app, hear the menu, press keys (--missed: a missed call)
+  hotline sms       a terminal texter (`hotline sms TEXT`); `hotline sms eval` measures understanding
   hotline dnc       the do-not-call list of missed-call callbacks
   hotline content   check the catalog and print its coverage
 """
@@ -316,12 +317,26 @@ def _converse(phone, keys: str | None) -> None:
         click.echo("(call ended)")
 
 
-@main.command()
+class _TextOrCommand(click.Group):
+    """`hotline sms TEXT` texts the hotline (the `send` subcommand); `hotline sms eval` measures it."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["send", *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group(cls=_TextOrCommand)
+def sms():
+    """Text the hotline (`hotline sms TEXT`), or measure how it understands texts (`hotline sms eval`)."""
+
+
+@sms.command("send")
 @click.argument("text")
 @click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="The running app.")
 @click.option("--from", "sender", default="+77010000001", show_default=True, help="The texter's number.")
 @click.option("--token", default=None, help="Auth token to sign with (default: TWILIO_AUTH_TOKEN or the dev token).")
-def sms(text, url, sender, token):
+def sms_send(text, url, sender, token):
     """Text the hotline as Twilio would deliver it, and print the reply."""
     status, replies = _emulator(url, token).sms(text, sender=sender)
     if status != 200:
@@ -331,6 +346,37 @@ def sms(text, url, sender, token):
         click.echo(reply)
     if not replies:
         click.echo("(no reply)")
+
+
+@sms.command("eval")
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="lang<TAB>topic<TAB>text lines, or the inbox's labelled .jsonl export "
+              "(default: tests/data/sms_corpus.tsv).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--min-accuracy", type=float, default=None, help="Exit 1 when a language's top-1 is below (0-1).")
+def sms_eval(corpus, as_json, min_accuracy):
+    """Top-1 topic accuracy per language on the corpus, the confusions, and what replies cost."""
+    import json
+
+    from .content.catalog import load_catalog
+    from .content.lexicon import load_lexicon
+    from .flow import Flow
+    from .sms import evaluate
+    from .sms.keywords import Matcher
+    from .sms.render import SmsRenderer
+    from .sms.texting import Texting
+
+    conf = load_settings()
+    catalog = load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
+    texting = Texting(catalog, Flow(catalog), SmsRenderer(catalog, int(conf["HOTLINE_SMS_SEGMENTS"])),
+                      Matcher(catalog), lexicon=load_lexicon(catalog))
+    report = evaluate.evaluate(texting, evaluate.load_corpus(corpus or evaluate.DEFAULT_CORPUS), _today(conf))
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(evaluate.format_report(report))
+    if min_accuracy is not None and any(report.accuracy(c) < min_accuracy for c, r in report.langs.items() if r.total):
+        sys.exit(1)
 
 
 # -- privacy -----------------------------------------------------------------------------
@@ -461,6 +507,7 @@ def content_check(today, per_prompt):
     day = dt.date.fromisoformat(today) if today else real
     text, ok = coverage_report(catalog, day)
     click.echo(text)
+    click.echo(_lexicon_summary(catalog))
     old = stale.stale_facts(catalog, day)
     if old:
         click.echo(f"May be stale, to review ({len(old)}):")
@@ -516,6 +563,20 @@ def content_import(po_file):
         path.write_text(before, encoding="utf-8")
         raise click.ClickException(f"not imported, the catalog would be invalid: {exc}") from exc
     click.echo(f"{path}: {changed} prompts changed")
+
+
+def _lexicon_summary(catalog) -> str:
+    """The SMS lexicons (prompts/lexicon/): words per language, or why they do not load (exit 1)."""
+    from .content.lexicon import load_lexicon
+    from .content.model import CatalogError
+
+    try:
+        lexicon = load_lexicon(catalog)
+    except CatalogError as exc:
+        click.echo(f"SMS lexicon: {exc}", err=True)
+        sys.exit(1)
+    counts = [f"{code} {sum(len(words) for words in lex.topics.values())}" for code, lex in lexicon.langs.items()]
+    return f"SMS lexicon: {len(lexicon.topics)} topics; words per language: {', '.join(counts) or 'none'}"
 
 
 from .ops.cli import users  # noqa: E402  (the dashboard's accounts)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from .content.catalog import load_catalog
+from .content.lexicon import load_lexicon
 from .content.model import Catalog
 from .flow import Flow
 from .settings import SettingsError
@@ -21,6 +22,7 @@ from .sms.keywords import Matcher
 from .sms.render import SmsRenderer
 from .sms.texting import Texting
 from .sms.transport import make_transport
+from .sms.understanding import Understander
 from .store import connection as redis_store
 from .store import privacy
 from .voice.audio import AudioIndex, audio_dir
@@ -73,8 +75,10 @@ def build(config: dict) -> Services:
     audio_index = AudioIndex(audio_dir(config), config["HOTLINE_PUBLIC_URL"])  # also serves /audio/ in say mode
     voice = VoiceRenderer(catalog, config["HOTLINE_VOICE_PROMPTS"], config["HOTLINE_GATHER_TIMEOUT"], audio_index)
     flow = Flow(catalog)
+    lexicon = load_lexicon(catalog)
     texting = Texting(catalog, flow, SmsRenderer(catalog, int(config["HOTLINE_SMS_SEGMENTS"])), Matcher(catalog),
-                      twilio_handles_optout=config["TWILIO_ADVANCED_OPT_OUT"] == "on")
+                      twilio_handles_optout=config["TWILIO_ADVANCED_OPT_OUT"] == "on", lexicon=lexicon,
+                      understander=Understander(catalog, lexicon))
     return Services(config, redis, catalog, flow, voice, clock, texting, make_transport(config))
 
 

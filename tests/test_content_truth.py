@@ -5,9 +5,10 @@ import pytest
 from ivr.content import glossary
 from ivr.content.catalog import load_catalog
 from ivr.content.checks import UI_PROMPTS
+from ivr.content.lexicon import load_lexicon
 from ivr.content.model import CatalogError
 from ivr.sms import segments
-from ivr.sms.keywords import Matcher
+from ivr.sms.understanding import Understander
 
 from . import catalog_fixture as fx
 
@@ -79,9 +80,9 @@ def test_dms_words_open_the_dms_answer(catalog, lang):
     assert catalog.nodes["dms"].say == ("dms.what", "dms.why", "dms.term")
     assert any(o.goto == "dms" for o in catalog.nodes["free"].options)
     assert any(o.goto == "dms" for o in catalog.nodes["osms"].options)
-    matcher = Matcher(catalog)
+    understander = Understander(catalog, load_lexicon(catalog))
     words = catalog.langs[lang].keywords["dms"]
-    assert "дмс" in words and all(matcher.topic(w).topic == "dms" for w in words)
+    assert "дмс" in words and all(understander.understand(w).best.topic == "dms" for w in words)
     assert DMS[lang] in catalog.voice(lang, "dms.what")
 
 

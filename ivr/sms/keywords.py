@@ -1,19 +1,14 @@
-"""Understanding what a texter wrote: keywords in 8 languages, any script, with typos.
+"""Words a texter may write in 8 languages, any script: the folded skeleton, and language names.
 
-Every word list (topics, language names) comes from the catalog; opt-out/opt-in/help words are
-compared exactly, not here (ivr/sms/optout.py).
-Text and keywords are both folded to one Latin skeleton — lower case, Cyrillic and Armenian
-transliterated, Turkic letters simplified — so "документы", "dokumenty" and "dakumenty" meet,
-then compared with rapidfuzz. Short keywords (≤ 3 letters, like "tb" or "дмс") must match exactly.
+Every word list (language names here; topic words in the lexicons) comes from the catalog; opt-out/opt-in/help
+words are compared exactly, not here (ivr/sms/optout.py). Text and words are both folded to one Latin skeleton —
+lower case, Cyrillic and Armenian transliterated, Turkic letters simplified — so "документы", "dokumenty" and
+"dakumenty" meet. Topics (what a longer text is about) are scored in ivr/sms/understanding.py on the same skeleton.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
-from dataclasses import dataclass
-
-from rapidfuzz import fuzz, process
 
 from ..content.model import Catalog
 
@@ -60,31 +55,12 @@ def fold(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", text).strip()  # doubled letters are a common slip
 
 
-@dataclass(frozen=True)
-class Match:
-    topic: str
-    lang: str | None  # None when the word belongs to several languages
-    score: float
-
-
 class Matcher:
-    """Keyword lookup built once from the catalog."""
+    """Language names built once from the catalog: a whole message that names a language chooses it.
 
-    def __init__(self, catalog: Catalog, threshold: float = 84.0):
-        self.threshold = threshold
-        self.entries: dict[str, dict[str, set[str]]] = {}  # folded keyword -> topic -> languages
-        for code, lang in catalog.langs.items():
-            for topic, kws in lang.keywords.items():
-                for kw in kws:
-                    key = fold(kw)
-                    if key:
-                        self.entries.setdefault(key, {}).setdefault(topic, set()).add(code)
-        self.choices = list(self.entries)
-        # How often each folded word occurs in each language's own prompts: when a keyword is shared
-        # by several languages ("bepul"), the language that really uses the word wins.
-        self.usage: dict[str, Counter] = {
-            code: Counter(w for p in lang.prompts.values() for w in fold(p.sms + " " + p.voice).split())
-            for code, lang in catalog.langs.items()}
+    What a longer text is about is ivr/sms/understanding.py's job (topics, with the lexicons)."""
+
+    def __init__(self, catalog: Catalog):
         self.language_names: dict[str, str] = {}
         for code, lang in catalog.langs.items():
             for name in lang.language_names + [lang.name, code]:
@@ -92,40 +68,3 @@ class Matcher:
 
     def language(self, text: str) -> str | None:
         return self.language_names.get(fold(text))
-
-    def topic(self, text: str) -> Match | None:
-        """The best keyword in the message (a word, or two or three words together)."""
-        tokens = fold(text).split()[:40]
-        if not tokens:
-            return None
-        best: Match | None = None
-        grams = {" ".join(tokens[i:i + n]) for n in (1, 2, 3) for i in range(len(tokens) - n + 1)}
-        for gram in grams:
-            match = self._lookup(gram)
-            if match and (best is None or match.score > best.score):
-                best = match
-        return best
-
-    def _lookup(self, gram: str) -> Match | None:
-        if gram in self.entries:
-            return self._match(gram, 100.0)
-        if len(gram) <= 3:
-            return None
-        found = process.extractOne(gram, self.choices, scorer=fuzz.ratio, score_cutoff=self.threshold)
-        if not found or len(found[0]) <= 3:
-            return None
-        return self._match(found[0], found[1])
-
-    def _match(self, key: str, score: float) -> Match | None:
-        topics = self.entries[key]
-        if len(topics) != 1:
-            return None  # the same word means different things: do not guess
-        topic, langs = next(iter(topics.items()))
-        return Match(topic, self._likely_language(key, langs), score)
-
-    def _likely_language(self, key: str, langs: set[str]) -> str | None:
-        if len(langs) == 1:
-            return next(iter(langs))
-        ranked = sorted(((self.usage[code][key], code) for code in langs), reverse=True)
-        best, runner_up = ranked[0], ranked[1]
-        return best[1] if best[0] > runner_up[0] else None

@@ -13,6 +13,17 @@ GSM7_BASIC = set(
 GSM7_EXTENDED = set("^{}\\[~]|€\f")
 
 
+# Look-alikes of the apostrophe (Uzbek writes oʻ and gʻ with U+02BB; typography brings ‘ ’): one of them
+# makes a whole message UCS-2, the plain apostrophe keeps it GSM-7, and readers read them the same.
+APOSTROPHES = str.maketrans({"ʻ": "'", "ʼ": "'", "‘": "'", "’": "'", "`": "'"})
+
+
+def cheapest(text: str) -> str:
+    """`text` with look-alike apostrophes made plain when that makes it GSM-7 (fewer segments), else as is."""
+    plain = text.translate(APOSTROPHES)
+    return plain if plain != text and encoding(plain) == "GSM-7" else text
+
+
 def encoding(text: str) -> str:
     return "GSM-7" if all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text) else "UCS-2"
 

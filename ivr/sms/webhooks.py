@@ -23,7 +23,7 @@ import time
 from flask import Blueprint, Response, abort, request
 
 from ..services import services
-from ..store import callbacks, calllog, messages, privacy, sessions
+from ..store import callbacks, calllog, inbox, messages, privacy, sessions
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
 from . import followups
@@ -94,9 +94,14 @@ def _withheld(svc, msg):
 
 
 def _carry_out(svc, session: Session, msg, answer) -> None:
-    """A reminder or a callback asked for by text, as the voice menu would do it; after the session
-    is saved, so that a message answered twice (a conflict) never asks twice."""
+    """A reminder or a callback asked for by text, as the voice menu would do it, and a text nobody
+    understood kept in the operators' inbox; after the session is saved, so that a message answered
+    twice (a conflict) never asks or keeps twice."""
     events = []
+    if answer.unmatched:
+        item = inbox.record(svc.redis, conv=conv_id(session.caller), caller=session.caller, lang=session.lang or "",
+                            body=msg.body, received=time.time(), retention=svc.retention, number=msg.sender)
+        events.append({"type": "inbox", "item": item})
     if answer.action == "reminder":
         outcome, msg_id = followups.request(svc, kind="reminder", number=msg.sender, caller=session.caller,
                                             conv=conv_id(session.caller), lang=session.lang,

@@ -1,0 +1,312 @@
+"""What a text is about: topics scored from the lexicons, and the language the text is written in.
+
+Every word of the message is reduced the ways each language reduces words — folded to one Latin skeleton
+(keywords.fold), stemmed by a Snowball stemmer in its own script (Russian, Armenian), stripped of the
+language's suffixes (the agglutinative languages, and Russian written in Latin letters) — and looked up
+among the lexicon stems: the same stem (1.0), a stem the word starts with (0.9), or a close spelling
+(rapidfuzz, ≥ FUZZY, scaled down). A word counts once per topic; a phrase whose words are all in the
+message counts its words with a bonus. A topic's score is the sum times the topic's weight (specific topics
+outrank broad ones). Ranking: score, then the topic whose word comes first in the message, then the order of
+prompts/lexicon/topics.yaml — no set is iterated, so the answer never depends on the hash seed.
+
+The language a message is written in (for a first-time texter only; a chosen language always wins) comes from
+letters only some languages use, stop words and lexicon words of one language; a word several languages
+share is split between them, so it never decides alone.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+import Stemmer
+from rapidfuzz import fuzz, process
+
+from ..content.lexicon import Lexicon
+from ..content.model import Catalog
+from .keywords import fold
+
+EXACT, PREFIX, FUZZY_SCALE = 1.0, 0.9, 0.9
+FUZZY = 82.0  # rapidfuzz ratio a misspelt word needs (on stems of 5 letters or more)
+PHRASE_BONUS = 1.25
+MIN_STEM = 3  # a word in a message may lose endings down to three letters ...
+LEXICON_STEM = 4  # ... a lexicon word down to four, so that short roots do not collide
+MIN_SCORE = 0.6  # below this nothing was understood
+CLEAR_RATIO = 0.75  # the runner-up must score below this share of the best for a direct answer
+CHOICE_RATIO = 0.5  # topics offered as choices score at least this share of the best
+MAX_TOKENS = 40
+STOPWORD_EVIDENCE = 2.0  # a stop word says more about a message's language than a (often borrowed) topic word
+
+
+@dataclass(frozen=True)
+class Scored:
+    topic: str
+    score: float
+    first: int  # position of the first word that counted for it
+
+
+@dataclass
+class Understanding:
+    ranked: list[Scored] = field(default_factory=list)
+    lang: str | None = None  # the message's language, when its words or letters say so
+    lang_evidence: float = 0.0
+
+    @property
+    def best(self) -> Scored | None:
+        return self.ranked[0] if self.ranked else None
+
+    @property
+    def clear(self) -> bool:
+        if not self.ranked:
+            return False
+        return len(self.ranked) == 1 or self.ranked[1].score < CLEAR_RATIO * self.ranked[0].score
+
+    def choices(self, most: int = 3) -> list[str]:
+        if not self.ranked:
+            return []
+        floor = CHOICE_RATIO * self.ranked[0].score
+        return [s.topic for s in self.ranked[:most] if s.score >= floor]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    topic: str
+    lang: str
+    stems: tuple[str, ...]  # one per word of the entry
+    weight: float = 1.0
+
+
+class _Reducer:
+    """One language's ways of reducing a word: its Snowball stemmer and its suffixes."""
+
+    def __init__(self, stemmer: str | None, suffixes: tuple[str, ...]):
+        self.stemmer = Stemmer.Stemmer(stemmer) if stemmer else None
+        folded = {fold(s) for s in suffixes} - {""}
+        self.suffixes = tuple(sorted(folded, key=lambda s: (-len(s), s)))
+
+    def strip(self, folded: str, shortest: int) -> str:
+        changed = True
+        while changed:
+            changed = False
+            for suffix in self.suffixes:
+                if folded.endswith(suffix) and len(folded) - len(suffix) >= shortest:
+                    folded, changed = folded[: -len(suffix)], True
+                    break
+        return folded
+
+    def forms(self, word: str, folded: str) -> list[str]:
+        """The message side: every reduction, down to three letters."""
+        out = [folded]
+        if self.stemmer:
+            out.append(fold(self.stemmer.stemWord(word)))
+        out += [self.strip(folded, LEXICON_STEM), self.strip(folded, MIN_STEM)]
+        return out
+
+    def stem(self, word: str) -> str:
+        """The lexicon side: a word's shortest reduction of four letters or more (a shorter word stays whole)."""
+        folded = fold(word).replace(" ", "")
+        candidates = [self.strip(folded, LEXICON_STEM)]
+        if self.stemmer:
+            candidates.append(fold(self.stemmer.stemWord(word)))
+        candidates = [c for c in candidates if len(c) >= LEXICON_STEM]
+        return min(candidates, key=lambda c: (len(c), c)) if candidates else folded
+
+
+def _written(word: str) -> str:
+    """A word as written, lower case, with one apostrophe for its look-alikes (oʻ, o', o’)."""
+    return unicodedata.normalize("NFC", word).lower().translate(_APOSTROPHES)
+
+
+_APOSTROPHES = str.maketrans({"ʻ": "'", "ʼ": "'", "‘": "'", "’": "'", "`": "'"})
+
+
+def _add(index: dict[str, list[str]], key: str, code: str) -> None:
+    owners = index.setdefault(key, [])
+    if code not in owners:
+        owners.append(code)
+
+
+def _place(stems: tuple[str, ...], matches: list[dict[str, float]]) -> list[tuple[int, float]]:
+    """Each stem of an entry on its own word of the message (the best, then the earliest), or [] if one is missing."""
+    used: list[tuple[int, float]] = []
+    for stem in stems:
+        taken = [tok for tok, _ in used]
+        hits = [(tok, m[stem]) for tok, m in enumerate(matches) if stem in m and tok not in taken]
+        if not hits:
+            return []
+        used.append(max(hits, key=lambda hit: (hit[1], -hit[0])))
+    return used
+
+
+def _tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFC", text).lower()
+    out, word = [], []
+    for ch in text + " ":
+        if ch.isalnum() or ch in "'ʻʼ’‘`":
+            word.append(ch)
+        elif word:
+            out.append("".join(word))
+            word = []
+    return out[:MAX_TOKENS]
+
+
+class Understander:
+    """Built once from the catalog and its lexicon; `understand` is pure."""
+
+    def __init__(self, catalog: Catalog, lexicon: Lexicon):
+        self.lexicon = lexicon
+        self.languages = list(catalog.languages)
+        self.reducers = {code: _Reducer(lex.stemmer, lex.suffixes) for code, lex in lexicon.langs.items()}
+        self.stopwords: dict[str, list[str]] = {}  # folded stop word -> the languages that use it
+        self.letters: dict[str, list[str]] = {}  # a letter -> the languages it marks
+        self.written_stop: dict[str, list[str]] = {}  # the same, as written (Cyrillic and Latin alike)
+        self.written_words: dict[str, list[str]] = {}  # a lexicon word as written -> its languages
+        for code, lex in lexicon.langs.items():
+            for word in lex.stopwords:
+                _add(self.stopwords, fold(word), code)
+                _add(self.written_stop, _written(word), code)
+            for word in (w for words in lex.topics.values() for phrase, _ in words for w in _tokens(phrase)):
+                _add(self.written_words, _written(word), code)
+            for ch in unicodedata.normalize("NFC", lex.letters.lower()).replace(" ", ""):
+                _add(self.letters, ch, code)
+        self.entries = self._entries(catalog, lexicon)
+        self.stem_langs: dict[str, list[str]] = {}  # every lexicon stem -> the languages it comes from
+        self.entries_with: dict[str, list[int]] = {}  # a stem -> the entries (by position) that use it
+        for i, entry in enumerate(self.entries):
+            for stem in entry.stems:
+                _add(self.stem_langs, stem, entry.lang)
+                if i not in self.entries_with.setdefault(stem, []):
+                    self.entries_with[stem].append(i)
+        by_length: dict[int, list[str]] = {}
+        for stem in self.stem_langs:
+            if len(stem) >= 5:
+                by_length.setdefault(len(stem), []).append(stem)
+        self.by_length = {n: sorted(stems) for n, stems in sorted(by_length.items())}
+        # How often each folded word occurs in each language's own prompts: breaks a tie between languages.
+        self.usage = {code: Counter(w for p in lang.prompts.values() for w in fold(p.sms + " " + p.voice).split())
+                      for code, lang in catalog.langs.items()}
+
+    def _entries(self, catalog: Catalog, lexicon: Lexicon) -> list[_Entry]:
+        """Lexicon words, then the language files' keywords the lexicons do not already place."""
+        entries: list[_Entry] = []
+        for code in self.languages:
+            reducer = self.reducers.get(code) or _Reducer(None, ())
+            for topic, words in (lexicon.langs[code].topics.items() if code in lexicon.langs else ()):
+                entries += [_Entry(topic, code, stems, weight) for word, weight in words
+                            if (stems := self._stems(reducer, word))]
+        placed = {e.stems for e in entries}
+        reducers = list(self.reducers.values())
+        for code in self.languages:
+            reducer = self.reducers.get(code) or _Reducer(None, ())
+            for topic, words in catalog.langs[code].keywords.items():
+                for word in words:
+                    stems = self._stems(reducer, word)
+                    if stems and not any(self._stems(r, word) in placed for r in [reducer, *reducers]):
+                        entries.append(_Entry(topic, code, stems))
+        return entries
+
+    def _stems(self, reducer: _Reducer, phrase: str) -> tuple[str, ...]:
+        """One stem per word; a stop word in a phrase ("как оплатить") stays whole, as messages keep it."""
+        stems = tuple(fold(w) if fold(w) in self.stopwords else reducer.stem(w) for w in _tokens(phrase))
+        return stems if stems and all(stems) else ()
+
+    # -- topics ----------------------------------------------------------------------------
+    def _forms(self, token: str) -> list[str]:
+        folded = fold(token).replace(" ", "")
+        forms = [folded]
+        for code in self.languages:
+            reducer = self.reducers.get(code)
+            if reducer:
+                forms += [f for f in reducer.forms(token, folded) if f not in forms]
+        return [f for f in forms if f]
+
+    def _word_matches(self, token: str) -> dict[str, float]:
+        """stem -> how well this word of the message matches it."""
+        forms = self._forms(token)
+        if forms[0] in self.stopwords:  # "как", "var", "куҷо": only ever the word itself
+            return {forms[0]: EXACT} if forms[0] in self.stem_langs else {}
+        found = {form: EXACT for form in forms if form in self.stem_langs}
+        for form in forms:
+            for n in range(4, len(form)):
+                if form[:n] in self.stem_langs and found.get(form[:n], 0) < PREFIX:
+                    found[form[:n]] = PREFIX
+        return found or self._misspelt(forms)
+
+    def _misspelt(self, forms: list[str]) -> dict[str, float]:
+        """Stems a misspelt word is close to: the whole word, or its start, against stems of 5+ letters."""
+        found: dict[str, float] = {}
+        for form in (f for f in forms if len(f) >= 5):
+            for n, stems in self.by_length.items():
+                query = form[:n] if len(form) > n else form
+                if len(query) < n - 2:
+                    continue
+                for stem, score, _ in process.extract(query, stems, scorer=fuzz.ratio, score_cutoff=FUZZY, limit=3):
+                    found[stem] = max(found.get(stem, 0.0), FUZZY_SCALE * score / 100)
+        return found
+
+    def _score(self, matches: list[dict[str, float]]) -> list[Scored]:
+        best: dict[str, dict[int, float]] = {}  # topic -> token position -> contribution
+        candidates = sorted({i for m in matches for stem in m for i in self.entries_with.get(stem, ())})
+        for entry in (self.entries[i] for i in candidates):
+            used = _place(entry.stems, matches)
+            if used:
+                bonus = entry.weight * (PHRASE_BONUS if len(entry.stems) > 1 else 1.0)
+                slots = best.setdefault(entry.topic, {})
+                for tok, quality in used:
+                    slots[tok] = max(slots.get(tok, 0.0), quality * bonus)
+        ranked = []
+        for topic, slots in best.items():
+            meta = self.lexicon.topics.get(topic)
+            weight, cap = (meta.weight, meta.cap) if meta else (1.0, None)
+            total = sum(slots.values()) if cap is None else min(cap, sum(slots.values()))
+            ranked.append(Scored(topic, round(weight * total, 6), min(slots)))
+        order = {name: t.order for name, t in self.lexicon.topics.items()}
+        ranked.sort(key=lambda s: (-s.score, s.first, order.get(s.topic, len(order)), s.topic))
+        return [s for s in ranked if s.score >= MIN_SCORE]
+
+    # -- language ----------------------------------------------------------------------------
+    def _language(self, text: str, tokens: list[str]) -> tuple[str | None, float]:
+        evidence = dict.fromkeys(self.languages, 0.0)
+        for ch in sorted(set(unicodedata.normalize("NFC", text.lower()))):
+            owners = self.letters.get(ch, [])
+            for code in owners:
+                evidence[code] += 1 / len(owners)
+        for token in tokens:
+            stop_owners, word_owners = self._owners(token)
+            for code in stop_owners:  # grammar words are the language's own; topic words are often borrowed
+                evidence[code] += STOPWORD_EVIDENCE / len(stop_owners)
+            for code in word_owners:
+                evidence[code] += 1 / len(word_owners)
+        top = max(evidence.values())
+        if top <= 0:
+            return None, 0.0
+        return self._tie_break([code for code in self.languages if evidence[code] == top], tokens), top
+
+    def _owners(self, token: str) -> tuple[list[str], list[str]]:
+        """The languages whose stop words / lexicon words this word is: as written ("кайдан" is Kyrgyz,
+        "қайдан" Kazakh), else on the folded skeleton, where both are "kaydan"."""
+        written = _written(token)
+        folded = fold(token)
+        stems = {folded} | {s for code in self.languages if code in self.reducers
+                            for s in self.reducers[code].forms(token, folded)}
+        stop = self.written_stop.get(written) or sorted({c for s in stems for c in self.stopwords.get(s, [])})
+        words = self.written_words.get(written) or sorted({c for s in stems for c in self.stem_langs.get(s, [])})
+        return stop, words
+
+    def _tie_break(self, tied: list[str], tokens: list[str]) -> str:
+        """The language whose own prompts use the message's words most, then the default language."""
+        if len(tied) > 1:
+            words = [fold(t) for t in tokens]
+            use = {code: sum(self.usage[code][w] for w in words) for code in tied}
+            tied = [code for code in tied if use[code] == max(use.values())]
+        if len(tied) > 1 and self.lexicon.default_language in tied:
+            return self.lexicon.default_language
+        return tied[0]
+
+    def understand(self, text: str) -> Understanding:
+        tokens = _tokens(text)
+        if not tokens:
+            return Understanding()
+        ranked = self._score([self._word_matches(t) for t in tokens])
+        lang, evidence = self._language(text, tokens)
+        return Understanding(ranked, lang, evidence)
