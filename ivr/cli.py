@@ -140,7 +140,7 @@ def serve(host, port, workers, threads):
 @click.option("--max-jobs", type=int, default=None, help="Exit after this many jobs (systemd restarts the worker).")
 @click.option("--verbose", is_flag=True, help="Log every job (RQ's INFO lines), not only warnings and errors.")
 def worker(burst, fork, max_jobs, verbose):
-    """Run an RQ worker (with the scheduler) for follow-up SMS."""
+    """Run an RQ worker (with the scheduler) for follow-up SMS and missed-call callbacks."""
     conf = load_settings()
     _ensure_redis(conf)
     from workers.runner import QUEUES, run_worker
