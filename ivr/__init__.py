@@ -44,9 +44,11 @@ def register_blueprints(app: Flask) -> None:
     from .ops import bp as ops_bp
     from .sms.webhooks import bp as sms_bp
     from .voice.audio_route import bp as audio_bp
+    from .voice.missed import bp as missed_bp
     from .voice.webhooks import bp as voice_bp
 
     app.register_blueprint(voice_bp)
+    app.register_blueprint(missed_bp)  # POST /voice/missed: <Reject>, then a callback
     app.register_blueprint(audio_bp)  # GET /audio/…: Twilio's <Play> fetches without a signature
     app.register_blueprint(ops_bp)
     app.register_blueprint(sms_bp)

@@ -3,8 +3,9 @@
   hotline up        everything for a try-out: embedded Redis + web app + worker (no Twilio needed)
   hotline serve     the web app under gunicorn (the production WSGI server)
   hotline worker    an RQ worker with its scheduler
-  hotline call      a terminal phone: call a running app, hear the menu, press keys
+  hotline call      a terminal phone: call a running app, hear the menu, press keys (--missed: a missed call)
   hotline sms       a terminal texter (`hotline sms TEXT`); `hotline sms eval` measures understanding
+  hotline dnc       the do-not-call list of missed-call callbacks
   hotline content   check the catalog and print its coverage
 """
 from __future__ import annotations
@@ -139,7 +140,7 @@ def serve(host, port, workers, threads):
 @click.option("--max-jobs", type=int, default=None, help="Exit after this many jobs (systemd restarts the worker).")
 @click.option("--verbose", is_flag=True, help="Log every job (RQ's INFO lines), not only warnings and errors.")
 def worker(burst, fork, max_jobs, verbose):
-    """Run an RQ worker (with the scheduler) for follow-up SMS."""
+    """Run an RQ worker (with the scheduler) for follow-up SMS and missed-call callbacks."""
     conf = load_settings()
     _ensure_redis(conf)
     from workers.runner import QUEUES, run_worker
@@ -247,9 +248,48 @@ def _transcript():
 @click.option("--from", "caller", default="+77010000001", show_default=True, help="The caller's number.")
 @click.option("--token", default=None, help="Auth token to sign with (default: TWILIO_AUTH_TOKEN or the dev token).")
 @click.option("--keys", default=None, help="Keys to press, space-separated, '-' for silence (else: interactive).")
-def call(url, caller, token, keys):
+@click.option("--missed", is_flag=True, help="Ring the missed-call number (/voice/missed), then answer the callback.")
+@click.option("--machine", is_flag=True, help="With --missed: answer the callback as a voicemail would.")
+@click.option("--wait", default=30, type=int, show_default=True, help="With --missed: seconds to wait for it.")
+def call(url, caller, token, keys, missed, machine, wait):
     """A terminal phone: call the hotline, hear what it says, press keys (Enter alone = no key)."""
-    phone = _emulator(url, token, words=_transcript()).call(caller=caller)
+    emulator = _emulator(url, token, words=_transcript())
+    if not missed:
+        return _converse(emulator.call(caller=caller), keys)
+    turn = emulator.ring_missed(caller)
+    if not turn.rejected:
+        click.echo(f"  the hotline answered instead of rejecting the call: {turn.raw[:200]}", err=True)
+        sys.exit(1)
+    click.echo(f"  (rejected: {turn.rejected} — the call was never answered, so nobody pays for it)")
+    click.echo("  waiting for the hotline to call back …")
+    placed = _wait_for_callback(caller, wait)
+    if placed is None:
+        click.echo(f"  no callback within {wait} s. Is a worker running (`hotline up` starts one)? A number is not "
+                   "called back again soon after its last callback (HOTLINE_CALLBACK_GAP_MINUTES): try --from "
+                   "another number. With Twilio credentials set, the callback goes through Twilio, not here.",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"  ☎ the hotline is calling you back ({placed['sid']}); answered by "
+               f"{'a voicemail' if machine else 'you'}")
+    _converse(emulator.answer(caller, placed, "machine_start" if machine else "human"), keys)
+
+
+def _wait_for_callback(caller: str, wait: int) -> dict | None:
+    """The callback the worker placed into the local outbox (no Twilio credentials) for `caller`."""
+    import json
+
+    import redis
+
+    from .store.privacy import number_hash
+    from .voice.calls import outbox_key
+
+    conf = load_settings()
+    with redis.Redis.from_url(_ensure_redis(conf), decode_responses=True) as r:
+        found = r.blpop(outbox_key(number_hash(conf["HOTLINE_HASH_SECRET"], caller)), timeout=wait)
+    return json.loads(found[1]) if found else None
+
+
+def _converse(phone, keys: str | None) -> None:
     script = keys.split() if keys is not None else None
     try:
         turn = phone.start()
@@ -352,7 +392,8 @@ def _services():
 @click.argument("number")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def forget(number, yes):
-    """Delete everything stored about NUMBER (call logs, SMS, messages, callbacks, language)."""
+    """Delete everything stored about NUMBER (call logs, SMS, messages, callbacks, language); missed-call
+    callbacks never ring it again (it stays on the do-not-call list, as a hash)."""
     from .store.privacy import mask
     from .store.retention import forget as forget_number
 
@@ -361,6 +402,49 @@ def forget(number, yes):
         click.confirm(f"Delete everything about {mask(number)}?", abort=True)
     count = forget_number(svc.redis, svc.caller_hash(number), svc.catalog.languages, svc.rq_redis)
     click.echo(f"Deleted {count} records about {mask(number)}.")
+
+
+@main.group()
+def dnc():
+    """The do-not-call list: numbers a missed-call callback never rings (kept as hashes)."""
+
+
+@dnc.command("add")
+@click.argument("number")
+def dnc_add(number):
+    """Never call NUMBER back (`hotline forget` does this too)."""
+    _dnc(number, True)
+
+
+@dnc.command("remove")
+@click.argument("number")
+def dnc_remove(number):
+    """Let missed-call callbacks ring NUMBER again."""
+    _dnc(number, False)
+
+
+@dnc.command("check")
+@click.argument("number")
+def dnc_check(number):
+    """Say whether NUMBER is on the do-not-call list (exit 1 if it is not)."""
+    from .store import missed_calls
+    from .store.privacy import mask
+
+    svc = _services()
+    listed = bool(svc.redis.exists(missed_calls.dnc_key(svc.caller_hash(number))))
+    click.echo(f"{mask(number)} is {'' if listed else 'not '}on the do-not-call list.")
+    sys.exit(0 if listed else 1)
+
+
+def _dnc(number: str, on: bool) -> None:
+    from .store import missed_calls
+    from .store.privacy import is_withheld, mask
+
+    if is_withheld(number):
+        raise click.BadParameter("a withheld number is never called back anyway", param_hint="NUMBER")
+    svc = _services()
+    missed_calls.do_not_call(svc.redis, svc.caller_hash(number), on)
+    click.echo(f"{mask(number)} {'added to' if on else 'removed from'} the do-not-call list.")
 
 
 @main.command()

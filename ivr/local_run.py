@@ -95,6 +95,7 @@ def banner(host: str, port: int, redis_url: str, owned: bool, has_users: bool) -
         lines.append(f"             no operators yet; add the first:  {cmd} users add NAME --role admin"
                      "  (asks for a password)")
     lines += [f"  phone      {cmd} call{url_opt}",
+              f"  missed     {cmd} call --missed{url_opt}   (rejected, then the hotline calls back)",
               f"  SMS        {cmd} sms \"dokumenty\"{url_opt}",
               f"  Redis      {redis_url}" + ("  (embedded; stops with this run)" if owned else "")]
     return "\n".join(lines)

@@ -3,8 +3,10 @@
 Signs every request with X-Twilio-Signature (twilio's RequestValidator), posts the form
 fields Twilio posts, parses the TwiML it gets back and follows it: <Say>/<Play> are heard,
 <Gather> waits for keys and posts them to its `action`, an empty answer falls through to the
-next verb (usually a <Redirect>), <Hangup> ends the call. Used by `hotline call`/`hotline sms`
-over HTTP, and by the tests through Flask's test client.
+next verb (usually a <Redirect>), <Hangup> ends the call, <Reject> refuses it unanswered. It also
+plays the phone a missed-call callback rings (`Emulator.answer`: Twilio fetching the call's Url with
+Direction=outbound-api). Used by `hotline call`/`hotline sms` over HTTP, and by the tests through
+Flask's test client.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ class Turn:
     gather: dict | None = None  # attributes of the Gather
     redirect: str | None = None
     hangup: bool = False
+    rejected: str | None = None  # <Reject reason>: the call was never answered
     raw: str = ""
 
     @property
@@ -65,6 +68,8 @@ def read_turn(url: str, status: int, body: str) -> Turn:
             turn.redirect = (verb.text or "").strip()
         elif verb.tag == "Hangup":
             turn.hangup = True
+        elif verb.tag == "Reject":
+            turn.rejected = verb.get("reason") or "rejected"
     return turn
 
 
@@ -91,6 +96,17 @@ class Emulator:
     def call(self, caller: str = "+77010000001", to: str = "+77270000000") -> Call:
         return Call(self, caller, to)
 
+    def ring_missed(self, caller: str = "+77010000001", to: str = "+77270000000") -> Turn:
+        """Ring the missed-call number (`/voice/missed`): the answer should be a <Reject>."""
+        call = Call(self, caller, to)
+        return call._fetch("/voice/missed", call.form(CallStatus="ringing"))
+
+    def answer(self, caller: str, placed: dict, answered_by: str = "human") -> Call:
+        """The phone a callback rings: `placed` is what the app asked Twilio for (url, status_callback,
+        from, and the CallSid Twilio gave it). `start()` then fetches the Url as Twilio does."""
+        return Call(self, caller, placed.get("from") or "+77270000000", sid=placed["sid"], url=placed["url"],
+                    status_url=placed.get("status_callback") or "/voice/status", answered_by=answered_by)
+
     def sms(self, body: str, sender: str = "+77010000001", to: str = "+77270000000", sid: str | None = None):
         form = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "AccountSid": self.account_sid, "From": sender,
                 "To": to, "Body": body, "NumSegments": "1", "NumMedia": "0", "ApiVersion": "2010-04-01"}
@@ -103,10 +119,13 @@ class Emulator:
 class Call:
     """One phone call: `start()`, then `press(key)` / `silence()` until `ended`."""
 
-    def __init__(self, emulator: Emulator, caller: str, to: str):
+    def __init__(self, emulator: Emulator, caller: str, to: str, sid: str | None = None, url: str = "/voice",
+                 status_url: str = "/voice/status", answered_by: str | None = None):
         self.em = emulator
-        self.sid = "CA" + uuid.uuid4().hex
-        self.caller, self.to = caller, to
+        self.sid = sid or "CA" + uuid.uuid4().hex
+        self.caller, self.to = caller, to  # the person's phone, and the hotline's number
+        self.url, self.status_url = url, status_url
+        self.answered_by = answered_by  # set: an outbound call the hotline placed (a callback)
         self.started = time.time()
         self.turn: Turn | None = None
         self.history: list[Turn] = []
@@ -118,6 +137,8 @@ class Call:
     def form(self, **extra) -> dict:
         form = {"CallSid": self.sid, "AccountSid": self.em.account_sid, "From": self.caller, "To": self.to,
                 "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
+        if self.answered_by:  # Twilio calls the person: the hotline is From, the person To
+            form.update(From=self.to, To=self.caller, Direction="outbound-api", AnsweredBy=self.answered_by)
         form.update(extra)
         return form
 
@@ -135,7 +156,7 @@ class Call:
         return self.turn
 
     def start(self) -> Turn:
-        return self._fetch("/voice", self.form(CallStatus="ringing"))
+        return self._fetch(self.url, self.form(CallStatus="in-progress" if self.answered_by else "ringing"))
 
     def press(self, digits: str) -> Turn:
         assert self.turn and self.turn.gather, "nothing is waiting for a key"
@@ -149,4 +170,4 @@ class Call:
 
     def hang_up(self, status: str = "completed") -> tuple[int, str]:
         duration = str(max(1, int(time.time() - self.started)))
-        return self.em.post("/voice/status", self.form(CallStatus=status, CallDuration=duration, SequenceNumber="0"))
+        return self.em.post(self.status_url, self.form(CallStatus=status, CallDuration=duration, SequenceNumber="0"))

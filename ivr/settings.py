@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -50,6 +51,14 @@ DEFAULTS = {
     "HOTLINE_OPS_RESET_HOURS": 24,  # a one-time password link from the admin page works this long
     "HOTLINE_OPS_PAGE_SIZE": 50,  # rows per dashboard page
     "HOTLINE_CALLBACK_MAX_ATTEMPTS": 3,  # unanswered or busy callback attempts before it closes as unreachable
+    # Missed-call callbacks (/voice/missed): see README and docs/deploy.md.
+    "HOTLINE_CALLBACK_FROM": "",  # the caller ID callbacks show; empty: TWILIO_FROM_NUMBER
+    "HOTLINE_CALLBACK_HOURS": "",  # e.g. 09:00-20:00 (HOTLINE_TIMEZONE); empty: call back at any hour
+    "HOTLINE_CALLBACK_GAP_MINUTES": 30,  # no second callback to a number within this many minutes
+    "HOTLINE_CALLBACK_PER_DAY": 3,  # callbacks to one number per day at most
+    "HOTLINE_CALLBACK_CPS": 1.0,  # outbound calls per second, all workers together (Twilio's account limit)
+    "HOTLINE_CALLBACK_RETRY_INTERVALS": "120,600",  # seconds before retrying a busy / unanswered / failed callback
+    "HOTLINE_CALLBACK_ON_MACHINE": "message",  # message: 1406/103 after the beep; hangup: end at once
 }
 
 INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL", "HOTLINE_LANGUAGE_TTL",
@@ -57,8 +66,9 @@ INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL"
         "HOTLINE_GATHER_TIMEOUT", "HOTLINE_SMS_SEGMENTS", "HOTLINE_OPS_SESSION_HOURS", "HOTLINE_OPS_IDLE_MINUTES",
         "HOTLINE_OPS_LOGIN_MAX_PER_USER", "HOTLINE_OPS_LOGIN_MAX_PER_IP", "HOTLINE_OPS_LOGIN_WINDOW",
         "HOTLINE_OPS_LOGIN_DELAY", "HOTLINE_OPS_RESET_HOURS",
-        "HOTLINE_OPS_PAGE_SIZE", "HOTLINE_CALLBACK_MAX_ATTEMPTS"}
-FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT"}
+        "HOTLINE_OPS_PAGE_SIZE", "HOTLINE_CALLBACK_MAX_ATTEMPTS", "HOTLINE_CALLBACK_GAP_MINUTES",
+        "HOTLINE_CALLBACK_PER_DAY"}
+FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT", "HOTLINE_CALLBACK_CPS"}
 SECRETS = ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")
 MIN_SECRET = 32  # characters; Twilio's auth tokens are 32, `secrets.token_hex(32)` gives 64
 PLACEHOLDERS = ("change-me", "changeme", "change_me", "replace-me", "secret", "xxxx", "example", "todo")
@@ -87,6 +97,7 @@ def load_settings(environ=None) -> dict:
             dt.date.fromisoformat(conf["HOTLINE_TODAY"])
         except ValueError as exc:
             raise SettingsError(f"HOTLINE_TODAY {conf['HOTLINE_TODAY']!r} is not a date (YYYY-MM-DD)") from exc
+    _check_callback_settings(conf)
     if conf["HOTLINE_ENV"] == "production":
         check_production_secrets(conf)
     else:
@@ -97,6 +108,20 @@ def load_settings(environ=None) -> dict:
     conf["SECRET_KEY"] = conf["HOTLINE_SECRET_KEY"]
     conf["MAX_CONTENT_LENGTH"] = conf["HOTLINE_MAX_REQUEST_BYTES"]
     return conf
+
+
+def _check_callback_settings(conf: dict) -> None:
+    if conf["HOTLINE_CALLBACK_ON_MACHINE"] not in ("message", "hangup"):
+        raise SettingsError("HOTLINE_CALLBACK_ON_MACHINE must be message or hangup")
+    if conf["HOTLINE_CALLBACK_CPS"] <= 0:
+        raise SettingsError("HOTLINE_CALLBACK_CPS must be above 0")
+    hours = conf["HOTLINE_CALLBACK_HOURS"]
+    if hours and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", hours):
+        raise SettingsError("HOTLINE_CALLBACK_HOURS must look like 09:00-20:00, or be empty")
+    try:
+        [int(x) for x in str(conf["HOTLINE_CALLBACK_RETRY_INTERVALS"]).split(",") if x.strip()]
+    except ValueError:
+        raise SettingsError("HOTLINE_CALLBACK_RETRY_INTERVALS must be seconds separated by commas") from None
 
 
 def check_production_secrets(conf: dict) -> None:

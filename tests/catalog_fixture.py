@@ -17,6 +17,8 @@ UI = {
     "ui.sms_more": "9 more", "ui.sms_unknown": "unknown", "ui.sms_help": "help text", "ui.sms_stopped": "stopped",
     "ui.sms_started": "started", "ui.sms_language_set": "language {name}", "ui.sms_queued": "sms queued",
     "ui.sms_limit": "sms limit", "ui.sms_morning": "sms in the morning", "ui.number_hidden": "number hidden",
+    "ui.callback_intro": "we call you back", "ui.callback_machine": "machine 1 4 0 6 1 0 3",
+    "ui.callback_sms_at": "we will call at {time}",
 }
 KEYWORDS = {
     "ru": {"facts": ["факты", "документы"], "list": ["список"], "menu": ["меню"], "language": ["язык"]},

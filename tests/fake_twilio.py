@@ -1,7 +1,8 @@
 """A local fake of Twilio's REST API: records every request, answers from a plan.
 
 Reached through TWILIO_API_BASE_URL, the only thing the tests fake. `plan` is a list of
-(status, json body) answers used in order; when it runs out, messages are accepted (201).
+(status, json body) answers used in order; when it runs out, messages and calls are accepted (201).
+Messages.json answers like Twilio's Messages API, Calls.json like its Calls API (a CallSid, queued).
 """
 from __future__ import annotations
 
@@ -35,7 +36,10 @@ class FakeTwilio:
                                               "auth": self.headers.get("Authorization", "")})
                 if fake.delay:
                     time.sleep(fake.delay)  # Twilio has the message; the answer is late
-                if body is None:
+                if body is None and self.path.endswith("/Calls.json"):
+                    body = {"sid": "CA" + uuid.uuid4().hex, "status": "queued", "to": form.get("To"),
+                            "from": form.get("From"), "direction": "outbound-api", "queue_time": "0"}
+                elif body is None:
                     body = {"sid": "SM" + uuid.uuid4().hex, "status": "queued", "to": form.get("To"),
                             "from": form.get("From"), "body": form.get("Body"), "num_segments": "1"}
                 data = json.dumps(body).encode()
@@ -65,6 +69,11 @@ class FakeTwilio:
     def sent(self) -> list[dict]:
         """The messages Twilio accepted, as the form fields the client posted."""
         return [r["form"] for r in self.requests if r["path"].endswith("/Messages.json")]
+
+    @property
+    def calls(self) -> list[dict]:
+        """The calls Twilio accepted (Calls API), as the form fields the client posted."""
+        return [r["form"] for r in self.requests if r["path"].endswith("/Calls.json")]
 
     @staticmethod
     def error(status: int, code: int, message: str = "error") -> tuple[int, dict]:

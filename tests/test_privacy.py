@@ -75,7 +75,9 @@ def test_forget_deletes_everything_about_a_number(env, fake, rdb, redis_url):
     worked_on(rdb, svc)
     assert keys_containing(redis_url, caller)
     retention.forget(rdb, caller, svc.catalog.languages, svc.rq_redis)
-    assert keys_containing(redis_url, caller) == set()
+    # One marker stays, by design: a forgotten number is never rung back by a missed-call callback.
+    assert keys_containing(redis_url, caller) == {f"donotcall:{caller}"}
+    assert rdb.get(f"donotcall:{caller}") == "1"  # the hash only, nothing about the person
     assert keys_containing(redis_url, "7017654321") == set()
     assert rdb.exists(calllog.conv_key(other.sid))  # nobody else's records
     run_jobs(redis_url)
@@ -92,7 +94,8 @@ def test_forget_command(env, fake, rdb, redis_url, monkeypatch):
     result = CliRunner().invoke(main, ["forget", NUMBER, "--yes"])
     assert result.exit_code == 0, result.output
     assert "+7 701 *** ** 21" in result.output and NUMBER not in result.output
-    assert keys_containing(redis_url, app.extensions["hotline"].caller_hash(NUMBER)) == set()
+    caller = app.extensions["hotline"].caller_hash(NUMBER)
+    assert keys_containing(redis_url, caller) == {f"donotcall:{caller}"}  # never rung back by a callback
 
 
 def test_purge_drops_what_is_past_retention(app_factory, tmp_path, rdb):

@@ -1,4 +1,5 @@
-"""What a job needs, built once per worker process: settings, Redis, the SMS transport, the clock."""
+"""What a job needs, built once per worker process: settings, Redis, the SMS transport, the calls
+adapter, the clock."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from ivr.settings import load_settings
 from ivr.sms.transport import make_transport
 from ivr.store import connection as redis_store
+from ivr.voice.calls import make_calls
 
 
 @dataclass
@@ -16,6 +18,7 @@ class JobContext:
     config: dict
     redis: object
     transport: object
+    calls: object = None  # ivr.voice.calls: Twilio's Calls API, or the outbox
 
     @property
     def retention(self) -> int:
@@ -33,4 +36,6 @@ class JobContext:
 def context() -> JobContext:
     config = load_settings()
     # A worker may wait on Twilio for seconds; its Redis timeout can be longer than a webhook's.
-    return JobContext(config, redis_store.connect(config["REDIS_URL"], timeout=5.0), make_transport(config))
+    redis = redis_store.connect(config["REDIS_URL"], timeout=5.0)
+    transport = make_transport(config)
+    return JobContext(config, redis, transport, make_calls(config, redis, transport))

@@ -25,7 +25,7 @@ from ivr.settings import load_settings
 
 from . import housekeeping
 
-QUEUES = ("sms", "default")
+QUEUES = ("calls", "sms", "default")  # callbacks first: the caller has just rung and waits
 
 
 class HotlineWorker(SimpleWorker):

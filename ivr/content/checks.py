@@ -132,11 +132,13 @@ def _check_never_silent(catalog: Catalog) -> None:
 
 
 # Prompts the engine itself says, with the placeholders each must keep.
-UI_TEMPLATES = {"ui.option": ("label", "key"), "ui.sms_offer": ("key",), "ui.sms_language_set": ("name",)}
+UI_TEMPLATES = {"ui.option": ("label", "key"), "ui.sms_offer": ("key",), "ui.sms_language_set": ("name",),
+                "ui.callback_sms_at": ("time",)}
 UI_PROMPTS = (
     "lang.choose", "menu.main", "ui.welcome_back", "ui.nav", "ui.option", "ui.more", "ui.end_of_list",
     "ui.wrong_key", "ui.no_input", "ui.goodbye", "ui.unavailable", "opt.language", "ui.sms_offer",
     "ui.sms_welcome", "ui.sms_lang_hint", "ui.sms_menu_hint", "ui.sms_more", "ui.sms_unknown", "ui.sms_help",
     "ui.sms_stopped", "ui.sms_started", "ui.sms_language_set", "ui.sms_queued", "ui.sms_limit",
     "ui.sms_morning", "ui.number_hidden",
+    "ui.callback_intro", "ui.callback_machine", "ui.callback_sms_at",  # the missed-call callback
 )

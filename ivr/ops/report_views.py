@@ -11,7 +11,7 @@ from flask import Response, render_template, request, stream_with_context
 
 from ..content import coverage, stale
 from ..services import services
-from . import charts, convlist, export, stats
+from . import charts, convlist, export, missed_stats, stats
 from .blueprint import bp
 from .calls_views import tz
 from .i18n import t
@@ -70,9 +70,11 @@ def statistics():
                                              t("sms_delivery"))),
     ]
     names = {code: svc.catalog.langs[code].name for code in svc.catalog.languages}
+    missed = dict(missed_stats.collect(svc.redis, svc.today(), days), labels=missed_stats.labels(),
+                  columns=missed_stats.COLUMNS)
     return render_template("ops/stats.html", figures=figures, days=days, data=data, langs=langs, names=names,
                            total=stats.totals(langs), date_from=date_from, date_to=date_to,
-                           limit=stats.LANG_SCAN_LIMIT)
+                           limit=stats.LANG_SCAN_LIMIT, missed=missed)
 
 
 def _audio_rows(svc) -> list[dict] | None:

@@ -63,8 +63,10 @@ def enqueue_send(svc, pipe, *, msg_id: str, number: str, body: str, caller: str,
 
 
 def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, prompt_ids: list[str],
-            at: dt.datetime | None = None) -> tuple[str, str | None]:
-    """Queue one SMS. Returns (outcome, message id): queued, scheduled, limited, opted_out, no_number."""
+            at: dt.datetime | None = None, body: str | None = None, quiet_hours: bool = True) -> tuple[str, str | None]:
+    """Queue one SMS. Returns (outcome, message id): queued, scheduled, limited, opted_out, no_number.
+    `body`: a text already composed (else the prompts'); `quiet_hours=False`: an answer to something
+    the caller has just done, sent at once even at night."""
     if caller == "anonymous" or privacy.is_withheld(number):
         return "no_number", None  # a hidden caller ID: nobody to text, and no one's daily limit to count
     now = svc.clock()
@@ -85,8 +87,8 @@ def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, p
         messages.create(pipe, **record, status=status, error_code=None if opted_out else "daily-limit")
         pipe.execute()
         return outcome, record["msg_id"]
-    body = compose(svc.catalog, lang, prompt_ids)
-    when = at or send_time(now)
+    body = body or compose(svc.catalog, lang, prompt_ids)
+    when = at or (send_time(now) if quiet_hours else None)
     if when is not None and at is None:
         when = max(when, now)
     msg_id = record["msg_id"]

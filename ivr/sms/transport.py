@@ -37,6 +37,12 @@ class SendError(Exception):
         self.code, self.permanent = code, permanent
 
 
+def rest_error(exc, permanent_codes: set[int]) -> SendError:
+    """Twilio's REST error as a SendError: permanent for the codes given and for 4xx but 429."""
+    permanent = exc.code in permanent_codes or (400 <= (exc.status or 0) < 500 and exc.status != 429)
+    return SendError(str(exc.msg), code=exc.code, permanent=permanent)
+
+
 # Twilio error codes that no retry will fix.
 PERMANENT_CODES = {21211, 21212, 21214, 21217, 21219, 21408, 21610, 21612, 21614, 30003, 30004, 30005, 30006,
                    30007, 30008}
@@ -90,8 +96,7 @@ class TwilioTransport:
         try:
             message = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:
-            permanent = exc.code in PERMANENT_CODES or (400 <= (exc.status or 0) < 500 and exc.status != 429)
-            raise SendError(str(exc.msg), code=exc.code, permanent=permanent) from exc
+            raise rest_error(exc, PERMANENT_CODES) from exc
         except Exception as exc:  # network errors, timeouts: worth a retry
             raise SendError(f"{type(exc).__name__}: {exc}") from exc
         return Sent(message.sid, message.status or "queued")

@@ -1,1 +1,2 @@
-"""Redis and what lives in it: the connection, sessions, call log, messages, callbacks, privacy, retention."""
+"""Redis and what lives in it: the connection, sessions, call log, messages, callbacks, missed-call callbacks,
+privacy, retention."""

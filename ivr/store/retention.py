@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from . import callbacks, calllog, inbox, messages, sessions
+from . import callbacks, calllog, inbox, messages, missed_calls, sessions
 
 INDEXES = ("convs:voice", "convs:sms", "msgs", "callbacks:open", "callbacks:done", "inbox:all")
 
@@ -73,21 +73,25 @@ def forget(redis, caller: str, languages: list[str], rq_redis=None) -> int:
         pipe.zrem("callbacks:open", *cbs)
         pipe.zrem("callbacks:done", *cbs)
     deleted = pipe.execute()[0]
-    if rq_redis is not None and msgs:
-        deleted += _cancel_jobs(rq_redis, msgs)
+    # Missed-call callbacks: their records go, the number goes on the do-not-call list (hash only).
+    missed, call_jobs = missed_calls.forget(redis, caller)
+    deleted += missed
+    if rq_redis is not None and (msgs or call_jobs):
+        deleted += _cancel_jobs(rq_redis, [f"sms-{mid}" for mid in msgs] + call_jobs)
     return deleted
 
 
-def _cancel_jobs(rq_redis, msg_ids: set[str]) -> int:
-    """Queued or scheduled sends for a forgotten number carry its plaintext number: delete them."""
+def _cancel_jobs(rq_redis, job_ids: list[str]) -> int:
+    """Queued or scheduled sends and callbacks for a forgotten number: delete them (the SMS jobs carry
+    its plaintext number; a callback job would find nothing to do, but need not wait in a queue)."""
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
     from rq.serializers import JSONSerializer
 
     gone = 0
-    for mid in msg_ids:
+    for job_id in job_ids:
         try:
-            job = Job.fetch(f"sms-{mid}", connection=rq_redis, serializer=JSONSerializer)
+            job = Job.fetch(job_id, connection=rq_redis, serializer=JSONSerializer)
         except NoSuchJobError:
             continue
         job.delete(remove_from_queue=True)

@@ -8,6 +8,9 @@
 A withheld caller ID (+266696687, anonymous, …) is nobody in particular: no language is remembered
 for it, and a callback or a reminder it asks for is refused out loud (ui.number_hidden).
 
+A missed-call callback (`missed.py`) is an outbound call to this same `/voice`, marked `?cb=<id>`:
+the callee is then `To`, not `From`, and the menu starts with the callback line.
+
 Where the caller is travels in the signed action URL (`call_state`), so a key press reads
 nothing from Redis and writes once (`write_once`: the log event, the call record, counters).
 The URL carries the step number `s`: a webhook delivered twice writes nothing the second time
@@ -25,7 +28,7 @@ from ..sms import followups
 from ..store import callbacks, calllog, sessions, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
-from . import call_state
+from . import call_state, missed
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
@@ -46,9 +49,11 @@ def _call_sid() -> str:
     return sid
 
 
-def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claimed: bool = False) -> Response:
+def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claimed: bool = False,
+            also=None) -> Response:
     """Write the step's event and record once (`mark` names this webhook), then render where it stands.
-    `claimed`: the mark was already taken by this request (a step with side effects), so just write."""
+    `claimed`: the mark was already taken by this request (a step with side effects), so just write.
+    `also(pipe)`: more writes that belong to the same once-only step."""
     svc = services()
     today = svc.today()
     if step.hangup:
@@ -73,6 +78,8 @@ def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claim
         sessions.remember_language(pipe, session.caller, session.lang, svc.config["HOTLINE_LANGUAGE_TTL"])
     if body is None:
         body = _menu(svc, screen, session)
+    if also:
+        also(pipe)
     if claimed:
         pipe.execute()
     else:
@@ -84,11 +91,17 @@ def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claim
 def incoming():
     svc = services()
     sid = _call_sid()
-    caller = svc.caller_hash(request.form.get("From", ""))
+    outbound = request.form.get("Direction") == "outbound-api"  # a callback we placed: the caller is `To`
+    caller = svc.caller_hash(request.form.get("To" if outbound else "From", ""))
+    callback = outbound and missed.answered(svc, request.args.get("cb", ""), caller, request.form.get("AnsweredBy"))
+    if callback and callback.machine:
+        return twiml(missed.machine_answer(svc, sid, callback))
     lang = _remembered_language(svc, caller)
     session = Session(id=sid, caller=caller)
+    step = svc.flow.begin(session, lang)
+    also = missed.human_answer(svc, step, session, callback) if callback else None
     # Twilio asking again for the same call gets the same answer; the mark keeps the log single.
-    return _answer(session, svc.flow.begin(session, lang), "start", is_new=True)
+    return _answer(session, step, "start", is_new=True, also=also)
 
 
 def _remembered_language(svc, caller: str) -> str | None:
@@ -196,6 +209,8 @@ def status():
     if call_status in TERMINAL or ended is None:
         calllog.update(pipe, sid, svc.retention, **fields)
     pipe.execute()
+    if request.args.get("cb") and call_status in TERMINAL:  # a missed-call callback: retry, or done
+        missed.on_status(svc, request.args["cb"], sid, call_status)
     return Response("", status=204)
 
 
@@ -203,7 +218,9 @@ def _orphan(svc, pipe, sid: str, duration: str) -> None:
     """A status for a call that never reached /voice (its first webhook failed, or timed out):
     a call record of its own, listed like every call, so operators see that the call happened."""
     seconds = int(duration) if duration.isdigit() else 0
-    caller = svc.caller_hash(request.form.get("From", ""))
-    calllog.start(pipe, CHANNEL, sid, caller, time.time() - seconds, svc.retention)
     direction = request.form.get("Direction", "")[:16]
-    calllog.update(pipe, sid, svc.retention, origin="status_callback", direction=direction or None)
+    # A missed-call callback nobody answered (busy, no answer) is an outbound call: the person is `To`.
+    caller = svc.caller_hash(request.form.get("To" if direction == "outbound-api" else "From", ""))
+    calllog.start(pipe, CHANNEL, sid, caller, time.time() - seconds, svc.retention)
+    calllog.update(pipe, sid, svc.retention, origin="status_callback", direction=direction or None,
+                   kind="callback" if request.args.get("cb") else None)

@@ -1,0 +1,80 @@
+"""Placing an outbound call: Twilio's Calls API, or — without Twilio credentials — a local outbox.
+
+`TwilioCalls` goes through the SMS transport's REST client (the same twilio Client over
+`ivr/sms/twilio_http.py`, the same TWILIO_API_BASE_URL for a local fake). `OutboxCalls` is what a
+newcomer gets with `make run`: the call is written to `calls:outbox:<number hash>` (a list of JSON
+entries: sid, url, status_callback, from; one hour), where `hotline call --missed` picks it up and
+plays the phone being called back. No plaintext number is written there.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+from ..sms.transport import SendError as CallError
+from ..sms.transport import Sent as Placed
+from ..sms.transport import rest_error
+from ..store import privacy
+
+OUTBOX_TTL = 3600
+
+# Twilio error codes on creating a call that no retry will fix: a bad or unreachable number, a
+# caller ID the account may not use, a country the account may not call, a bad URL.
+PERMANENT_CODES = {13223, 13224, 13225, 13226, 13227, 21201, 21205, 21210, 21211, 21212, 21213, 21214, 21215,
+                   21216, 21217, 21219, 21220, 21401, 21402}
+
+# A placed call is what a sent message is (the provider's sid and status), and a call that could not be
+# placed fails as a send does (`permanent`: never retried): the SMS transport's types serve both.
+__all__ = ["CallError", "OutboxCalls", "Placed", "TwilioCalls", "make_calls", "outbox_key"]
+
+
+class TwilioCalls:
+    name = "twilio"
+
+    def __init__(self, transport):
+        self.transport = transport  # ivr.sms.transport.TwilioTransport: its REST client and HTTP client
+
+    def place(self, to: str, from_: str, url: str, status_callback: str, machine_detection: str) -> Placed:
+        from twilio.base.exceptions import TwilioRestException
+
+        if not url.startswith(("https://", "http://")):
+            raise CallError("HOTLINE_PUBLIC_URL is not set: Twilio needs the address it reaches", permanent=True)
+        try:
+            call = self.transport.client.calls.create(to=to, from_=from_, url=url, status_callback=status_callback,
+                                                      machine_detection=machine_detection)
+        except TwilioRestException as exc:
+            raise rest_error(exc, PERMANENT_CODES) from exc
+        except Exception as exc:  # network errors, timeouts: worth a retry
+            raise CallError(f"{type(exc).__name__}: {exc}") from exc
+        return Placed(call.sid, call.status or "queued")
+
+
+class OutboxCalls:
+    """No Twilio account: the call waits in Redis for the terminal phone (`hotline call --missed`)."""
+
+    name = "outbox"
+
+    def __init__(self, redis, hash_secret: str):
+        self.redis, self.hash_secret = redis, hash_secret
+
+    def place(self, to: str, from_: str, url: str, status_callback: str, machine_detection: str) -> Placed:
+        sid = "CA" + uuid.uuid4().hex
+        entry = {"sid": sid, "url": url, "status_callback": status_callback, "from": from_,
+                 "machine_detection": machine_detection, "created": round(time.time(), 3)}
+        box = outbox_key(privacy.number_hash(self.hash_secret, to))
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.rpush(box, json.dumps(entry))
+        pipe.expire(box, OUTBOX_TTL)
+        pipe.execute()
+        return Placed(sid, "outbox")
+
+
+def outbox_key(caller: str) -> str:
+    return f"calls:outbox:{caller}"
+
+
+def make_calls(config: dict, redis, transport):
+    if getattr(transport, "name", "") == "twilio":
+        return TwilioCalls(transport)
+    return OutboxCalls(redis, config["HOTLINE_HASH_SECRET"])
