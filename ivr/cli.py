@@ -521,6 +521,32 @@ def content_check(today, per_prompt):
     sys.exit(0 if ok else 1)
 
 
+@content.command("cost")
+@click.option("--today", default=None, help="As of this date (YYYY-MM-DD).")
+@click.option("--max-keys", default=3, show_default=True, help="Keys allowed after the language choice.")
+@click.option("--max-seconds", default=45.0, show_default=True, help="Seconds of audio allowed before a fact ends.")
+def content_cost(today, max_keys, max_seconds):
+    """Per language and key fact (tree.yaml `key_facts:`): keys and seconds of built audio until it is said.
+
+    Exit 1 when a fact is out of reach or over the limits. Build the audio first (`hotline audio build`)."""
+    import datetime as dt
+
+    from .cli_common import catalog_or_exit
+    from .voice import audio, cost
+
+    conf = load_settings()
+    catalog = catalog_or_exit(conf)
+    day = dt.date.fromisoformat(today) if today else _today(conf)
+    facts = cost.key_facts(catalog.directory)
+    if not facts:
+        click.echo("tree.yaml lists no key_facts")
+        sys.exit(1)
+    rows = cost.CallerCost(catalog, audio.AudioIndex(audio.audio_dir(conf)), day).report(facts)
+    text, ok = cost.format_rows(rows, max_keys, max_seconds)
+    click.echo(text)
+    sys.exit(0 if ok else 1)
+
+
 @content.command("export")
 @click.option("--lang", required=True, help="Language code (kk ru ky uz tg tk az hy).")
 @click.option("--out", default=None, help="The PO file to write (default: <lang>.po).")

@@ -1,0 +1,85 @@
+"""`hotline content cost`: keys and seconds of audio until a key fact is said, on a small catalog
+whose every line is given a known length in a real audio index."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from ivr.content.catalog import load_catalog
+from ivr.voice import audio, cost
+
+from . import catalog_fixture as fx
+
+TODAY = dt.date(2026, 11, 23)
+FACTS = {"a": "fact.a", "sixth": "item.6", "old": "fact.old"}
+
+
+def catalog_and_index(tmp_path, seconds=2.0, drop=()):
+    tree = fx.tree()
+    tree["key_facts"] = FACTS
+    catalog = load_catalog(fx.write(tmp_path / "p", tree_data=tree))
+    by_lang: dict[str, dict] = {}
+    for line in audio.spoken_lines(catalog, TODAY):
+        if line.text not in drop:
+            by_lang.setdefault(line.lang, {})[line.sha] = {"file": f"{line.sha}.wav", "seconds": seconds,
+                                                           "current": True, "text": line.text}
+    for lang, lines in by_lang.items():
+        path = audio.index_path(tmp_path / "audio", lang)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"lines": lines}), encoding="utf-8")
+    return catalog, audio.AudioIndex(tmp_path / "audio")
+
+
+def test_key_facts_are_read_from_the_tree(tmp_path):
+    catalog, _ = catalog_and_index(tmp_path)
+    assert cost.key_facts(catalog.directory) == FACTS
+
+
+def test_keys_and_seconds_listening_through_every_screen(tmp_path):
+    catalog, index = catalog_and_index(tmp_path)
+    rows = {(r.lang, r.name): r for r in cost.CallerCost(catalog, index, TODAY).report(FACTS)}
+    # main menu: its prompt, three options, the 9/*/0 hint — five lines of 2 s
+    assert rows[("tk", "main menu")].ends == 10.0
+    a = rows[("tk", "a")]  # main (10 s) → 1 → facts (prompt + 2 options: 6 s) → 1 → the fact first
+    assert (a.keys, a.starts, a.ends, a.missing) == (["1", "1"], 16.0, 18.0, [])
+    sixth = rows[("kk", "sixth")]  # main → 2 → the list's first group (prompt, 5 items, "next": 14 s) → 1
+    assert (sixth.keys, sixth.starts, sixth.ends) == (["2", "1"], 24.0, 26.0)
+
+
+def test_a_fact_past_its_date_is_measured_as_said_today(tmp_path):
+    catalog, index = catalog_and_index(tmp_path)
+    old = cost.CallerCost(catalog, index, TODAY).cost("ru", "old", "fact.old")
+    assert old.keys == ["1", "2"] and old.ends == old.starts + 2.0  # its fallback line
+
+
+def test_lines_without_audio_are_named_and_limits_checked(tmp_path):
+    catalog, index = catalog_and_index(tmp_path, drop={"[hy] facts menu"})
+    hy = cost.CallerCost(catalog, index, TODAY).cost("hy", "a", "fact.a")
+    assert hy.missing == ["[hy] facts menu"] and hy.starts == 14.0
+    rows = cost.CallerCost(catalog, index, TODAY).report(FACTS)
+    assert cost.format_rows(rows, max_keys=3, max_seconds=45)[1]
+    text, ok = cost.format_rows(rows, max_keys=1, max_seconds=45)
+    assert not ok and "over 1 keys" in text and "1 line(s) without audio" in text
+
+
+def test_a_fact_nowhere_in_the_tree_is_not_reachable(tmp_path):
+    catalog, index = catalog_and_index(tmp_path)
+    row = cost.CallerCost(catalog, index, TODAY).cost("ru", "x", "menu.list.nowhere")
+    assert row.keys is None
+    assert not cost.format_rows([row], 3, 45)[1]
+
+
+def test_the_command_prints_the_table_and_fails_over_the_limits(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+
+    catalog, _ = catalog_and_index(tmp_path)
+    monkeypatch.setenv("HOTLINE_PROMPTS_DIR", str(catalog.directory))
+    monkeypatch.setenv("HOTLINE_AUDIO_DIR", str(tmp_path / "audio"))
+    monkeypatch.setenv("HOTLINE_TODAY", TODAY.isoformat())
+    ok = CliRunner().invoke(main, ["content", "cost"])
+    assert ok.exit_code == 0, ok.output
+    assert "tk    sixth                  2 1           24.0    26.0" in ok.output
+    over = CliRunner().invoke(main, ["content", "cost", "--max-seconds", "20"])
+    assert over.exit_code == 1 and "over 3 keys / 20 s" in over.output
