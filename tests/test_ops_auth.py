@@ -238,3 +238,14 @@ def test_language_switch_needs_csrf_and_changes_the_interface(client, ops_users)
     resp = client.post("/ops/lang", data={"lang": "en", "next": "/ops/calls", "csrf_token": token})
     assert resp.status_code == 302
     assert "Calls" in client.get("/ops/calls").get_data(as_text=True)
+
+
+def test_the_login_page_switches_language_before_login(client, ops_users):
+    page = client.get("/ops/login").get_data(as_text=True)
+    token = csrf_token_from(page)
+    assert client.post("/ops/lang", data={"lang": "en", "next": "/ops/login"}).status_code == 400
+    resp = client.post("/ops/lang", data={"lang": "en", "next": "/ops/calls", "csrf_token": token})
+    assert resp.status_code == 302  # not a bare 401: the language is kept in the signed cookie
+    login = client.get(resp.headers["Location"], follow_redirects=True)
+    assert login.status_code == 200 and "Log in" in login.get_data(as_text=True)
+    assert client.get("/ops/calls").status_code == 302  # still nothing else without a login

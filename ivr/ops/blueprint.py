@@ -14,7 +14,8 @@ from .display import install as install_display
 bp = Blueprint("ops", __name__, url_prefix="/ops", template_folder="templates", static_folder="static")
 login_manager = LoginManager()
 csrf = CSRFProtect()
-PUBLIC_ENDPOINTS = {"ops.login", "ops.static", "ops.reset_password"}  # reset: a one-time link
+# reset: a one-time link; lang: the login page's own language switch (CSRF-checked, kept in the signed cookie)
+PUBLIC_ENDPOINTS = {"ops.login", "ops.static", "ops.reset_password", "ops.switch_language"}
 bp.record_once(install_display)
 
 
