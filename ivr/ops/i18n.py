@@ -99,21 +99,13 @@ def t(key: str, **fmt) -> str:
     return text.format(**fmt) if fmt else text
 
 
-def _merge_account_pages() -> None:
-    from .i18n_admin import STRINGS as ACCOUNT_STRINGS
+def _merge_page_strings() -> None:
+    """The account pages' and the work pages' wording live in modules of their own, in the same shape."""
+    from . import i18n_admin, i18n_work
 
-    for lang, words in ACCOUNT_STRINGS.items():
-        STRINGS[lang].update(words)
-
-
-_merge_account_pages()
-
-
-def _merge() -> None:
-    from .i18n_work import EN, RU
-
-    STRINGS["en"].update(EN)
-    STRINGS["ru"].update(RU)
+    for module in (i18n_admin, i18n_work):
+        for lang, words in module.STRINGS.items():
+            STRINGS[lang].update(words)
 
 
-_merge()
+_merge_page_strings()
