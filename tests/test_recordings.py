@@ -333,3 +333,37 @@ def test_the_reviewers_wording_is_complete():
     words = load_words(ROOT / "prompts")
     assert words["say"] == {"language": "ru-RU", "voice": "Polly.Tatyana"}
     assert set(words["languages"]) == set(fx.LANGS)
+
+
+def test_lines_are_asked_for_main_menu_first_then_the_key_facts_paths_then_the_rest(tmp_path, app_factory):
+    tree = fx.tree()
+    tree["key_facts"] = {"fact a": "fact.a"}
+    prompts = fx.write(tmp_path / "prompts", tree_data=tree)
+    app = app_factory(HOTLINE_PROMPTS_DIR=str(prompts), HOTLINE_AUDIO_DIR=str(tmp_path / "audio"))
+    from ivr.voice.review_order import ReviewOrder
+
+    svc = app.extensions["hotline"]
+    order = ReviewOrder(svc.catalog, tmp_path / "audio")
+    ids = [ln.ids[0] for ln in order.missing("ky", TODAY)]
+    main = ["menu.main", "ui.option--opt.facts--1", "ui.option--opt.list--2", "ui.option--opt.language--8", "ui.nav"]
+    assert ids[:5] == main
+    assert ids[5:8] == ["menu.facts", "ui.option--opt.fact_a--1", "ui.option--opt.fact_old--2"]
+    assert ids.index("fact.a") < ids.index("menu.list") and ids.index("fact.a") < ids.index("ui.goodbye")
+    assert len(ids) == len(set(ids)) == len(audio.spoken_lines(svc.catalog, TODAY, ["ky"]))
+    # A line with a recording waiting, or skipped on this call, is not asked for again.
+    take = tmp_path / "t.wav"
+    take.write_bytes(sine_wav(0.2))
+    recordings.save(tmp_path / "audio", recordings.new_id(), take, ".wav", lang="ky", line_id="menu.main",
+                    text="[ky] main menu", text_sha=audio.text_sha("ky", "[ky] main menu"), reviewer="x",
+                    source="upload", time=0.0, seconds=0.2)
+    assert [ln.ids[0] for ln in order.missing("ky", TODAY, exclude=["ui.nav"])][:3] == main[1:4]
+
+
+def test_a_recorded_only_build_keeps_the_robot_files_of_unchanged_lines(kk_robot, tmp_path):
+    directory = Path(shutil.copytree(kk_robot, tmp_path / "audio"))
+    before = audio.read_json(audio.index_path(directory, "kk"), {})["lines"]
+    catalog = load_catalog(fx.write(tmp_path / "prompts"))
+    audio_build.build(catalog, directory, TODAY, ["kk"], use_robot=False)
+    after = audio.read_json(audio.index_path(directory, "kk"), {})["lines"]
+    assert after == before and all((audio.index_path(directory, "kk").parent / e["file"]).is_file()
+                                   for e in after.values())
