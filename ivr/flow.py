@@ -5,6 +5,11 @@ catalog's tree and `screen` to get what to say, then render it their own way (Tw
 text). Conventions on every menu: 9 repeats, * goes back, 0 goes to the main menu; a list is
 said in groups with key 1 for the next group; a node that can be sent by SMS offers key 1 (a list,
 after its last group).
+
+What a caller pays for is kept short: a first call hears one greeting (with 103) before the language
+menu; the 9 / * / 0 hint is said once, at the end of the first screen without options (a leaf or a list),
+not in the menus on the way to it; a list offers "next" before its group, not only after; silence replays the screen
+once, then the call ends with an SMS offer (or the invitation to text) and the goodbye (1406, 103).
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from .store.sessions import Session
 REPEAT, BACK, MAIN = "9", "*", "0"
 MORE_KEY = "1"  # next group of a list
 SMS_KEY = "1"  # "press 1 to get this by SMS" on a leaf that has `sms`
-MAX_NOINPUT = 2  # asked again at most twice, then goodbye
+MAX_NOINPUT = 1  # a silent caller hears the screen once more; the next silence ends the call
 
 
 @dataclass
@@ -29,6 +34,8 @@ class Step:
     hangup: bool = False
     sms_request: tuple[str, ...] = ()  # the prompt ids the caller asked to get by SMS
     action: str | None = None  # the entered node's action, for the channel to carry out
+    farewell: tuple[str, ...] = ()  # on a silent hang-up: what to say before the goodbye
+    farewell_sms: bool = False  # ...and whether it offers this screen's SMS (key 1) first
 
 
 @dataclass
@@ -63,7 +70,7 @@ class Flow:
             return Step({"type": "start", "lang": lang, "returning": True},
                         notices=["ui.welcome_back"])
         session.node = LANGUAGE_MENU
-        return Step({"type": "start"})
+        return Step({"type": "start"}, notices=["ui.greeting"])
 
     def restart(self, session: Session, lang: str | None) -> Step:
         """The session expired mid-call: back to the main menu, not to an error."""
@@ -123,12 +130,19 @@ class Flow:
             return Step({**base, "result": "repeat"})
         return Step({**base, "result": "wrong_key"}, notices=["ui.wrong_key"] if session.lang else [])
 
-    def silence(self, session: Session) -> Step:
+    def silence(self, session: Session, today: dt.date) -> Step:
         session.noinput += 1
         event = {"type": "no_input", "from": session.node, "count": session.noinput}
-        if session.noinput > MAX_NOINPUT:
+        if session.noinput <= MAX_NOINPUT:
+            return Step(event, notices=["ui.no_input"] if session.lang else [])
+        if not session.lang:
             return Step(event, hangup=True)
-        return Step(event, notices=["ui.no_input"] if session.lang else [])
+        node = self.catalog.nodes.get(session.node)
+        sms = bool(node and node.sms and self.catalog.said(node.sms, today))
+        if sms and node.is_list:
+            sms = session.page + 1 >= self.page_count(node, today)
+        return Step(event, hangup=True, farewell_sms=sms,
+                    farewell=("ui.no_input", "ui.sms_offer") if sms else ("ui.no_input", "ui.sms_invite"))
 
     # -- telling -----------------------------------------------------------------------
     def page_count(self, node, today: dt.date, group: int = LIST_GROUP) -> int:
@@ -144,8 +158,8 @@ class Flow:
         if node is None or not self.catalog.node_in_force(node.id, today):
             session.node, session.page = self.catalog.start, 0
             node = self.catalog.nodes[session.node]
-        nav = not session.nav_said
-        session.nav_said = True
+        nav = not session.nav_said and not node.options
+        session.nav_said = session.nav_said or nav
         sms = tuple(self.catalog.said(node.sms, today))
         screen = Screen(session.lang, node.id, session.page, notices, [], [], self.catalog.live_options(node, today),
                         nav=nav, sms_offer=bool(sms), sms=sms)
@@ -161,3 +175,4 @@ class Flow:
         else:
             screen.say, screen.items = self.catalog.said(node.say, today), items
         return screen
+

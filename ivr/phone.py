@@ -40,6 +40,7 @@ class Turn:
     hangup: bool = False
     rejected: str | None = None  # <Reject reason>: the call was never answered
     raw: str = ""
+    after: list[Heard] = field(default_factory=list)  # said after the Gather when no key comes (a goodbye)
 
     @property
     def text(self) -> str:
@@ -57,8 +58,9 @@ def read_turn(url: str, status: int, body: str) -> Turn:
     turn = Turn(url=url, status=status, raw=body)
     root = parse_twiml(body)
     for verb in root:
-        if verb.tag in ("Say", "Play") and turn.gather is None:
-            turn.heard.append(Heard(verb.tag, (verb.text or "").strip(), verb.get("language")))
+        if verb.tag in ("Say", "Play"):
+            said = Heard(verb.tag, (verb.text or "").strip(), verb.get("language"))
+            (turn.heard if turn.gather is None else turn.after).append(said)
         elif verb.tag == "Gather" and turn.gather is None:
             turn.gather = dict(verb.attrib)
             turn.gather.setdefault("action", url)
@@ -148,12 +150,15 @@ class Call:
         if status != 200:
             raise RuntimeError(f"{url} answered HTTP {status}: {body[:200]}")
         self.turn = read_turn(url, status, body)
-        for heard in self.turn.heard:
+        self._words(self.turn)
+        self.history.append(self.turn)
+        return self.turn
+
+    def _words(self, turn: Turn) -> None:
+        for heard in turn.heard + turn.after:
             if heard.verb == "Play" and self.em.words:
                 heard.url = heard.text
                 heard.text = self.em.words(heard.text) or heard.text
-        self.history.append(self.turn)
-        return self.turn
 
     def start(self) -> Turn:
         return self._fetch(self.url, self.form(CallStatus="in-progress" if self.answered_by else "ringing"))
@@ -164,9 +169,14 @@ class Call:
         return self._fetch(action, self.form(Digits=digits))
 
     def silence(self) -> Turn:
-        """Press nothing: Twilio runs the verb after <Gather>, usually the no-input <Redirect>."""
-        assert self.turn and self.turn.redirect, "no verb after the Gather"
-        return self._fetch(urljoin(self.turn.url, self.turn.redirect), self.form())
+        """Press nothing: Twilio runs the verbs after <Gather>: usually the no-input <Redirect>; or, on a
+        last screen, a goodbye and the hang-up (the call ends here)."""
+        assert self.turn and (self.turn.redirect or self.turn.after), "no verb after the Gather"
+        if self.turn.redirect:
+            return self._fetch(urljoin(self.turn.url, self.turn.redirect), self.form())
+        self.turn = Turn(url=self.turn.url, status=200, heard=self.turn.after, hangup=self.turn.hangup)
+        self.history.append(self.turn)
+        return self.turn
 
     def hang_up(self, status: str = "completed") -> tuple[int, str]:
         duration = str(max(1, int(time.time() - self.started)))

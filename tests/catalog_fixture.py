@@ -19,6 +19,7 @@ UI = {
     "ui.sms_limit": "sms limit", "ui.sms_morning": "sms in the morning", "ui.number_hidden": "number hidden",
     "ui.callback_intro": "we call you back", "ui.callback_machine": "machine 1 4 0 6 1 0 3",
     "ui.callback_sms_at": "we will call at {time}",
+    "ui.greeting": "hotline 1 0 3", "ui.more_early": "next: 1", "ui.sms_invite": "text us",
 }
 KEYWORDS = {
     "ru": {"facts": ["факты", "документы"], "list": ["список"], "menu": ["меню"], "language": ["язык"]},

@@ -38,12 +38,13 @@ def test_key_facts_are_read_from_the_tree(tmp_path):
 def test_keys_and_seconds_listening_through_every_screen(tmp_path):
     catalog, index = catalog_and_index(tmp_path)
     rows = {(r.lang, r.name): r for r in cost.CallerCost(catalog, index, TODAY).report(FACTS)}
-    # main menu: its prompt, three options, the 9/*/0 hint — five lines of 2 s
-    assert rows[("tk", "main menu")].ends == 10.0
-    a = rows[("tk", "a")]  # main (10 s) → 1 → facts (prompt + 2 options: 6 s) → 1 → the fact first
-    assert (a.keys, a.starts, a.ends, a.missing) == (["1", "1"], 16.0, 18.0, [])
-    sixth = rows[("kk", "sixth")]  # main → 2 → the list's first group (prompt, 5 items, "next": 14 s) → 1
-    assert (sixth.keys, sixth.starts, sixth.ends) == (["2", "1"], 24.0, 26.0)
+    # main menu: its prompt and three options — four lines of 2 s (the 9/*/0 hint waits for a fact)
+    assert rows[("tk", "main menu")].ends == 8.0
+    a = rows[("tk", "a")]  # main (8 s) → 1 → facts (prompt + 2 options: 6 s) → 1 → the fact first
+    assert (a.keys, a.starts, a.ends, a.missing) == (["1", "1"], 14.0, 16.0, [])
+    # main → 2 → the list's first group: prompt, "next" early, 5 items, "next", the 9/*/0 hint (18 s) → 1
+    sixth = rows[("kk", "sixth")]
+    assert (sixth.keys, sixth.starts, sixth.ends) == (["2", "1"], 26.0, 28.0)
 
 
 def test_a_fact_past_its_date_is_measured_as_said_today(tmp_path):
@@ -55,7 +56,7 @@ def test_a_fact_past_its_date_is_measured_as_said_today(tmp_path):
 def test_lines_without_audio_are_named_and_limits_checked(tmp_path):
     catalog, index = catalog_and_index(tmp_path, drop={"[hy] facts menu"})
     hy = cost.CallerCost(catalog, index, TODAY).cost("hy", "a", "fact.a")
-    assert hy.missing == ["[hy] facts menu"] and hy.starts == 14.0
+    assert hy.missing == ["[hy] facts menu"] and hy.starts == 12.0
     rows = cost.CallerCost(catalog, index, TODAY).report(FACTS)
     assert cost.format_rows(rows, max_keys=3, max_seconds=45)[1]
     text, ok = cost.format_rows(rows, max_keys=1, max_seconds=45)
@@ -80,6 +81,6 @@ def test_the_command_prints_the_table_and_fails_over_the_limits(tmp_path, monkey
     monkeypatch.setenv("HOTLINE_TODAY", TODAY.isoformat())
     ok = CliRunner().invoke(main, ["content", "cost"])
     assert ok.exit_code == 0, ok.output
-    assert "tk    sixth                  2 1           24.0    26.0" in ok.output
+    assert "tk    sixth                  2 1           26.0    28.0" in ok.output
     over = CliRunner().invoke(main, ["content", "cost", "--max-seconds", "20"])
     assert over.exit_code == 1 and "over 3 keys / 20 s" in over.output

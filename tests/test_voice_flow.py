@@ -23,9 +23,10 @@ def start_in_russian(twilio, caller="+77011234567"):
     return call
 
 
-def test_new_caller_hears_every_language_in_itself_in_order(twilio):
+def test_new_caller_hears_one_greeting_with_103_then_every_language_in_itself_in_order(twilio):
     turn = twilio.call().start()
-    assert [h.text for h in turn.heard] == LANG_MENU
+    # the fixture's tree names no greeting_languages: the greeting is said in the first language only
+    assert [h.text for h in turn.heard] == ["[kk] hotline 1 0 3"] + LANG_MENU
     assert [h.language for h in turn.heard if h.language] == ["ru-RU"]  # only Russian has a Twilio voice
     assert turn.gather["numDigits"] == "1"
     assert turn.redirect and "noinput=1" in turn.redirect
@@ -37,7 +38,16 @@ def test_choosing_a_language_gives_the_main_menu_in_it(twilio):
     turn = call.press("7")
     assert turn.heard[0].text == "[az] main menu"
     assert "[az] [az] facts: press 1" in turn.text and "[az] [az] language: press 8" in turn.text
-    assert turn.heard[-1].text == "[az] nav"  # 9 / * / 0 said once, early
+    assert "nav" not in turn.text  # the menus on the way to a fact are not made longer by the 9 / * / 0 hint
+
+
+def test_the_9_star_0_hint_is_said_once_after_the_first_screen_with_a_fact(twilio):
+    call = start_in_russian(twilio)
+    assert "nav" not in call.press("1").text  # a menu: not yet
+    fact = call.press("1")
+    assert fact.heard[0].text == "[ru] fact.a text" and fact.heard[-1].text == "[ru] nav"
+    call.press("*")
+    assert "nav" not in call.press("1").text  # once per call
 
 
 def test_walk_down_repeat_back_and_home(twilio):
@@ -60,19 +70,39 @@ def test_wrong_key_says_so_and_asks_again(twilio):
     assert turn.heard[1].text == "[ru] main menu"
 
 
-def test_no_input_asks_twice_then_says_goodbye_with_1406_and_103(twilio):
+def test_silence_replays_the_screen_once_then_invites_sms_and_says_goodbye_with_1406_and_103(twilio):
     call = start_in_russian(twilio)
     first = call.silence()
     assert first.heard[0].text == "[ru] no input" and first.heard[1].text == "[ru] main menu"
+    last = call.silence()  # the main menu has nothing to send: the caller is told they can text
+    assert [h.text for h in last.heard] == ["[ru] no input", "[ru] text us", "[ru] goodbye 1 4 0 6 1 0 3"]
+    assert last.hangup and last.gather is None and call.ended
+
+
+def test_a_silent_caller_on_a_fact_is_offered_its_sms_before_the_goodbye(twilio):
+    call = start_in_russian(twilio)
+    call.press("1")
+    call.press("1")
     call.silence()
     last = call.silence()
-    assert last.hangup and "1 4 0 6" in last.text and "1 0 3" in last.text
-    assert call.ended
+    assert [h.text for h in last.heard] == ["[ru] no input", "[ru] sms: press 1"]  # inside a short Gather
+    assert [h.text for h in last.after] == ["[ru] goodbye 1 4 0 6 1 0 3"] and last.hangup
+    sent = call.press("1")  # the caller takes the offer: the SMS is queued, the call goes on
+    assert sent.heard[0].text == "[ru] sms queued" and not call.ended
+
+
+def test_a_silent_caller_who_takes_no_offer_hears_the_goodbye_and_the_call_ends(twilio):
+    call = start_in_russian(twilio)
+    call.press("1")
+    call.press("1")
+    call.silence()
+    call.silence()
+    bye = call.silence()
+    assert [h.text for h in bye.heard] == ["[ru] goodbye 1 4 0 6 1 0 3"] and call.ended
 
 
 def test_a_key_resets_the_no_input_count(twilio):
     call = start_in_russian(twilio)
-    call.silence()
     call.silence()
     call.press("9")
     assert not call.silence().hangup

@@ -186,7 +186,10 @@ def load_catalog(directory: Path | str | None = None, sources_dir: Path | str | 
     citations = _load_citations(_read_yaml(cites_path) if cites_path.exists() else {})
     langs = {code: _load_language(directory / f"{code}.yaml", code) for code in languages}
     keywords = {str(k): str(v) for k, v in (tree.get("keywords") or {}).items()}
-    catalog = Catalog(languages, start, nodes, langs, citations, directory, keywords,
+    greeting = [str(x) for x in tree.get("greeting_languages") or languages[:1]]
+    if not set(greeting) <= set(languages):
+        raise CatalogError("tree.yaml", f"greeting_languages {greeting} must be among the languages")
+    catalog = Catalog(languages, start, nodes, langs, citations, directory, keywords, greeting,
                       sources=_load_sources(directory / "sources.yaml"),
                       glossaries=glossary.load(directory, languages))
     from .checks import validate

@@ -141,4 +141,5 @@ UI_PROMPTS = (
     "ui.sms_stopped", "ui.sms_started", "ui.sms_language_set", "ui.sms_queued", "ui.sms_limit",
     "ui.sms_morning", "ui.number_hidden",
     "ui.callback_intro", "ui.callback_machine", "ui.callback_sms_at",  # the missed-call callback
+    "ui.greeting", "ui.more_early", "ui.sms_invite",
 )

@@ -44,13 +44,15 @@ class CallerCost:
         self.catalog, self.index, self.today = catalog, index, today
         self.flow, self.renderer = Flow(catalog), VoiceRenderer(catalog)
 
-    def _screen(self, lang: str, node: str, page: int, nav: bool):
-        session = Session(id="cost", caller="cost", lang=lang, node=node, page=page, nav_said=not nav)
-        return self.flow.screen(session, self.today)
+    def _screen(self, lang: str, node: str, page: int, nav_said: bool = True):
+        """The screen at (node, page); with `nav_said` False it says the 9 / * / 0 hint if this screen
+        is where a call says it (the first one with a fact), as on a caller's first walk."""
+        session = Session(id="cost", caller="cost", lang=lang, node=node, page=page, nav_said=nav_said)
+        return self.flow.screen(session, self.today), session.nav_said
 
     def _moves(self, node: str, page: int) -> list[tuple[str, str, int]]:
         """(key, node, page) a caller can go to from this screen, in key order."""
-        screen = self._screen(self.catalog.languages[0], node, page, nav=False)
+        screen, _ = self._screen(self.catalog.languages[0], node, page)
         moves = [(o.key, o.goto, 0) for o in screen.options if o.goto != LANGUAGE_MENU]
         if screen.more:
             moves.append((MORE_KEY, node, page + 1))
@@ -65,7 +67,7 @@ class CallerCost:
         while queue:
             path = queue.popleft()
             _, node, page = path[-1]
-            screen = self._screen(self.catalog.languages[0], node, page, nav=False)
+            screen, _ = self._screen(self.catalog.languages[0], node, page)
             if said & set(screen.say + screen.items):
                 return path
             for key, nxt, nxt_page in self._moves(node, page):
@@ -88,9 +90,10 @@ class CallerCost:
         out = Cost(lang, name, [key for key, _, _ in path[1:]])
         said = self.catalog.said([pid], self.today)
         fact = self.catalog.voice(lang, said[0]) if said else None
-        heard = 0.0
+        heard, nav_said = 0.0, False
         for step, (_, node, page) in enumerate(path):
-            lines = self.renderer.lines(self._screen(lang, node, page, nav=step == 0))
+            screen, nav_said = self._screen(lang, node, page, nav_said)
+            lines = self.renderer.lines(screen)
             last = step == len(path) - 1
             for line_lang, text in lines:
                 if last and text == fact:
@@ -104,7 +107,7 @@ class CallerCost:
     def main_menu(self, lang: str) -> Cost:
         """The main menu heard whole, as on the first screen after the language choice."""
         out = Cost(lang, "main menu", [])
-        lines = self.renderer.lines(self._screen(lang, self.catalog.start, 0, nav=True))
+        lines = self.renderer.lines(self._screen(lang, self.catalog.start, 0, nav_said=False)[0])
         out.ends = sum(self._seconds(line_lang, text, out.missing) for line_lang, text in lines)
         return out
 

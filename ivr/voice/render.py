@@ -42,12 +42,15 @@ class VoiceRenderer:
     def lines(self, screen: Screen) -> list[tuple[str, str]]:
         """(language, text) pairs in the order they are spoken."""
         cat = self.catalog
-        if screen.languages:
-            notices = [(screen.lang, cat.voice(screen.lang, p)) for p in screen.notices] if screen.lang else []
+        if screen.languages:  # before a language is chosen, notices (the greeting) are said in the tree's
+            said_in = [screen.lang] if screen.lang else cat.greeting_languages  # greeting_languages
+            notices = [(code, cat.voice(code, p)) for p in screen.notices for code in said_in]
             return notices + [(code, cat.voice(code, "lang.choose")) for code in screen.languages]
         lang = screen.lang
         out = [cat.voice(lang, p) for p in screen.notices]
         out += [cat.voice(lang, p) for p in screen.say]
+        if screen.more and screen.items:  # "next" before the group too: a caller can skip it
+            out.append(cat.voice(lang, "ui.more_early"))
         out += [cat.voice(lang, p) for p in screen.items]
         if screen.more:
             out.append(cat.voice(lang, "ui.more"))
@@ -119,6 +122,21 @@ class VoiceRenderer:
         self.audio.refresh()
         root = request.url_root if has_request_context() and not self.audio.public_url else ""
         return (getattr(self.audio, "_stamp", None), root)
+
+    def farewell(self, lang: str, lines: tuple[str, ...], sms_action: str | None) -> str:
+        """A silent caller's last screen: `lines` (with the SMS offer on key 1 inside a short Gather
+        when `sms_action` is given), then the goodbye, which names 1406 and 103, and the hang-up."""
+        response = VoiceResponse()
+        parent = response
+        if sms_action:
+            parent = Gather(num_digits=1, action=sms_action, method="POST", timeout=4)
+            response.append(parent)
+        for pid in lines:
+            self.speak(parent, lang, self.catalog.voice(lang, pid, key=SMS_KEY) if pid == "ui.sms_offer"
+                       else self.catalog.voice(lang, pid))
+        self.speak(response, lang, self.catalog.voice(lang, "ui.goodbye"))
+        response.hangup()
+        return str(response)
 
     def goodbye(self, lang: str | None, prompt: str = "ui.goodbye") -> str:
         response = VoiceResponse()

@@ -56,11 +56,7 @@ def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claim
     `also(pipe)`: more writes that belong to the same once-only step."""
     svc = services()
     today = svc.today()
-    if step.hangup:
-        body = svc.voice.goodbye(session.lang)
-    else:
-        screen = svc.flow.screen(session, today, notices=step.notices)
-        body = None
+    screen = None if step.hangup else svc.flow.screen(session, today, notices=step.notices)
     pipe = svc.redis.pipeline(transaction=False)
     session.seq += 1
     if is_new:
@@ -76,8 +72,8 @@ def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claim
         calllog.set_language(pipe, CHANNEL, session.id, session.lang, session.started)
         calllog.count(pipe, day, f"voice:{session.lang}", svc.retention)
         sessions.remember_language(pipe, session.caller, session.lang, svc.config["HOTLINE_LANGUAGE_TTL"])
-    if body is None:
-        body = _menu(svc, screen, session)
+    # after seq += 1: the URLs in the body carry the next step's number
+    body = _goodbye(svc, session, step) if step.hangup else _menu(svc, screen, session)
     if also:
         also(pipe)
     if claimed:
@@ -124,7 +120,7 @@ def key():
         return _answer(session, svc.flow.restart(session, lang), mark)
     digits = request.form.get("Digits", "").strip()
     if request.args.get("noinput") or not digits:
-        step = svc.flow.silence(session)
+        step = svc.flow.silence(session, svc.today())
     else:
         step = svc.flow.press(session, digits[:8], svc.today())
     if session.caller == ANONYMOUS and step.action in ("reminder", "callback"):
@@ -151,8 +147,15 @@ def _refuse_hidden(svc, session: Session, step: Step) -> None:
 def _replay(svc, session: Session, step: Step) -> Response:
     session.seq += 1
     if step.hangup:
-        return twiml(svc.voice.goodbye(session.lang))
+        return twiml(_goodbye(svc, session, step))
     return twiml(_menu(svc, svc.flow.screen(session, svc.today()), session))
+
+
+def _goodbye(svc, session: Session, step: Step) -> str:
+    if not step.farewell:
+        return svc.voice.goodbye(session.lang)
+    return svc.voice.farewell(session.lang, step.farewell,
+                              call_state.key_url(session) if step.farewell_sms else None)
 
 
 def _menu(svc, screen, session: Session) -> str:
