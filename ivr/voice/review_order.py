@@ -63,14 +63,19 @@ def _order(catalog, lang: str, today: dt.date) -> list[audio.Line]:
     by_text = {ln.text: ln for ln in lines}
     flow, renderer, cost = Flow(catalog), VoiceRenderer(catalog), CallerCost(catalog, None, today)
 
-    def heard(node: str, page: int, nav: bool) -> list[str]:
-        session = Session(id="review", caller="review", lang=lang, node=node, page=page, nav_said=not nav)
-        return [text for code, text in renderer.lines(flow.screen(session, today)) if code == lang]
+    def heard(node: str, page: int, nav_said: bool) -> tuple[list[str], bool]:
+        """A screen's lines in this language as a caller walking there hears them (the 9 / * / 0 hint
+        where a call first says it), and whether the hint has been said by then."""
+        session = Session(id="review", caller="review", lang=lang, node=node, page=page, nav_said=nav_said)
+        lines = renderer.lines(flow.screen(session, today))
+        return [text for code, text in lines if code == lang], session.nav_said
 
-    texts = heard(catalog.start, 0, True)
+    texts, _ = heard(catalog.start, 0, False)
     for pid in key_facts(catalog.directory).values():
-        for step, (_, node, page) in enumerate(cost.path_to(pid) or []):
-            texts += heard(node, page, step == 0)
+        nav_said = False
+        for _, node, page in cost.path_to(pid) or []:
+            said, nav_said = heard(node, page, nav_said)
+            texts += said
     out, seen = [], set()
     for line in [by_text[t] for t in texts if t in by_text] + lines:
         if line.sha not in seen:
