@@ -369,3 +369,24 @@ def test_a_recorded_only_build_keeps_the_robot_files_of_unchanged_lines(kk_robot
     after = audio.read_json(audio.index_path(directory, "kk"), {})["lines"]
     assert after == before and all((audio.index_path(directory, "kk").parent / e["file"]).is_file()
                                    for e in after.values())
+
+
+def test_an_admin_rejects_a_recording_and_uploads_are_capped(studio, env, rdb, ops_users, tmp_path):
+    app, _, directory = studio
+    rec = recordings.save(directory, recordings.new_id(), _wav(tmp_path), ".wav", lang="kk", line_id="menu.main",
+                          text="[kk] main menu", text_sha=audio.text_sha("kk", "[kk] main menu"), reviewer="olga",
+                          source="upload", time=0.0, seconds=0.5)
+    client = admin_client(app)
+    token = csrf_token_from(client.get("/ops/recordings").get_data(as_text=True))
+    assert client.post(f"/ops/recordings/{rec.id}/reject", data={"csrf_token": token}).status_code == 302
+    assert recordings.all_pending(directory) == [] and not (directory / "kk" / "recorded").exists()
+    assert [e["action"] for e in __import__("ivr.store.audit", fromlist=["page"]).page(rdb)] == ["recording_reject"]
+
+    env["HOTLINE_RECORDING_MAX_BYTES"] = "2000"
+    small, _ = make_app(env)
+    client = admin_client(small)
+    token = csrf_token_from(client.get("/ops/recordings").get_data(as_text=True))
+    big = client.post("/ops/recordings/upload", data={
+        "csrf_token": token, "lang": "kk", "line": "menu.main", "file": (io.BytesIO(sine_wav(2.0)), "take.wav")},
+        content_type="multipart/form-data")
+    assert big.status_code == 413 and recordings.all_pending(directory) == []
