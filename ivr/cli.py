@@ -472,7 +472,6 @@ def content_doc(out):
 
     from .cli_common import catalog_or_exit
     from .content.doc import render
-
     from .voice import audio, cost
 
     conf = load_settings()
