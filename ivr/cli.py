@@ -472,10 +472,16 @@ def content_doc(out):
 
     from .cli_common import catalog_or_exit
     from .content.doc import render
+    from .voice import audio, cost
 
     conf = load_settings()
     catalog = catalog_or_exit(conf)
-    Path(out).write_text(render(catalog, _today(conf)), encoding="utf-8")
+    day = _today(conf)
+    index = audio.AudioIndex(audio.audio_dir(conf))
+    table = None
+    if index.lines:  # the caller-cost table needs the built audio's lengths
+        table = cost.markdown(cost.CallerCost(catalog, index, day).report(cost.key_facts(catalog.directory)))
+    Path(out).write_text(render(catalog, day, table), encoding="utf-8")
     click.echo(f"wrote {out}")
 
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from ivr.content.catalog import load_catalog
 from ivr.content.spoken import Speaker
 from ivr.phone import Emulator, parse_twiml
-from ivr.voice import audio, audio_build
+from ivr.voice import audio, audio_build, cost
 
 from . import catalog_fixture as fx
 from .conftest import FIXED_NOW, ROOT, client_transport
@@ -196,10 +196,10 @@ def test_play_mode_plays_each_language_in_its_own_audio(app_factory, tmp_path, b
     app, twilio = phone(app_factory, tmp_path, directory, HOTLINE_VOICE_PROMPTS="play")
     call = twilio.call()
     menu = call.start()
-    assert [h.verb for h in menu.heard] == ["Play"] * 8
-    assert [h.text.split("/")[4] for h in menu.heard] == fx.LANGS  # http://localhost/audio/<lang>/…
+    assert [h.verb for h in menu.heard] == ["Play"] * 9  # the greeting (in kk: the fixture's first language)
+    assert [h.text.split("/")[4] for h in menu.heard] == ["kk"] + fx.LANGS  # http://localhost/audio/<lang>/…
     index = audio.AudioIndex(directory)
-    assert menu.heard[1].text == "http://localhost" + index.url("ru", "[ru] choose ru")
+    assert menu.heard[2].text == "http://localhost" + index.url("ru", "[ru] choose ru")
     main = call.press("3")
     assert all(h.verb == "Play" and "/audio/ky/" in h.text for h in main.heard)
 
@@ -216,7 +216,7 @@ def test_say_mode_says_russian_with_a_named_voice_and_plays_every_other_language
     _, directory, _ = built
     _, twilio = phone(app_factory, tmp_path, directory, HOTLINE_VOICE_PROMPTS="say")
     turn = twilio.call().start()
-    assert [h.verb for h in turn.heard] == ["Play", "Say"] + ["Play"] * 6
+    assert [h.verb for h in turn.heard] == ["Play", "Play", "Say"] + ["Play"] * 6  # the greeting, then kk ru …
     says = parse_twiml(turn.raw).findall(".//Say")
     assert [(s.get("language"), s.get("voice")) for s in says] == [("ru-RU", "Polly.Tatyana")]
 
@@ -228,8 +228,8 @@ def test_auto_says_what_has_no_current_audio(app_factory, tmp_path, built, audio
     audio.write_json(ru, data)
     _, twilio = phone(app_factory, tmp_path, audio_copy, HOTLINE_VOICE_PROMPTS="auto")
     turn = twilio.call().start()
-    assert [h.verb for h in turn.heard] == ["Play", "Say"] + ["Play"] * 6
-    assert turn.heard[1].text == "[ru] choose ru" and turn.heard[1].language == "ru-RU"
+    assert [h.verb for h in turn.heard] == ["Play", "Play", "Say"] + ["Play"] * 6  # the greeting, then kk ru …
+    assert turn.heard[2].text == "[ru] choose ru" and turn.heard[2].language == "ru-RU"
 
 
 def test_play_takes_a_stale_recording_but_auto_says_the_new_text(app_factory, tmp_path, built, audio_copy):
@@ -249,8 +249,8 @@ def test_play_takes_a_stale_recording_but_auto_says_the_new_text(app_factory, tm
         em = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
         return em.call().start().heard
 
-    assert [h.verb for h in heard("play", "p1")[:2]] == ["Play", "Play"]
-    kk, ru = heard("auto", "p2")[:2]
+    assert [h.verb for h in heard("play", "p1")[1:3]] == ["Play", "Play"]  # after the greeting
+    kk, ru = heard("auto", "p2")[1:3]
     assert ru.verb == "Say" and ru.text == "[ru] choose ru, reworded"  # Twilio speaks Russian: the new text
     assert kk.verb == "Play"  # Twilio cannot speak Kazakh: the old recording beats an English voice
 
@@ -326,6 +326,12 @@ def test_the_whole_real_catalog_builds_for_all_8_languages(tmp_path):
     rows = audio.coverage(catalog, tmp_path / "audio", dt.date.today())
     assert [r["lang"] for r in rows] == ["kk", "ru", "ky", "uz", "tg", "tk", "az", "hy"]
     assert all(r["lines"] > 0 and r["missing"] == 0 for r in rows), rows
+    # what a caller pays, from these files: every key fact within 3 keys and 45 s, the main menu within 20 s
+    report = cost.CallerCost(catalog, audio.AudioIndex(tmp_path / "audio"), dt.date.today())
+    costs = report.report(cost.key_facts(prompts))
+    table, ok = cost.format_rows(costs, max_keys=3, max_seconds=45)
+    assert ok, table
+    assert all(r.ends <= 20 and not r.missing for r in costs if r.name == "main menu"), table
 
 
 # -- what the synthesizer is fed, silence, production ---------------------------------------------
@@ -370,7 +376,7 @@ def test_production_refuses_to_start_while_a_language_twilio_cannot_speak_has_no
     app = app_factory(HOTLINE_AUDIO_DIR=str(directory), **prod)  # built: it starts
     em = Emulator("http://localhost", prod["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
     heard = em.call().start().heard
-    assert [h.verb for h in heard] == ["Play", "Say"] + ["Play"] * 6  # say mode: Russian by Twilio's voice
+    assert [h.verb for h in heard] == ["Play", "Play", "Say"] + ["Play"] * 6  # say mode: Russian by Twilio's voice
 
 
 def test_hotline_audio_check_names_the_lines_and_why(tmp_path, monkeypatch):

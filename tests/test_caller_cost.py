@@ -84,3 +84,12 @@ def test_the_command_prints_the_table_and_fails_over_the_limits(tmp_path, monkey
     assert "tk    sixth                  2 1           26.0    28.0" in ok.output
     over = CliRunner().invoke(main, ["content", "cost", "--max-seconds", "20"])
     assert over.exit_code == 1 and "over 3 keys / 20 s" in over.output
+
+
+def test_the_summary_table_for_docs_has_a_row_per_fact_and_a_column_per_language(tmp_path):
+    catalog, index = catalog_and_index(tmp_path, drop={"[hy] facts menu"})
+    table = cost.markdown(cost.CallerCost(catalog, index, TODAY).report(FACTS)).splitlines()
+    assert table[0] == "| key fact | " + " | ".join(fx.LANGS) + " |"
+    assert table[2].startswith("| main menu | 8 s | ")
+    row = next(line for line in table if line.startswith("| a |"))
+    assert "| 1 1 · 16 s |" in row and row.endswith("| 1 1 · 14 s * |")  # hy: a line without audio

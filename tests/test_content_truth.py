@@ -42,8 +42,9 @@ def test_residence_permit_answers_say_permanent(catalog, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_emergency_care_is_said_by_audience(catalog, lang):
+    assert catalog.nodes["urgent"].say == ("urgent.call103",)  # 103 first, before any choice
     node = catalog.nodes["urgent.emergency"]
-    assert node.say == ("urgent.call103", "urgent.uninsured", "urgent.migrants")
+    assert node.say == ("urgent.uninsured", "urgent.migrants") and node.sms == ("urgent.call103",)
     assert DMS[lang] in texts(catalog, lang, "urgent.migrants")
     assert DMS[lang] in catalog.prompt(lang, "urgent.call103").sms  # the SMS says who pays, not "free for all"
     assert PERMANENT[lang] in texts(catalog, lang, "urgent.uninsured").lower()
@@ -58,7 +59,8 @@ def test_the_old_claims_are_gone(catalog):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_limits_the_sources_set_are_kept(catalog, lang):
-    assert CONVERSION[lang] in texts(catalog, lang, "disease.13").lower()  # TB: free until smear conversion
+    for pid in ("disease.13", "diseases.tb"):  # TB: free until smear conversion, also where TB is said first
+        assert CONVERSION[lang] in texts(catalog, lang, pid).lower(), pid
     for pid in ("screening.s4", "screening.s5", "screening.s6"):
         assert OBSERVATION[lang] in catalog.voice(lang, pid).lower(), pid
 
@@ -77,9 +79,9 @@ def test_who_is_entitled_is_said_where_the_sources_limit_it(catalog):
 @pytest.mark.parametrize("lang", LANGS)
 def test_dms_words_open_the_dms_answer(catalog, lang):
     assert catalog.keywords["dms"] == "dms"
-    assert catalog.nodes["dms"].say == ("dms.what", "dms.why", "dms.term")
-    assert any(o.goto == "dms" for o in catalog.nodes["free"].options)
-    assert any(o.goto == "dms" for o in catalog.nodes["osms"].options)
+    assert catalog.nodes["dms"].say == ("dms.what",) and catalog.nodes["dms.more"].say == ("dms.why", "dms.term")
+    assert any(o.goto == "dms" for o in catalog.nodes["main"].options)
+    assert any(o.goto == "osms" for o in catalog.nodes["dms"].options)
     understander = Understander(catalog, load_lexicon(catalog))
     words = catalog.langs[lang].keywords["dms"]
     assert "дмс" in words and all(understander.understand(w).best.topic == "dms" for w in words)

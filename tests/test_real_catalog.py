@@ -139,7 +139,8 @@ def test_eligibility_by_keypad_ends_in_a_cited_result_that_can_be_sent(twilio, c
     call = twilio.call(caller="+77015550600")
     call.start()
     call.press("2")  # Russian
-    turn = call.press("6")  # check what care is free for me
+    call.press("6")  # other
+    turn = call.press("3")  # check what care is free for me
     assert catalog.voice("ru", "elig.q_urgent") in turn.text
     for _ in range(3):
         turn = call.press("2")  # no, no, no
@@ -159,12 +160,12 @@ def test_callback_and_reminder_from_the_menu(twilio, catalog, rdb):
     call = twilio.call(caller="+77015550700")
     call.start()
     call.press("1")  # Kazakh
-    turn = call.press("7")
+    call.press("6")  # other, operator
+    turn = call.press("1")
     assert catalog.voice("kk", "ui.callback_done") in turn.text
     assert len(rdb.zrange("callbacks:open", 0, -1)) == 1
     call.press("0")
-    call.press("1")  # how to get care
-    call.press("2")  # the checklist
+    call.press("1")  # the documents to attach to a clinic
     done = call.press("2")  # a reminder on the next working day
     assert catalog.voice("kk", "ui.reminder_done") in done.text
     [msg] = rdb.zrange("msgs", 0, -1)
@@ -173,7 +174,7 @@ def test_callback_and_reminder_from_the_menu(twilio, catalog, rdb):
 
 @pytest.mark.parametrize("text, lang, prompt", [("bepul", "uz", "status.temporary"),
                                                 ("dokumenty", "ru", "algo.checklist"),
-                                                ("туберкулёз", "ru", "disease.13"),  # TB itself, not diseases 1-4
+                                                ("туберкулёз", "ru", "diseases.tb"),  # TB itself, not diseases 1-4
                                                 ("hayeren", "hy", "menu.main")])
 def test_a_new_texter_gets_a_direct_answer_in_their_language(twilio, catalog, text, lang, prompt):
     from ivr.sms.segments import cheapest

@@ -63,13 +63,14 @@ class Texting:
         if session.lang and offered and text.isdigit() and 1 <= int(text) <= len(offered):
             topic = offered[int(text) - 1]
             return self._topic(session, topic, today, {"type": "choice", "key": text, "topic": topic})
-        if session.lang and re.fullmatch(r"[0-9*#]{1,3}", text):
+        understood = self.understander.understand(text)
+        # "103" or "1406" is a number the texter needs, not three menu keys: a clear topic wins over keys
+        if session.lang and re.fullmatch(r"[0-9*#]{1,3}", text) and not (len(text) > 1 and understood.clear):
             return self._key(session, text, today)
         if session.lang:
             chosen = self.matcher.language(text)
             if chosen:
                 return self._set_language(session, chosen, today)
-        understood = self.understander.understand(text)
         if understood.ranked:
             return self._understood(session, understood, today)
         answer = self._welcome(session) if session.lang is None else self._unknown(session, today)

@@ -138,3 +138,21 @@ def format_rows(rows: list[Cost], max_keys: int, max_seconds: float) -> tuple[st
         keys = " ".join(row.keys) if row.keys else "-"
         out.append(f"{row.lang:5} {row.name:22} {keys:10} {row.starts:7.1f} {row.ends:7.1f}  {'; '.join(note)}")
     return "\n".join(out), ok
+
+
+def markdown(rows: list[Cost]) -> str:
+    """The report as one table for docs/content.md: a row per key fact, a column per language, each cell
+    the keys pressed after the language choice and the second the fact has been said by (* : some line on
+    the way had no audio, so the real figure is higher)."""
+    langs = list(dict.fromkeys(r.lang for r in rows))
+    names = list(dict.fromkeys(r.name for r in rows))
+    cell = {(r.lang, r.name): r for r in rows}
+    out = ["| key fact | " + " | ".join(langs) + " |", "|---|" + "---|" * len(langs)]
+    for name in names:
+        cells = []
+        for lang in langs:
+            r = cell[(lang, name)]
+            keys = "— · " if r.keys is None else (" ".join(r.keys) + " · " if r.keys else "")
+            cells.append(f"{keys}{r.ends:.0f} s{' *' if r.missing else ''}")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
