@@ -45,10 +45,12 @@ def register_blueprints(app: Flask) -> None:
     from .sms.webhooks import bp as sms_bp
     from .voice.audio_route import bp as audio_bp
     from .voice.missed import bp as missed_bp
+    from .voice.review import bp as review_bp
     from .voice.webhooks import bp as voice_bp
 
     app.register_blueprint(voice_bp)
     app.register_blueprint(missed_bp)  # POST /voice/missed: <Reject>, then a callback
+    app.register_blueprint(review_bp)  # POST /voice/review: the reviewers' number (native recordings)
     app.register_blueprint(audio_bp)  # GET /audio/…: Twilio's <Play> fetches without a signature
     app.register_blueprint(ops_bp)
     app.register_blueprint(sms_bp)

@@ -59,6 +59,9 @@ DEFAULTS = {
     "HOTLINE_CALLBACK_CPS": 1.0,  # outbound calls per second, all workers together (Twilio's account limit)
     "HOTLINE_CALLBACK_RETRY_INTERVALS": "120,600",  # seconds before retrying a busy / unanswered / failed callback
     "HOTLINE_CALLBACK_ON_MACHINE": "message",  # message: 1406/103 after the beep; hangup: end at once
+    # Native recordings (/voice/review, /ops/recordings): see audio/README.md.
+    "HOTLINE_REVIEW_PER_DAY": 150,  # recordings one reviewer may keep per day on the reviewers' number
+    "HOTLINE_RECORDING_MAX_BYTES": 20 * 1024 * 1024,  # the largest recording a dashboard upload may send
 }
 
 INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL", "HOTLINE_LANGUAGE_TTL",
@@ -67,7 +70,7 @@ INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL"
         "HOTLINE_OPS_LOGIN_MAX_PER_USER", "HOTLINE_OPS_LOGIN_MAX_PER_IP", "HOTLINE_OPS_LOGIN_WINDOW",
         "HOTLINE_OPS_LOGIN_DELAY", "HOTLINE_OPS_RESET_HOURS",
         "HOTLINE_OPS_PAGE_SIZE", "HOTLINE_CALLBACK_MAX_ATTEMPTS", "HOTLINE_CALLBACK_GAP_MINUTES",
-        "HOTLINE_CALLBACK_PER_DAY"}
+        "HOTLINE_CALLBACK_PER_DAY", "HOTLINE_REVIEW_PER_DAY", "HOTLINE_RECORDING_MAX_BYTES"}
 FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT", "HOTLINE_CALLBACK_CPS"}
 SECRETS = ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")
 MIN_SECRET = 32  # characters; Twilio's auth tokens are 32, `secrets.token_hex(32)` gives 64

@@ -3,6 +3,7 @@
 Reached through TWILIO_API_BASE_URL, the only thing the tests fake. `plan` is a list of
 (status, json body) answers used in order; when it runs out, messages and calls are accepted (201).
 Messages.json answers like Twilio's Messages API, Calls.json like its Calls API (a CallSid, queued).
+A GET serves `files[path]` (a recording's WAV, as Twilio's Recordings API does), else 404.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from urllib.parse import parse_qs
 class FakeTwilio:
     def __init__(self):
         self.requests: list[dict] = []
+        self.files: dict[str, bytes] = {}  # path -> bytes served on GET (a recording's .wav)
+        self.gets: list[dict] = []  # GET requests: path and Authorization
         self.plan: list[tuple[int, dict]] = []
         self.delay = 0.0  # seconds to wait after accepting a message, before answering
         self.lock = threading.Lock()
@@ -48,6 +51,16 @@ class FakeTwilio:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                with fake.lock:
+                    fake.gets.append({"path": self.path, "auth": self.headers.get("Authorization", "")})
+                    data = fake.files.get(self.path.split("?")[0])
+                self.send_response(200 if data is not None else 404)
+                self.send_header("Content-Type", "audio/x-wav" if data is not None else "application/json")
+                self.send_header("Content-Length", str(len(data or b"")))
+                self.end_headers()
+                self.wfile.write(data or b"")
 
             def log_message(self, *args):
                 pass

@@ -17,7 +17,9 @@ from . import (  # noqa: F401  (their routes register on bp)
     history_views,
     message_views,
     queue_views,
+    recording_views,
     report_views,
+    reviewer_views,
     text_views,
 )
 from .blueprint import bp, csrf, login_manager

@@ -123,6 +123,12 @@ def _plan(directory: Path, lang: str, lines, book: dict, old: dict, use_robot: b
             spoken = speaker.spoken(lang, line.said_from)  # the exact text the synthesizer is fed
             want = dict(base, kind="generated", voice=voice_spec(lang), spoken=spoken)
             maker = (generate, lang, spoken, folder)
+        elif _robot_kept(old.get(line.sha), folder):
+            # --recorded-only makes no robot audio, and keeps what an earlier build made for this very
+            # text (the dashboard's accept rebuilds one language this way without removing the robot).
+            entries[line.sha] = dict(old[line.sha], ids=list(line.ids), text=line.text, current=True)
+            result.kept += 1
+            continue
         elif recs:  # no robot voice asked for: a stale recording, marked as such
             rec = book[recs[0]]
             want = dict(base, kind="recorded", current=False, source=rec["source"], source_sha=rec["source_sha"],
@@ -138,6 +144,10 @@ def _plan(directory: Path, lang: str, lines, book: dict, old: dict, use_robot: b
         else:
             jobs.append((line, want, maker))
     return entries, jobs
+
+
+def _robot_kept(have: dict | None, folder: Path) -> bool:
+    return bool(have) and have.get("kind") == "generated" and (folder / have["file"]).is_file()
 
 
 def _make(job):

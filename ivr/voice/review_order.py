@@ -1,0 +1,84 @@
+"""Which lines still need a native recording in a language, in the order a reviewer records them.
+
+First what every caller hears on the way to the answers that matter most (the caller-cost report,
+ivr/voice/cost.py): the main menu's lines, then each key fact's path (tree.yaml `key_facts:`, in
+the report's order), then every other line the voice can say (ivr/voice/audio.py `spoken_lines`).
+A line is missing while the built index has no current human recording of its exact text; lines
+with a recording waiting for acceptance (ivr/voice/recordings.py) are left out, and so are those
+the caller of `missing` excludes (skipped on this call).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ..flow import Flow
+from ..store.sessions import Session
+from . import audio, recordings
+from .cost import CallerCost, key_facts
+from .render import VoiceRenderer
+
+
+class ReviewOrder:
+    """The order is computed once per language and day (~0.2 s on the full catalog), then filtered."""
+
+    def __init__(self, catalog, directory: Path | str):
+        self.catalog, self.directory = catalog, Path(directory)
+        self._orders: dict[tuple[dt.date, str], list[audio.Line]] = {}
+
+    def order(self, lang: str, today: dt.date) -> list[audio.Line]:
+        key = (today, lang)
+        if key not in self._orders:
+            if len(self._orders) > 64:
+                self._orders.clear()
+            self._orders[key] = _order(self.catalog, lang, today)
+        return self._orders[key]
+
+    def missing(self, lang: str, today: dt.date, exclude=()) -> list[audio.Line]:
+        index = audio.read_json(audio.index_path(self.directory, lang), {}).get("lines", {})
+        waiting = recordings.pending_lines(self.directory, lang) | set(exclude)
+        return [ln for ln in self.order(lang, today)
+                if not _recorded(index.get(ln.sha)) and not waiting & set(ln.ids)]
+
+    def line(self, lang: str, today: dt.date, line_id: str) -> audio.Line | None:
+        return next((ln for ln in self.order(lang, today) if line_id in ln.ids), None)
+
+
+def order_for(svc) -> ReviewOrder:
+    """The app's one ReviewOrder (the reviewers' number and the dashboard share its cache)."""
+    from flask import current_app
+
+    found = current_app.extensions.get("hotline_review_order")
+    if found is None:
+        found = current_app.extensions["hotline_review_order"] = ReviewOrder(svc.catalog, audio.audio_dir(svc.config))
+    return found
+
+
+def _recorded(entry: dict | None) -> bool:
+    return bool(entry) and entry.get("kind") == "recorded" and entry.get("current", True)
+
+
+def _order(catalog, lang: str, today: dt.date) -> list[audio.Line]:
+    lines = audio.spoken_lines(catalog, today, [lang])
+    by_text = {ln.text: ln for ln in lines}
+    flow, renderer, cost = Flow(catalog), VoiceRenderer(catalog), CallerCost(catalog, None, today)
+
+    def heard(node: str, page: int, nav_said: bool) -> tuple[list[str], bool]:
+        """A screen's lines in this language as a caller walking there hears them (the 9 / * / 0 hint
+        where a call first says it), and whether the hint has been said by then."""
+        session = Session(id="review", caller="review", lang=lang, node=node, page=page, nav_said=nav_said)
+        lines = renderer.lines(flow.screen(session, today))
+        return [text for code, text in lines if code == lang], session.nav_said
+
+    texts, _ = heard(catalog.start, 0, False)
+    for pid in key_facts(catalog.directory).values():
+        nav_said = False
+        for _, node, page in cost.path_to(pid) or []:
+            said, nav_said = heard(node, page, nav_said)
+            texts += said
+    out, seen = [], set()
+    for line in [by_text[t] for t in texts if t in by_text] + lines:
+        if line.sha not in seen:
+            seen.add(line.sha)
+            out.append(line)
+    return out
