@@ -1,7 +1,8 @@
 """Which lines still need a native recording in a language, in the order a reviewer records them.
 
 First what every caller hears on the way to the answers that matter most (the caller-cost report,
-ivr/voice/cost.py): the main menu's lines, then each key fact's path (tree.yaml `key_facts:`, in
+ivr/voice/cost.py): a first call's greeting and this language's line of the language menu, the main
+menu's lines, then each key fact's path (tree.yaml `key_facts:`, in
 the report's order), then every other line the voice can say (ivr/voice/audio.py `spoken_lines`).
 A line is missing while the built index has no current human recording of its exact text; lines
 with a recording waiting for acceptance (ivr/voice/recordings.py) are left out, and so are those
@@ -70,7 +71,8 @@ def _order(catalog, lang: str, today: dt.date) -> list[audio.Line]:
         lines = renderer.lines(flow.screen(session, today))
         return [text for code, text in lines if code == lang], session.nav_said
 
-    texts, _ = heard(catalog.start, 0, False)
+    texts = [catalog.voice(lang, "ui.greeting"), catalog.voice(lang, "lang.choose")]  # every first call
+    texts += heard(catalog.start, 0, False)[0]
     for pid in key_facts(catalog.directory).values():
         nav_said = False
         for _, node, page in cost.path_to(pid) or []:
