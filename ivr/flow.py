@@ -99,14 +99,11 @@ class Flow:
             session.goto(self.catalog.start, remember=False)
             return Step({**base, "result": "main"})
         node = self.catalog.nodes[node_id]
-        last_page = True
-        if node.is_list:
-            last_page = session.page + 1 >= self.page_count(node, today)
-            if key == MORE_KEY and not last_page:
-                session.goto(node_id, session.page + 1)
-                return Step({**base, "result": "more"})
-        sms = tuple(self.catalog.said(node.sms, today)) if node.sms else ()
-        if sms and key == SMS_KEY and last_page:  # a list offers its SMS after its last group
+        if node.is_list and key == MORE_KEY and session.page + 1 < self.page_count(node, today):
+            session.goto(node_id, session.page + 1)
+            return Step({**base, "result": "more"})
+        sms = self._sms_offered(node, session.page, today)
+        if sms and key == SMS_KEY:
             return Step({**base, "result": "sms"}, sms_request=sms)
         option = node.option(key)
         if option and self.catalog.option_in_force(option, today):
@@ -138,11 +135,17 @@ class Flow:
         if not session.lang:
             return Step(event, hangup=True)
         node = self.catalog.nodes.get(session.node)
-        sms = bool(node and node.sms and self.catalog.said(node.sms, today))
-        if sms and node.is_list:
-            sms = session.page + 1 >= self.page_count(node, today)
+        sms = bool(node and self._sms_offered(node, session.page, today))
         return Step(event, hangup=True, farewell_sms=sms,
                     farewell=("ui.no_input", "ui.sms_offer") if sms else ("ui.no_input", "ui.sms_invite"))
+
+    def _sms_offered(self, node, page: int, today: dt.date) -> tuple[str, ...]:
+        """What key 1 sends from this screen: the node's SMS as said today; a list offers it after its
+        last group only."""
+        sms = tuple(self.catalog.said(node.sms, today)) if node.sms else ()
+        if sms and node.is_list and page + 1 < self.page_count(node, today):
+            return ()
+        return sms
 
     # -- telling -----------------------------------------------------------------------
     def page_count(self, node, today: dt.date, group: int = LIST_GROUP) -> int:

@@ -113,10 +113,12 @@ def test_long_list_in_groups_of_five_with_a_key_for_more(twilio):
     first = call.press("2")
     items = [h.text for h in first.heard if "item." in h.text]
     assert items == [f"[ru] item.{i} text" for i in range(1, 6)]
+    heard = [h.text for h in first.heard]
+    assert heard.index("[ru] next: 1") < heard.index("[ru] item.1 text")  # "next" offered before the group too
     assert "[ru] more: press 1" in first.text
     second = call.press("1")
     assert [h.text for h in second.heard if "item." in h.text] == ["[ru] item.6 text", "[ru] item.7 text"]
-    assert "[ru] end of list" in second.text and "more: press 1" not in second.text
+    assert "[ru] end of list" in second.text and "more: press 1" not in second.text and "next: 1" not in second.text
     assert call.press("1").heard[0].text == "[ru] wrong key"
     assert "item.1 text" in call.press("*").text  # back goes to the previous group
 

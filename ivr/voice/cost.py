@@ -90,11 +90,10 @@ class CallerCost:
         out = Cost(lang, name, [key for key, _, _ in path[1:]])
         said = self.catalog.said([pid], self.today)
         fact = self.catalog.voice(lang, said[0]) if said else None
-        heard, nav_said = 0.0, False
-        for step, (_, node, page) in enumerate(path):
-            screen, nav_said = self._screen(lang, node, page, nav_said)
-            lines = self.renderer.lines(screen)
-            last = step == len(path) - 1
+        heard = 0.0
+        screens = self.screens(lang, path)
+        for step, lines in enumerate(screens):
+            last = step == len(screens) - 1
             for line_lang, text in lines:
                 if last and text == fact:
                     out.starts = heard
@@ -104,10 +103,19 @@ class CallerCost:
         out.starts = out.ends = heard
         return out
 
+    def screens(self, lang: str, path) -> list[list[tuple[str, str]]]:
+        """The (language, text) lines a caller walking `path` hears, screen by screen, as on a first walk
+        (the 9 / * / 0 hint where a call first says it)."""
+        out, nav_said = [], False
+        for _, node, page in path:
+            screen, nav_said = self._screen(lang, node, page, nav_said)
+            out.append(self.renderer.lines(screen))
+        return out
+
     def main_menu(self, lang: str) -> Cost:
         """The main menu heard whole, as on the first screen after the language choice."""
         out = Cost(lang, "main menu", [])
-        lines = self.renderer.lines(self._screen(lang, self.catalog.start, 0, nav_said=False)[0])
+        [lines] = self.screens(lang, [(None, self.catalog.start, 0)])
         out.ends = sum(self._seconds(line_lang, text, out.missing) for line_lang, text in lines)
         return out
 

@@ -131,9 +131,8 @@ class VoiceRenderer:
         if sms_action:
             parent = Gather(num_digits=1, action=sms_action, method="POST", timeout=4)
             response.append(parent)
-        for pid in lines:
-            self.speak(parent, lang, self.catalog.voice(lang, pid, key=SMS_KEY) if pid == "ui.sms_offer"
-                       else self.catalog.voice(lang, pid))
+        for pid in lines:  # the SMS offer names its key; the other lines take no placeholder
+            self.speak(parent, lang, self.catalog.voice(lang, pid, key=SMS_KEY))
         self.speak(response, lang, self.catalog.voice(lang, "ui.goodbye"))
         response.hangup()
         return str(response)

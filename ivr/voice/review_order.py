@@ -13,11 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ..flow import Flow
-from ..store.sessions import Session
 from . import audio, recordings
 from .cost import CallerCost, key_facts
-from .render import VoiceRenderer
 
 
 class ReviewOrder:
@@ -62,22 +59,11 @@ def _recorded(entry: dict | None) -> bool:
 def _order(catalog, lang: str, today: dt.date) -> list[audio.Line]:
     lines = audio.spoken_lines(catalog, today, [lang])
     by_text = {ln.text: ln for ln in lines}
-    flow, renderer, cost = Flow(catalog), VoiceRenderer(catalog), CallerCost(catalog, None, today)
-
-    def heard(node: str, page: int, nav_said: bool) -> tuple[list[str], bool]:
-        """A screen's lines in this language as a caller walking there hears them (the 9 / * / 0 hint
-        where a call first says it), and whether the hint has been said by then."""
-        session = Session(id="review", caller="review", lang=lang, node=node, page=page, nav_said=nav_said)
-        lines = renderer.lines(flow.screen(session, today))
-        return [text for code, text in lines if code == lang], session.nav_said
-
+    cost = CallerCost(catalog, None, today)
     texts = [catalog.voice(lang, "ui.greeting"), catalog.voice(lang, "lang.choose")]  # every first call
-    texts += heard(catalog.start, 0, False)[0]
-    for pid in key_facts(catalog.directory).values():
-        nav_said = False
-        for _, node, page in cost.path_to(pid) or []:
-            said, nav_said = heard(node, page, nav_said)
-            texts += said
+    paths = [[(None, catalog.start, 0)]] + [cost.path_to(pid) or [] for pid in key_facts(catalog.directory).values()]
+    for path in paths:  # the main menu, then each key fact's way, as a caller hears it
+        texts += [text for screen in cost.screens(lang, path) for code, text in screen if code == lang]
     out, seen = [], set()
     for line in [by_text[t] for t in texts if t in by_text] + lines:
         if line.sha not in seen:
