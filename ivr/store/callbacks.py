@@ -39,7 +39,11 @@ def kept_key(cid: str) -> str:
     return f"callback:{cid}:kept"
 
 
-def request(redis, number: str, caller: str, conv: str, lang: str | None, now: float | None = None) -> str | None:
+SOURCES = ("voice", "sms", "missed")  # how the request came: the voice menu, a text, a given-up missed call
+
+
+def request(redis, number: str, caller: str, conv: str, lang: str | None, now: float | None = None,
+            source: str = "voice") -> str | None:
     """Queue a callback; one open request per caller (asking twice does not queue twice).
     A withheld caller ID is refused: nobody can be called back on it, and all hidden callers are not one."""
     if privacy.is_withheld(number) or caller == "anonymous":
@@ -52,7 +56,8 @@ def request(redis, number: str, caller: str, conv: str, lang: str | None, now: f
     pipe = redis.pipeline(transaction=False)
     pipe.hset(key(cid), mapping={
         "id": cid, "conv": conv, "lang": lang or "", "caller": caller, "number": privacy.normalize(number),
-        "masked": privacy.mask(number), "created": f"{now:.3f}", "status": "open", "attempts": 0, "failed": 0})
+        "masked": privacy.mask(number), "created": f"{now:.3f}", "status": "open", "attempts": 0, "failed": 0,
+        "source": source if source in SOURCES else "voice"})
     pipe.expire(key(cid), CALLBACK_TTL)
     pipe.zadd("callbacks:open", {cid: now})
     calllog.remember_for_caller(pipe, caller, "callbacks", cid, CALLBACK_TTL)

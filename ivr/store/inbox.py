@@ -2,7 +2,8 @@
 
 Keys (no plaintext numbers; the texter is the number's hash, as in the call log):
   inbox:<id>       hash: id, conv (the SMS thread), caller (hash), lang, body, received, status
-                   (open, replied, closed), topic (what an operator said it was about), by, done_at
+                   (open, replied, closed), reason (why a person must see it: REASONS), topic (what an
+                   operator said it was about), by, done_at
   inbox:open       sorted set of open ids by time received — the inbox pages through it
   inbox:all        sorted set of every id by time received (trimmed by the retention purge)
   caller:<hash>:inbox  set of ids, so `hotline forget` finds them without a scan
@@ -18,6 +19,9 @@ import json
 import uuid
 
 STATUSES = ("open", "replied", "closed")
+# Why a text reaches a person: nobody understood it; it asks what the hotline does not cover; it sounds urgent;
+# the texter asked for a person / a callback; the texter said the answer did not help; understanding failed.
+REASONS = ("unclear", "out_of_scope", "urgent", "callback", "flagged", "error")
 REPLY_WINDOW = 7 * 86400
 CORPUS = "corpus:sms"
 CORPUS_MAX = 50_000
@@ -37,12 +41,16 @@ def number_key(item: str) -> str:
 
 
 def record(redis, *, conv: str, caller: str, lang: str, body: str, received: float, retention: int,
-           number: str | None = None) -> str:
-    """Keep a text nobody understood; returns its id. With `number`, operators can reply for REPLY_WINDOW."""
+           number: str | None = None, reason: str = "unclear") -> str:
+    """Keep a text a person must see (`reason`, one of REASONS); returns its id. With `number`, operators
+    can reply for REPLY_WINDOW."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown inbox reason {reason!r}")
     item = uuid.uuid4().hex[:16]
     pipe = redis.pipeline(transaction=True)
     pipe.hset(key(item), mapping={"id": item, "conv": conv, "caller": caller, "lang": lang or "",
-                                  "body": clean(body)[:1600], "received": f"{received:.3f}", "status": "open"})
+                                  "body": clean(body)[:1600], "received": f"{received:.3f}", "status": "open",
+                                  "reason": reason})
     pipe.expire(key(item), retention)
     pipe.zadd("inbox:open", {item: received})
     pipe.zadd("inbox:all", {item: received})
