@@ -16,6 +16,7 @@ choices. A first-time texter's clear question skips the welcome.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from .optout import Keyword, OptOutWords
 from .render import SmsRenderer
 from .understanding import Understander, Understanding
 
+log = logging.getLogger(__name__)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 NEXT_PAGE = "9"
 
@@ -38,7 +40,11 @@ class Answer:
     events: list[dict] = field(default_factory=list)
     optout: bool | None = None  # True: opt out; False: opt back in; None: unchanged
     action: str | None = None  # a node action (reminder, callback) for the channel to carry out
-    unmatched: bool = False  # nothing in the text was understood: keep it for an operator (ivr.store.inbox)
+    inbox: str | None = None  # why an operator must see the text (ivr.store.inbox.REASONS), or None
+
+    @property
+    def unmatched(self) -> bool:
+        return self.inbox == "unclear"
 
 
 class Texting:
@@ -63,6 +69,26 @@ class Texting:
         if session.lang and offered and text.isdigit() and 1 <= int(text) <= len(offered):
             topic = offered[int(text) - 1]
             return self._topic(session, topic, today, {"type": "choice", "key": text, "topic": topic})
+        try:
+            return self._understand(session, text, today, offered)
+        except Exception:  # a bug inside understanding must not cost the texter an answer
+            log.exception("SMS understanding failed; answering with the menu")
+            return self.failed(session, today)
+
+    def failed(self, session: Session, today: dt.date) -> Answer:
+        """What a texter gets when understanding their text failed: the numbered menu (the language menu for
+        a texter without a language), never the outage line; the text goes to the operators' inbox."""
+        session.choices = []
+        if session.lang is None or session.lang not in self.catalog.langs:
+            session.lang = None
+            answer = self._welcome(session, {"type": "error"})
+        else:
+            session.goto(self.catalog.start, remember=False)
+            answer = self._show(session, today, [], {"type": "error"})
+        answer.inbox = "error"
+        return answer
+
+    def _understand(self, session: Session, text: str, today: dt.date, offered: list[str]) -> Answer:
         understood = self.understander.understand(text)
         # "103" or "1406" is a number the texter needs, not three menu keys: a clear topic wins over keys
         if session.lang and re.fullmatch(r"[0-9*#]{1,3}", text) and not (len(text) > 1 and understood.clear):
@@ -74,7 +100,7 @@ class Texting:
         if understood.ranked:
             return self._understood(session, understood, today)
         answer = self._welcome(session) if session.lang is None else self._unknown(session, today)
-        answer.unmatched = bool(text)
+        answer.inbox = "unclear" if text else None
         return answer
 
     # -- the cases ---------------------------------------------------------------------

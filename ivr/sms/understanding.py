@@ -145,7 +145,8 @@ def _tokens(text: str) -> list[str]:
         if ch.isalnum() or ch in "'ʻʼ’‘`":
             word.append(ch)
         elif word:
-            out.append("".join(word))
+            if any(c.isalnum() for c in word):  # an apostrophe or backtick alone is no word
+                out.append("".join(word))
             word = []
     return out[:MAX_TOKENS]
 
@@ -223,6 +224,8 @@ class Understander:
     def _word_matches(self, token: str) -> dict[str, float]:
         """stem -> how well this word of the message matches it."""
         forms = self._forms(token)
+        if not forms:  # a word that folds to nothing ("'", "`", a letter fold() drops)
+            return {}
         if forms[0] in self.stopwords:  # "как", "var", "куҷо": only ever the word itself
             return {forms[0]: EXACT} if forms[0] in self.stem_langs else {}
         found = {form: EXACT for form in forms if form in self.stem_langs}
