@@ -26,6 +26,7 @@ from ..flow import Flow
 from ..store.sessions import Session
 from .keywords import Matcher
 from .optout import Keyword, OptOutWords
+from .intents import Intents, Plan
 from .render import SmsRenderer
 from .understanding import Understander, Understanding
 
@@ -55,8 +56,17 @@ class Texting:
         self.optout_words = OptOutWords(catalog, twilio_handles_optout)
         self.lexicon = lexicon or load_lexicon(catalog)
         self.understander = understander or Understander(catalog, self.lexicon)
+        self.intents = Intents(self.lexicon)
+        self.callback_hours = ""  # HOTLINE_CALLBACK_HOURS: when a callback asked for by text will come
 
-    def answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str = "") -> Answer:
+    def answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str = "",
+               now: dt.datetime | None = None, can_call: bool = True) -> Answer:
+        """`now`: the time (for when a callback will come); `can_call`: the number may be called back (not opted
+        out; a withheld number never reaches here)."""
+        self._now, self._can_call = now, can_call
+        return self._answer(session, body, today, is_new, opt_out_type)
+
+    def _answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str) -> Answer:
         text = CONTROL.sub(" ", body or "")[:1600].strip()
         offered, session.choices = session.choices, []
         keyword = self.optout_words.classify(text, opt_out_type)
@@ -97,6 +107,11 @@ class Texting:
             chosen = self.matcher.language(text)
             if chosen:
                 return self._set_language(session, chosen, today)
+        after_answer = session.node not in (self.catalog.start, LANGUAGE_MENU)
+        plan = self.intents.plan(understood, session.lang or understood.lang or self._default_language(),
+                                 after_answer, lambda without: self.understander.rescore(text, without))
+        if plan:
+            return self._planned(session, understood, plan, today)
         if understood.ranked:
             return self._understood(session, understood, today)
         answer = self._welcome(session) if session.lang is None else self._unknown(session, today)
@@ -169,9 +184,50 @@ class Texting:
             answer_ids = ()  # the screen says what is in force instead (the main menu)
         elif not answer_ids and node.sms and not node.items:  # the fact itself, in its SMS wording
             answer_ids = node.sms
-        lines = [self.catalog.sms(session.lang, p) for p in answer_ids if self.catalog.in_force(p, today)]
+        # each fact as said today: itself, or after its `until` its successor or dated fallback (as the voice)
+        lines = [self.catalog.sms(session.lang, p) for p in self.catalog.said(answer_ids, today)]
         page = self.renderer.answer(screen, also, lines or None)
         return Answer([page], [{**event, "node": session.node, "lang": session.lang}])
+
+    def _planned(self, session: Session, understood: Understanding, plan: Plan, today: dt.date) -> Answer:
+        """A status, disease, urgency, callback or out-of-scope answer (ivr/sms/intents.py)."""
+        if session.lang is None:
+            session.lang = understood.lang or self._default_language()
+        lang = session.lang
+        best = understood.best.topic if understood.best else None
+        event = {"type": "intent", "intent": plan.intent, "topic": plan.topic or best, **plan.extra}
+        if plan.topic and not plan.messages:
+            return self._topic(session, plan.topic, today, event)
+        target = self.catalog.keywords.get(plan.topic) if plan.topic else None
+        if target and target != LANGUAGE_MENU and self.catalog.node_in_force(target, today):
+            session.goto(target)
+        else:
+            session.goto(self.catalog.start, remember=False)
+        session.page = 0
+        inbox, action = plan.inbox, plan.action
+        messages = [[self.catalog.sms(lang, p) for p in self.catalog.said(ids, today)] for ids in plan.messages]
+        if action == "callback":
+            if self._can_call:
+                messages = [[self._callback_line(lang)]]
+            else:
+                messages, inbox, action = [[self.catalog.sms(lang, "ui.sms_callback_no")]], "callback", None
+        messages = [m for m in messages if m]
+        screen = self.flow.screen(session, today, group=None)
+        replies = [self.renderer.answer(screen, self.lexicon.reply(lang, "also"), messages[0])] if messages else []
+        replies += [self.renderer.paginate(m, self.catalog.sms(lang, "ui.sms_more"))[0] for m in messages[1:]]
+        answer = Answer(replies, [{**event, "node": session.node, "lang": lang}], action=action)
+        answer.inbox = inbox
+        return answer
+
+    def _callback_line(self, lang: str) -> str:
+        """When the operator will call: now (within the callback hours), else the start of the next window."""
+        from ..voice.missed import callback_time  # the voice side's rule, one place
+
+        when = callback_time(self._now, self.callback_hours) if self._now and self.callback_hours else None
+        if when is None:
+            return self.catalog.sms(lang, "ui.sms_callback")
+        label = when.strftime("%H:%M") if when.date() == self._now.date() else when.strftime("%H:%M %d.%m")
+        return self.catalog.sms(lang, "ui.sms_callback_at", time=label)
 
     def _choices(self, session: Session, topics: list[str]) -> Answer:
         session.choices = topics

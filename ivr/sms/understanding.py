@@ -45,11 +45,28 @@ class Scored:
     first: int  # position of the first word that counted for it
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A status, intent or named disease (prompts/lexicon/statuses.yaml ...) found in a message."""
+    key: str  # kind:name
+    words: int  # how many words its longest matching entry has
+    tokens: tuple[int, ...]  # the message's words it took
+    langs: tuple[str, ...]  # the lexicons whose entry matched
+
+
 @dataclass
 class Understanding:
     ranked: list[Scored] = field(default_factory=list)
     lang: str | None = None  # the message's language, when its words or letters say so
     lang_evidence: float = 0.0
+    hits: dict[str, Hit] = field(default_factory=dict)  # signals found, in the lexicon's order
+    tokens: int = 0  # words in the message
+
+    def has(self, key: str) -> bool:
+        return key in self.hits
+
+    def of_kind(self, kind: str) -> list[Hit]:
+        return [h for k, h in self.hits.items() if k.startswith(kind + ":")]
 
     @property
     def best(self) -> Scored | None:
@@ -74,6 +91,9 @@ class _Entry:
     lang: str
     stems: tuple[str, ...]  # one per word of the entry
     weight: float = 1.0
+
+
+SIGNAL_QUALITY = 0.9  # a status, intent or disease word counts when matched exactly or by its stem, never fuzzily
 
 
 class _Reducer:
@@ -171,6 +191,16 @@ class Understander:
             for ch in unicodedata.normalize("NFC", lex.letters.lower()).replace(" ", ""):
                 _add(self.letters, ch, code)
         self.entries = self._entries(catalog, lexicon)
+        self.signal_entries: list[_Entry] = []  # statuses, intents, diseases: topic = the signal's key
+        for key, sig in lexicon.signals.items():
+            for code, words in sig.words.items():
+                reducer = self.reducers.get(code) or _Reducer(None, ())
+                for word, weight in words:
+                    stems = self._stems(reducer, word)
+                    if stems:
+                        self.signal_entries.append(_Entry(key, code, stems, weight))
+                    for w in _tokens(word):
+                        _add(self.written_words, _written(w), code)
         self.stem_langs: dict[str, list[str]] = {}  # every lexicon stem -> the languages it comes from
         self.entries_with: dict[str, list[int]] = {}  # a stem -> the entries (by position) that use it
         for i, entry in enumerate(self.entries):
@@ -178,6 +208,12 @@ class Understander:
                 _add(self.stem_langs, stem, entry.lang)
                 if i not in self.entries_with.setdefault(stem, []):
                     self.entries_with[stem].append(i)
+        self.signals_with: dict[str, list[int]] = {}
+        for i, entry in enumerate(self.signal_entries):
+            for stem in entry.stems:
+                _add(self.stem_langs, stem, entry.lang)
+                if i not in self.signals_with.setdefault(stem, []):
+                    self.signals_with[stem].append(i)
         by_length: dict[int, list[str]] = {}
         for stem in self.stem_langs:
             if len(stem) >= 5:
@@ -267,6 +303,35 @@ class Understander:
         ranked.sort(key=lambda s: (-s.score, s.first, order.get(s.topic, len(order)), s.topic))
         return [s for s in ranked if s.score >= MIN_SCORE]
 
+    def _signals(self, tokens: list[str], matches: list[dict[str, float]]) -> dict[str, Hit]:
+        """Every signal whose entry has all its words in the message, matched well (not fuzzily), close together
+        (a phrase's words within one word of each other). The longest entry of each signal is kept. A stem of
+        under five letters must be the whole word ("жар" is not "жарна")."""
+        whole = [fold(t).replace(" ", "") for t in tokens]
+        strong = [{stem: q for stem, q in m.items() if q >= SIGNAL_QUALITY and (len(stem) >= 5 or stem == whole[i])}
+                  for i, m in enumerate(matches)]
+        candidates = sorted({i for m in strong for stem in m for i in self.signals_with.get(stem, ())})
+        found: dict[str, Hit] = {}
+        for entry in (self.signal_entries[i] for i in candidates):
+            used = _place(entry.stems, strong)
+            if not used:
+                continue
+            positions = sorted(tok for tok, _ in used)
+            if positions[-1] - positions[0] > len(positions):
+                continue
+            old = found.get(entry.topic)
+            if old is None or len(positions) > old.words:
+                found[entry.topic] = Hit(entry.topic, len(positions), tuple(positions), (entry.lang,))
+            elif len(positions) == old.words and entry.lang not in old.langs:
+                found[entry.topic] = Hit(entry.topic, old.words, old.tokens, old.langs + (entry.lang,))
+        order = {key: i for i, key in enumerate(self.lexicon.signals)}
+        return dict(sorted(found.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+    def rescore(self, text: str, without: set[int]) -> list[Scored]:
+        """The topics of `text` with some of its words left out (those an out-of-scope phrase took)."""
+        tokens = _tokens(text)
+        return self._score([{} if i in without else self._word_matches(t) for i, t in enumerate(tokens)])
+
     # -- language ----------------------------------------------------------------------------
     def _language(self, text: str, tokens: list[str]) -> tuple[str | None, float]:
         evidence = dict.fromkeys(self.languages, 0.0)
@@ -310,6 +375,7 @@ class Understander:
         tokens = _tokens(text)
         if not tokens:
             return Understanding()
-        ranked = self._score([self._word_matches(t) for t in tokens])
+        matches = [self._word_matches(t) for t in tokens]
+        ranked = self._score(matches)
         lang, evidence = self._language(text, tokens)
-        return Understanding(ranked, lang, evidence)
+        return Understanding(ranked, lang, evidence, self._signals(tokens, matches), len(tokens))

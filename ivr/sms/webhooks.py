@@ -59,7 +59,8 @@ def inbound():
         session, raw, is_new, _ = _load(svc, caller)
         try:
             answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known,
-                                        opt_out_type=msg.opt_out_type)
+                                        opt_out_type=msg.opt_out_type, now=svc.clock(),
+                                        can_call=not messages.is_opted_out(svc.redis, caller))
         except Exception:  # the text is stored; the texter gets the menu and an operator sees it
             log.exception("SMS answer failed; answering with the menu")
             answer = svc.texting.failed(session, svc.today())
@@ -130,8 +131,9 @@ def _carry_out(svc, session: Session, msg, answer) -> None:
                                             prompt_ids=["algo.reminder"], at=followups.next_working_day(svc.clock()))
         events.append({"type": "sms_request", "sms": outcome, "msg": msg_id})
     elif answer.action == "callback":
-        queued = callbacks.request(svc.redis, msg.sender, session.caller, conv_id(session.caller), session.lang)
-        events.append({"type": "callback", "callback": "queued" if queued else "already_open"})
+        queued = callbacks.request(svc.redis, msg.sender, session.caller, conv_id(session.caller), session.lang,
+                                   source="sms")  # asked for by text: in words, or through the menu
+        events.append({"type": "callback", "callback": "queued" if queued else "already_open", "source": "sms"})
     if events:
         pipe = svc.redis.pipeline(transaction=False)
         for event in events:
