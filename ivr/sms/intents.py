@@ -25,9 +25,9 @@ from .understanding import Understanding
 # Topics a status or a child answers better than the topic's own node: questions about what one gets in general.
 GENERAL = {"free", "permanent", "services", "documents", "family", "eaeu", "menu", None}
 # Topics that are context ("no insurance", "free?") when a specific need is named beside them.
-CONTEXT = {"dms", "insurance", "free", "amount", "pay", "family", "contacts"}
-SPECIFIC = ("pregnancy", "emergency", "dental", "tb", "diseases", "chronic")
-OUT_OF_SCOPE_LEFT = 1.0  # what a medical topic must still score once the out-of-scope words are left out
+CONTEXT = {"dms", "insurance", "free", "pay", "family", "contacts"}
+SPECIFIC = ("pregnancy", "emergency", "dental", "tb", "diseases", "chronic", "debt")
+OUT_OF_SCOPE_LEFT = 1.2  # what a medical topic must still score once the out-of-scope words are left out
 
 
 @dataclass
@@ -74,8 +74,10 @@ class Intents:
                 return Plan([["ui.sms_out_of_scope"]], "out_of_scope", None, inbox="out_of_scope")
             topics = [s.topic for s in left]
             best = topics[0]
+        if has("intent:not_listed") and best not in ("chronic",):
+            return Plan([["elig.r_dangerous"]], "not_listed", "diseases")
         diseases = self._diseases(understood, lang)
-        if diseases and best not in ("tb", "chronic", "dental", "pregnancy"):
+        if diseases and best not in ("tb", "chronic"):
             return Plan([["diseases.intro", *diseases]], "disease", "diseases")
         status = self.status(understood)
         if status:
@@ -86,17 +88,23 @@ class Intents:
             return Plan([["status.children"]], "child", "family")
         if has("intent:where") and best in ("dms", "insurance") or (has("intent:where") and "dms" in topics[:2]):
             return Plan([["algo.step02"]], "where_dms", "dms")
-        if best in CONTEXT:
+        if has("intent:child") and best in ("documents", "family", "dms", None):
+            return Plan([], "child", "family")  # attaching a child: the family steps (the child's documents)
+        if best in CONTEXT or best == "amount":
             specific = [t for t in topics[1:] if t in SPECIFIC]
             if specific:
                 return Plan([], "specific", specific[0])
+        elif best and len(topics) > 1 and all(t in CONTEXT | {"amount"} for t in understood.choices()[1:]):
+            return Plan([], "specific", best)  # "pregnant, no insurance": the pregnancy answer, not a choice
         return None
 
     def _with_status(self, status: str, understood: Understanding, best: str | None, topics: list[str]):
         sig = self.lexicon.signals[f"status:{status}"]
         child = understood.has("intent:child")
-        if best == "insurance" or best in SPECIFIC:
-            return None  # the topic's own answer (ОСМС for permanent residents and kandases, 103, TB ...)
+        near = understood.choices()
+        named = (["insurance"] if "insurance" in near else []) + [t for t in near if t in SPECIFIC and t != "diseases"]
+        if named:  # the topic's own answer (ОСМС for permanent residents and kandases, 103, TB, chronic ...)
+            return Plan([], "specific", named[0], extra={"status": status})
         if sig.rule == "dangerous" and best in ("documents", "family", "eaeu"):
             return None  # a temporary stayer attaches with ДМС (algo.checklist); an EAEU worker: status.eaeu
         if child and sig.rule in ("permanent", "dangerous"):

@@ -192,6 +192,12 @@ class Understander:
                 _add(self.letters, ch, code)
         self.entries = self._entries(catalog, lexicon)
         self.signal_entries: list[_Entry] = []  # statuses, intents, diseases: topic = the signal's key
+        # a stem under five letters counts only for a word written as in the lexicon ("корь", not Tajik "кор")
+        self.signal_written: dict[str, set[str]] = {}
+        long_stems: set[str] = set()
+        # ... and a short stem of a long word counts for a word that starts like that word ("polisiýa" gives
+        # "poli", which "poliklinika" must not match)
+        self.signal_starts: dict[str, set[str]] = {}
         for key, sig in lexicon.signals.items():
             for code, words in sig.words.items():
                 reducer = self.reducers.get(code) or _Reducer(None, ())
@@ -199,6 +205,13 @@ class Understander:
                     stems = self._stems(reducer, word)
                     if stems:
                         self.signal_entries.append(_Entry(key, code, stems, weight))
+                        for stem, w in zip(stems, _tokens(word), strict=False):
+                            whole = fold(w).replace(" ", "")
+                            if len(whole) < 5:
+                                self.signal_written.setdefault(stem, set()).update({_written(w), whole})
+                            elif len(stem) < 5:
+                                long_stems.add(stem)
+                                self.signal_starts.setdefault(stem, set()).add(whole[:max(5, len(whole) - 2)])
                     for w in _tokens(word):
                         _add(self.written_words, _written(w), code)
         self.stem_langs: dict[str, list[str]] = {}  # every lexicon stem -> the languages it comes from
@@ -208,6 +221,8 @@ class Understander:
                 _add(self.stem_langs, stem, entry.lang)
                 if i not in self.entries_with.setdefault(stem, []):
                     self.entries_with[stem].append(i)
+        for stem in long_stems:  # a stem a long lexicon word also gives ("звондаңыз" -> "zvon") is no short word
+            self.signal_written.pop(stem, None)
         self.signals_with: dict[str, list[int]] = {}
         for i, entry in enumerate(self.signal_entries):
             for stem in entry.stems:
@@ -306,9 +321,17 @@ class Understander:
     def _signals(self, tokens: list[str], matches: list[dict[str, float]]) -> dict[str, Hit]:
         """Every signal whose entry has all its words in the message, matched well (not fuzzily), close together
         (a phrase's words within one word of each other). The longest entry of each signal is kept. A stem of
-        under five letters must be the whole word ("жар" is not "жарна")."""
+        a short lexicon word (under five letters) must be the whole word as written ("жар" is not "жарна")."""
+        written = [_written(t) for t in tokens]
         whole = [fold(t).replace(" ", "") for t in tokens]
-        strong = [{stem: q for stem, q in m.items() if q >= SIGNAL_QUALITY and (len(stem) >= 5 or stem == whole[i])}
+
+        def fits(stem: str, i: int) -> bool:
+            if stem in self.signal_written:
+                return written[i] in self.signal_written[stem] or whole[i] in self.signal_written[stem]
+            starts = self.signal_starts.get(stem)
+            return not starts or any(whole[i].startswith(start) for start in starts)
+
+        strong = [{stem: q for stem, q in m.items() if q >= SIGNAL_QUALITY and fits(stem, i)}
                   for i, m in enumerate(matches)]
         candidates = sorted({i for m in strong for stem in m for i in self.signals_with.get(stem, ())})
         found: dict[str, Hit] = {}
@@ -320,10 +343,16 @@ class Understander:
             if positions[-1] - positions[0] > len(positions):
                 continue
             old = found.get(entry.topic)
-            if old is None or len(positions) > old.words:
+            if old is None:
                 found[entry.topic] = Hit(entry.topic, len(positions), tuple(positions), (entry.lang,))
-            elif len(positions) == old.words and entry.lang not in old.langs:
-                found[entry.topic] = Hit(entry.topic, old.words, old.tokens, old.langs + (entry.lang,))
+                continue
+            tokens_ = tuple(sorted(set(old.tokens) | set(positions)))  # every word any of its entries took
+            if len(positions) > old.words:
+                found[entry.topic] = Hit(entry.topic, len(positions), tokens_, (entry.lang,))
+            else:
+                langs = old.langs + (entry.lang,) if len(positions) == old.words and entry.lang not in old.langs \
+                    else old.langs
+                found[entry.topic] = Hit(entry.topic, old.words, tokens_, langs)
         order = {key: i for i, key in enumerate(self.lexicon.signals)}
         return dict(sorted(found.items(), key=lambda kv: order.get(kv[0], len(order))))
 
