@@ -54,6 +54,7 @@ class Intents:
 
     def plan(self, understood: Understanding, lang: str, after_answer: bool, rescore) -> Plan | None:
         has = understood.has
+        direct = None
         topics = [s.topic for s in understood.ranked]
         best = topics[0] if topics else None
         if has("intent:labour") or (has("intent:urgent") and "pregnancy" in topics[:3]) \
@@ -74,6 +75,7 @@ class Intents:
                 return Plan([["ui.sms_out_of_scope"]], "out_of_scope", None, inbox="out_of_scope")
             topics = [s.topic for s in left]
             best = topics[0]
+            direct = Plan([], "specific", best)  # what is left once visa/work words are set aside
         if has("intent:not_listed") and best not in ("chronic",):
             return Plan([["elig.r_dangerous"]], "not_listed", "diseases")
         diseases = self._diseases(understood, lang)
@@ -81,27 +83,30 @@ class Intents:
             return Plan([["diseases.intro", *diseases]], "disease", "diseases")
         status = self.status(understood)
         if status:
-            plan = self._with_status(status, understood, best, topics)
+            # the need, once the words that say the status are set aside ("кандаспын" is no Tajik "қанд")
+            taken = {t for h in understood.of_kind("status") for t in h.tokens}
+            need = rescore(taken | set(oos.tokens if oos else ()))
+            plan = self._with_status(status, understood, need)
             if plan:
                 return plan
         if has("intent:child") and (has("intent:sick") or best in ("free", None)) and best in GENERAL:
             return Plan([["status.children"]], "child", "family")
         if has("intent:where") and best in ("dms", "insurance") or (has("intent:where") and "dms" in topics[:2]):
             return Plan([["algo.step02"]], "where_dms", "dms")
-        if has("intent:child") and best in ("documents", "family", "dms", None):
-            return Plan([], "child", "family")  # attaching a child: the family steps (the child's documents)
-        if best in CONTEXT or best == "amount":
-            specific = [t for t in topics[1:] if t in SPECIFIC]
-            if specific:
-                return Plan([], "specific", specific[0])
-        elif best and len(topics) > 1 and all(t in CONTEXT | {"amount"} for t in understood.choices()[1:]):
+        if has("intent:child") and (best in ("documents", "dms", None) or best == "family" and not understood.clear):
+            return Plan([["status.children"]], "child", "family")  # attaching a child: the child rule
+        specific = [t for t in topics[1:] if t in SPECIFIC]
+        if (best in CONTEXT or best == "amount") and specific:
+            return Plan([], "specific", specific[0])
+        if best and len(understood.choices()) > 1 and all(t in CONTEXT for t in understood.choices()[1:]):
             return Plan([], "specific", best)  # "pregnant, no insurance": the pregnancy answer, not a choice
-        return None
+        return direct
 
-    def _with_status(self, status: str, understood: Understanding, best: str | None, topics: list[str]):
+    def _with_status(self, status: str, understood: Understanding, need: list):
         sig = self.lexicon.signals[f"status:{status}"]
         child = understood.has("intent:child")
-        near = understood.choices()
+        best = need[0].topic if need else None
+        near = [x.topic for x in need if x.score >= 0.5 * need[0].score][:3] if need else []
         named = (["insurance"] if "insurance" in near else []) + [t for t in near if t in SPECIFIC and t != "diseases"]
         if named:  # the topic's own answer (ОСМС for permanent residents and kandases, 103, TB, chronic ...)
             return Plan([], "specific", named[0], extra={"status": status})
@@ -109,7 +114,7 @@ class Intents:
             return None  # a temporary stayer attaches with ДМС (algo.checklist); an EAEU worker: status.eaeu
         if child and sig.rule in ("permanent", "dangerous"):
             return Plan([["status.children"]], f"status:{status}", "family", extra={"status": status})
-        if best in GENERAL or best in ("dms", "amount"):
+        if best in GENERAL or best in ("dms", "amount", "diseases"):
             return Plan([list(sig.answer)], f"status:{status}", None, extra={"status": status})
         return None
 
