@@ -53,10 +53,24 @@ class Intents:
         return best.key.split(":", 1)[1]
 
     def plan(self, understood: Understanding, lang: str, after_answer: bool, rescore) -> Plan | None:
-        has = understood.has
-        direct = None
+        """`rescore(tokens)`: the topics of the text with those words left out."""
         topics = [s.topic for s in understood.ranked]
-        best = topics[0] if topics else None
+        first = self._for_a_person(understood, topics, after_answer)
+        if first:
+            return first
+        direct = None
+        oos = understood.hits.get("intent:out_of_scope")
+        if oos:
+            left = rescore(set(oos.tokens))
+            if not left or left[0].score < OUT_OF_SCOPE_LEFT:
+                return Plan([["ui.sms_out_of_scope"]], "out_of_scope", None, inbox="out_of_scope")
+            topics = [s.topic for s in left]
+            direct = Plan([], "specific", topics[0])  # what is left once visa/work words are set aside
+        return self._for_the_need(understood, lang, topics, oos, rescore) or direct
+
+    def _for_a_person(self, understood: Understanding, topics: list[str], after_answer: bool) -> Plan | None:
+        """Urgency, labour, a wish for a person, "this did not help": what an operator must see."""
+        has = understood.has
         if has("intent:labour") or (has("intent:urgent") and "pregnancy" in topics[:3]) \
                 or ("pregnancy" in topics[:3] and "emergency" in topics[:3]):
             urgent = has("intent:labour") or has("intent:urgent")
@@ -68,15 +82,12 @@ class Intents:
             return Plan([["ui.sms_callback"]], "callback", None, action="callback")
         if has("intent:flagged") and after_answer:
             return Plan([["ui.sms_flagged"]], "flagged", None, inbox="flagged")
-        oos = understood.hits.get("intent:out_of_scope")
-        if oos:
-            left = rescore(set(oos.tokens))
-            if not left or left[0].score < OUT_OF_SCOPE_LEFT:
-                return Plan([["ui.sms_out_of_scope"]], "out_of_scope", None, inbox="out_of_scope")
-            topics = [s.topic for s in left]
-            best = topics[0]
-            direct = Plan([], "specific", best)  # what is left once visa/work words are set aside
-        if has("intent:not_listed") and best not in ("chronic",):
+        return None
+
+    def _for_the_need(self, understood: Understanding, lang: str, topics: list[str], oos, rescore) -> Plan | None:
+        has = understood.has
+        best = topics[0] if topics else None
+        if has("intent:not_listed") and best != "chronic":
             return Plan([["elig.r_dangerous"]], "not_listed", "diseases")
         diseases = self._diseases(understood, lang)
         if diseases and best not in ("tb", "chronic"):
@@ -85,22 +96,22 @@ class Intents:
         if status:
             # the need, once the words that say the status are set aside ("кандаспын" is no Tajik "қанд")
             taken = {t for h in understood.of_kind("status") for t in h.tokens}
-            need = rescore(taken | set(oos.tokens if oos else ()))
-            plan = self._with_status(status, understood, need)
+            plan = self._with_status(status, understood, rescore(taken | set(oos.tokens if oos else ())))
             if plan:
                 return plan
-        if has("intent:child") and (has("intent:sick") or best in ("free", None)) and best in GENERAL:
+        child = has("intent:child")
+        if child and (has("intent:sick") or best in ("free", None)) and best in GENERAL:
             return Plan([["status.children"]], "child", "family")
-        if has("intent:where") and best in ("dms", "insurance") or (has("intent:where") and "dms" in topics[:2]):
+        if has("intent:where") and (best in ("dms", "insurance") or "dms" in topics[:2]):
             return Plan([["algo.step02"]], "where_dms", "dms")
-        if has("intent:child") and (best in ("documents", "dms", None) or best == "family" and not understood.clear):
+        if child and (best in ("documents", "dms", None) or best == "family" and not understood.clear):
             return Plan([["status.children"]], "child", "family")  # attaching a child: the child rule
         specific = [t for t in topics[1:] if t in SPECIFIC]
         if (best in CONTEXT or best == "amount") and specific:
             return Plan([], "specific", specific[0])
         if best and len(understood.choices()) > 1 and all(t in CONTEXT for t in understood.choices()[1:]):
             return Plan([], "specific", best)  # "pregnant, no insurance": the pregnancy answer, not a choice
-        return direct
+        return None
 
     def _with_status(self, status: str, understood: Understanding, need: list):
         sig = self.lexicon.signals[f"status:{status}"]

@@ -24,9 +24,9 @@ from ..content.lexicon import Lexicon, load_lexicon
 from ..content.model import LANGUAGE_MENU, Catalog
 from ..flow import Flow
 from ..store.sessions import Session
+from .intents import Intents, Plan
 from .keywords import Matcher
 from .optout import Keyword, OptOutWords
-from .intents import Intents, Plan
 from .render import SmsRenderer
 from .understanding import Understander, Understanding
 

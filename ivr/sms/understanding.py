@@ -191,29 +191,7 @@ class Understander:
             for ch in unicodedata.normalize("NFC", lex.letters.lower()).replace(" ", ""):
                 _add(self.letters, ch, code)
         self.entries = self._entries(catalog, lexicon)
-        self.signal_entries: list[_Entry] = []  # statuses, intents, diseases: topic = the signal's key
-        # a stem under five letters counts only for a word written as in the lexicon ("корь", not Tajik "кор")
-        self.signal_written: dict[str, set[str]] = {}
-        long_stems: set[str] = set()
-        # ... and a short stem of a long word counts for a word that starts like that word ("polisiýa" gives
-        # "poli", which "poliklinika" must not match)
-        self.signal_starts: dict[str, set[str]] = {}
-        for key, sig in lexicon.signals.items():
-            for code, words in sig.words.items():
-                reducer = self.reducers.get(code) or _Reducer(None, ())
-                for word, weight in words:
-                    stems = self._stems(reducer, word)
-                    if stems:
-                        self.signal_entries.append(_Entry(key, code, stems, weight))
-                        for stem, w in zip(stems, _tokens(word), strict=False):
-                            whole = fold(w).replace(" ", "")
-                            if len(whole) < 5:
-                                self.signal_written.setdefault(stem, set()).update({_written(w), whole})
-                            elif len(stem) < 5:
-                                long_stems.add(stem)
-                                self.signal_starts.setdefault(stem, set()).add(whole[:max(5, len(whole) - 2)])
-                    for w in _tokens(word):
-                        _add(self.written_words, _written(w), code)
+        self._signal_entries(lexicon)
         self.stem_langs: dict[str, list[str]] = {}  # every lexicon stem -> the languages it comes from
         self.entries_with: dict[str, list[int]] = {}  # a stem -> the entries (by position) that use it
         for i, entry in enumerate(self.entries):
@@ -221,14 +199,7 @@ class Understander:
                 _add(self.stem_langs, stem, entry.lang)
                 if i not in self.entries_with.setdefault(stem, []):
                     self.entries_with[stem].append(i)
-        for stem in long_stems:  # a stem a long lexicon word also gives ("звондаңыз" -> "zvon") is no short word
-            self.signal_written.pop(stem, None)
-        self.signals_with: dict[str, list[int]] = {}
-        for i, entry in enumerate(self.signal_entries):
-            for stem in entry.stems:
-                _add(self.stem_langs, stem, entry.lang)
-                if i not in self.signals_with.setdefault(stem, []):
-                    self.signals_with[stem].append(i)
+        self.signals_with = self._index_signals()
         by_length: dict[int, list[str]] = {}
         for stem in self.stem_langs:
             if len(stem) >= 5:
@@ -237,6 +208,45 @@ class Understander:
         # How often each folded word occurs in each language's own prompts: breaks a tie between languages.
         self.usage = {code: Counter(w for p in lang.prompts.values() for w in fold(p.sms + " " + p.voice).split())
                       for code, lang in catalog.langs.items()}
+
+    def _index_signals(self) -> dict[str, list[int]]:
+        """A stem -> the signal entries that use it; the signals' stems join the lexicon stems a word can match."""
+        index: dict[str, list[int]] = {}
+        for i, entry in enumerate(self.signal_entries):
+            for stem in entry.stems:
+                _add(self.stem_langs, stem, entry.lang)
+                if i not in index.setdefault(stem, []):
+                    index[stem].append(i)
+        return index
+
+    def _signal_entries(self, lexicon: Lexicon) -> None:
+        """Statuses, intents and diseases (topic = the signal's key). A stem under five letters counts only for a
+        word written as in the lexicon ("корь", not Tajik "кор"); a short stem of a long word only for a word that
+        starts like that word ("polisiýa" gives "poli", which "poliklinika" must not match)."""
+        self.signal_entries: list[_Entry] = []
+        self.signal_written: dict[str, set[str]] = {}
+        self.signal_starts: dict[str, set[str]] = {}
+        long_stems: set[str] = set()
+        for key, sig in lexicon.signals.items():
+            for code, words in sig.words.items():
+                reducer = self.reducers.get(code) or _Reducer(None, ())
+                for word, weight in words:
+                    for w in _tokens(word):
+                        _add(self.written_words, _written(w), code)
+                    stems = self._stems(reducer, word)
+                    if not stems:
+                        continue
+                    self.signal_entries.append(_Entry(key, code, stems, weight))
+                    for stem, w in zip(stems, _tokens(word), strict=False):
+                        whole = fold(w).replace(" ", "")
+                        if len(whole) < 5:  # as written; a Latin word also as folded ("vnj")
+                            self.signal_written.setdefault(stem, set()).update(
+                                {_written(w)} | ({whole} if w.isascii() else set()))
+                        elif len(stem) < 5:
+                            long_stems.add(stem)
+                            self.signal_starts.setdefault(stem, set()).add(whole[:max(5, len(whole) - 2)])
+        for stem in long_stems:  # a stem a long lexicon word also gives ("звондаңыз" -> "zvon") is no short word
+            self.signal_written.pop(stem, None)
 
     def _entries(self, catalog: Catalog, lexicon: Lexicon) -> list[_Entry]:
         """Lexicon words, then the language files' keywords the lexicons do not already place."""
@@ -327,7 +337,8 @@ class Understander:
 
         def fits(stem: str, i: int) -> bool:
             if stem in self.signal_written:
-                return written[i] in self.signal_written[stem] or whole[i] in self.signal_written[stem]
+                return written[i] in self.signal_written[stem] or (written[i].isascii() and
+                                                                    whole[i] in self.signal_written[stem])
             starts = self.signal_starts.get(stem)
             return not starts or any(whole[i].startswith(start) for start in starts)
 
