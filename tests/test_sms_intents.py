@@ -228,3 +228,15 @@ def test_the_heldout_set_holds_its_floor(texting):
     total = sum(s["correct"] for s in data["languages"].values()) / len(report.results)
     assert total >= 0.88, total
     assert all(s["correct_share"] >= 0.75 for s in data["languages"].values()), data["languages"]
+
+
+# -- first-message language (item 6, second half) -------------------------------------------------------------
+
+@pytest.mark.parametrize("text,lang", [("ДМС", "ru"), ("ВНЖ", "ru"), ("страховка", "ru"), ("туберкулез", "ru"),
+                                       ("полис", "ru"), ("ДМС кайдан алуга болады", "kk"),
+                                       ("саламатсызбы поликлиникага прикрепиться болуш учун кандай документтер керек",
+                                        "ky"), ("Здравствуйте", "ru"), ("Բարև Ձեզ", "hy")])
+def test_a_first_message_is_answered_in_its_language(texting, text, lang):
+    session = Session(id="t", caller="t", lang=None, node="@language")
+    texting.answer(session, text, TODAY, is_new=True)
+    assert session.lang == lang

@@ -28,7 +28,7 @@ from .intents import Intents, Plan
 from .keywords import Matcher
 from .optout import Keyword, OptOutWords
 from .render import SmsRenderer
-from .understanding import Understander, Understanding
+from .understanding import STOPWORD_EVIDENCE, Understander, Understanding
 
 log = logging.getLogger(__name__)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -114,7 +114,12 @@ class Texting:
             return self._planned(session, understood, plan, today)
         if understood.ranked:
             return self._understood(session, understood, today)
-        answer = self._welcome(session) if session.lang is None else self._unknown(session, today)
+        if session.lang is None:
+            if understood.lang and understood.lang_evidence >= STOPWORD_EVIDENCE:
+                session.lang = understood.lang  # "Здравствуйте", "barev": the welcome in that language
+            answer = self._welcome(session)
+        else:
+            answer = self._unknown(session, today)
         answer.inbox = "unclear" if text else None
         return answer
 

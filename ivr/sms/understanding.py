@@ -15,6 +15,7 @@ share is split between them, so it never decides alone.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -93,6 +94,7 @@ class _Entry:
     weight: float = 1.0
 
 
+_RUSSIAN_LETTERS = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
 SIGNAL_QUALITY = 0.9  # a status, intent or disease word counts when matched exactly or by its stem, never fuzzily
 
 
@@ -244,7 +246,7 @@ class Understander:
                                 {_written(w)} | ({whole} if w.isascii() else set()))
                         elif len(stem) < 5:
                             long_stems.add(stem)
-                            self.signal_starts.setdefault(stem, set()).add(whole[:max(5, len(whole) - 2)])
+                            self.signal_starts.setdefault(stem, set()).add(whole[:max(6, len(whole) - 2)])
         for stem in long_stems:  # a stem a long lexicon word also gives ("звондаңыз" -> "zvon") is no short word
             self.signal_written.pop(stem, None)
 
@@ -373,7 +375,24 @@ class Understander:
         return self._score([{} if i in without else self._word_matches(t) for i, t in enumerate(tokens)])
 
     # -- language ----------------------------------------------------------------------------
+    def _plainly_russian(self, text: str, tokens: list[str]) -> bool:
+        """Cyrillic with no letter of another language, every word Russian (a lexicon or stop word), an acronym
+        ("ДМС", "ВНЖ") or a number: Russian, whatever other lexicons share the words."""
+        letters = [ch for ch in unicodedata.normalize("NFC", text.lower()) if ch.isalpha()]
+        if "ru" not in self.languages or not letters or not all(ch in _RUSSIAN_LETTERS for ch in letters):
+            return False
+        acronyms = {w.lower() for w in re.findall(r"\b[А-ЯЁ]{2,6}\b", text)}
+        for token in tokens:
+            written = _written(token)
+            if written.isdigit() or written in acronyms:
+                continue
+            if "ru" not in self.written_stop.get(written, ()) and "ru" not in self.written_words.get(written, ()):
+                return False
+        return True
+
     def _language(self, text: str, tokens: list[str]) -> tuple[str | None, float]:
+        if self._plainly_russian(text, tokens):
+            return "ru", STOPWORD_EVIDENCE
         evidence = dict.fromkeys(self.languages, 0.0)
         for ch in sorted(set(unicodedata.normalize("NFC", text.lower()))):
             owners = self.letters.get(ch, [])
