@@ -106,7 +106,10 @@ class Intents:
             return Plan([["algo.step02"]], "where_dms", "dms")
         if child and (best in ("documents", "dms", None) or best == "family" and not understood.clear):
             return Plan([["status.children"]], "child", "family")  # attaching a child: the child rule
-        specific = [t for t in topics[1:] if t in SPECIFIC]
+        near = understood.choices() if understood.choices()[:1] == topics[:1] else topics[:3]
+        specific = [t for t in near[1:] if t in SPECIFIC]
+        if best == "amount" and "debt" in topics:  # "how much do I owe": the debt rule, not this year's sum
+            return Plan([], "specific", "debt")
         if (best in CONTEXT or best == "amount") and specific:
             return Plan([], "specific", specific[0])
         if best and len(understood.choices()) > 1 and all(t in CONTEXT for t in understood.choices()[1:]):
