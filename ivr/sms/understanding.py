@@ -226,9 +226,9 @@ class Understander:
         word written as in the lexicon ("корь", not Tajik "кор"); a short stem of a long word only for a word that
         starts like that word ("polisiýa" gives "poli", which "poliklinika" must not match)."""
         self.signal_entries: list[_Entry] = []
-        self.signal_written: dict[str, set[str]] = {}
-        self.signal_starts: dict[str, set[str]] = {}
-        long_stems: set[str] = set()
+        self.signal_written: dict[tuple[str, str], set[str]] = {}  # (signal, stem) -> the short word as written
+        self.signal_starts: dict[tuple[str, str], set[str]] = {}  # (signal, stem) -> how its long words start
+        long_stems: set[tuple[str, str]] = set()
         for key, sig in lexicon.signals.items():
             for code, words in sig.words.items():
                 reducer = self.reducers.get(code) or _Reducer(None, ())
@@ -242,13 +242,13 @@ class Understander:
                     for stem, w in zip(stems, _tokens(word), strict=False):
                         whole = fold(w).replace(" ", "")
                         if len(whole) < 5:  # as written; a Latin word also as folded ("vnj")
-                            self.signal_written.setdefault(stem, set()).update(
+                            self.signal_written.setdefault((key, stem), set()).update(
                                 {_written(w)} | ({whole} if w.isascii() else set()))
                         elif len(stem) < 5:
-                            long_stems.add(stem)
-                            self.signal_starts.setdefault(stem, set()).add(whole[:max(6, len(whole) - 2)])
-        for stem in long_stems:  # a stem a long lexicon word also gives ("звондаңыз" -> "zvon") is no short word
-            self.signal_written.pop(stem, None)
+                            long_stems.add((key, stem))
+                            self.signal_starts.setdefault((key, stem), set()).add(whole[:max(6, len(whole) - 2)])
+        for pair in long_stems:  # a stem a long lexicon word also gives ("звондаңыз" -> "zvon") is no short word
+            self.signal_written.pop(pair, None)
 
     def _entries(self, catalog: Catalog, lexicon: Lexicon) -> list[_Entry]:
         """Lexicon words, then the language files' keywords the lexicons do not already place."""
@@ -337,19 +337,20 @@ class Understander:
         written = [_written(t) for t in tokens]
         whole = [fold(t).replace(" ", "") for t in tokens]
 
-        def fits(stem: str, i: int) -> bool:
-            if stem in self.signal_written:
-                return written[i] in self.signal_written[stem] or (written[i].isascii() and
-                                                                    whole[i] in self.signal_written[stem])
-            starts = self.signal_starts.get(stem)
+        def fits(key: str, stem: str, i: int) -> bool:
+            own = self.signal_written.get((key, stem))
+            if own is not None:
+                return written[i] in own or (written[i].isascii() and whole[i] in own)
+            starts = self.signal_starts.get((key, stem))
             return not starts or any(whole[i].startswith(start) for start in starts)
 
-        strong = [{stem: q for stem, q in m.items() if q >= SIGNAL_QUALITY and fits(stem, i)}
-                  for i, m in enumerate(matches)]
+        strong = [{stem: q for stem, q in m.items() if q >= SIGNAL_QUALITY} for m in matches]
         candidates = sorted({i for m in strong for stem in m for i in self.signals_with.get(stem, ())})
         found: dict[str, Hit] = {}
         for entry in (self.signal_entries[i] for i in candidates):
-            used = _place(entry.stems, strong)
+            mine = [{stem: q for stem, q in m.items() if stem in entry.stems and fits(entry.topic, stem, i)}
+                    for i, m in enumerate(strong)]
+            used = _place(entry.stems, mine)
             if not used:
                 continue
             positions = sorted(tok for tok, _ in used)
