@@ -195,6 +195,12 @@ def test_out_of_scope_is_answered_honestly_in_the_texters_language(twilio, rdb, 
     assert [i["reason"] for i in inbox.page(rdb) if i["caller"] == caller] == ["out_of_scope"]
 
 
+def test_who_are_you_gets_the_welcome_not_a_fact(texting):
+    for lang, text in [("ru", "кто вы"), ("kk", "бул кандай номер"), ("tk", "siz kim bu nomer kimin")]:
+        _, answer = reply(texting, lang, text)
+        assert answer.events[0]["type"] == "welcome", (lang, answer.replies)
+
+
 def test_a_status_in_a_medical_question_is_no_out_of_scope(texting):
     _, answer = reply(texting, "ru", "у меня патент можно ли бесплатно лечиться")
     assert answer.inbox is None
@@ -226,8 +232,8 @@ def test_the_heldout_set_holds_its_floor(texting):
     callbacks_ = [r for r in report.results if r.case.label == "CALLBACK"]
     assert all(r.verdict == "correct" for r in callbacks_), [r.case.text for r in callbacks_ if r.verdict != "correct"]
     total = sum(s["correct"] for s in data["languages"].values()) / len(report.results)
-    assert total >= 0.88, total
-    assert all(s["correct_share"] >= 0.75 for s in data["languages"].values()), data["languages"]
+    assert total >= 0.9, total
+    assert all(s["correct_share"] >= 0.9 for s in data["languages"].values()), data["languages"]
 
 
 # -- first-message language (item 6, second half) -------------------------------------------------------------

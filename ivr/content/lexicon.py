@@ -75,7 +75,7 @@ class Signal:
 
 SIGNAL_FILES = {"statuses.yaml": ("status", "statuses"), "intents.yaml": ("intent", "intents"),
                 "diseases.yaml": ("disease", "diseases")}
-INTENTS = ("urgent", "labour", "callback", "flagged", "out_of_scope", "where", "child", "sick", "not_listed")
+INTENTS = ("urgent", "labour", "callback", "flagged", "out_of_scope", "where", "child", "sick", "not_listed", "who")
 RULES = ("full", "permanent", "dangerous")
 
 

@@ -7,7 +7,7 @@ module turns them into a plan: the prompt ids to send (one list per SMS), whethe
   urgent words (fever, bleeding, "срочно", "помогите" in a sentence) -> 103 at once, the text to the inbox
   labour started, or pregnancy with an ambulance -> 103 and the labour rule (001:405), the text to the inbox
   a wish for a person ("перезвоните", "оператор") -> a callback request; the reply says an operator will call
-  "не понял" after an answer -> the text to the inbox (flagged)
+  "не понял" after an answer -> the text to the inbox (flagged); "who are you" -> the welcome
   visa / registration / work / salary / deportation, with nothing medical left -> the honest out-of-scope line
   a named disease of the list of 23 -> who is treated free for them and its line of the list
   a stated status with a general question (free? attach? what do I get?) -> that status's rule
@@ -80,6 +80,8 @@ class Intents:
             return Plan([["ui.sms_urgent"]], "urgent", "emergency", inbox="urgent")
         if has("intent:callback"):
             return Plan([["ui.sms_callback"]], "callback", None, action="callback")
+        if has("intent:who") and len(topics) <= 1:
+            return Plan([], "who", None)  # the welcome: who we are, and the languages
         if has("intent:flagged") and after_answer:
             return Plan([["ui.sms_flagged"]], "flagged", None, inbox="flagged")
         return None

@@ -201,6 +201,8 @@ class Texting:
         lang = session.lang
         best = understood.best.topic if understood.best else None
         event = {"type": "intent", "intent": plan.intent, "topic": plan.topic or best, **plan.extra}
+        if plan.intent == "who":
+            return self._welcome(session, {**event, "type": "welcome"})
         if plan.topic and not plan.messages:
             return self._topic(session, plan.topic, today, event)
         target = self.catalog.keywords.get(plan.topic) if plan.topic else None
