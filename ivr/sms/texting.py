@@ -35,6 +35,13 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 NEXT_PAGE = "9"
 
 
+@dataclass(frozen=True)
+class _Call:
+    """What the channel knows about the texter's number for this one message (Texting is shared by requests)."""
+    now: dt.datetime | None
+    can_call: bool
+
+
 @dataclass
 class Answer:
     replies: list[str]
@@ -63,10 +70,10 @@ class Texting:
                now: dt.datetime | None = None, can_call: bool = True) -> Answer:
         """`now`: the time (for when a callback will come); `can_call`: the number may be called back (not opted
         out; a withheld number never reaches here)."""
-        self._now, self._can_call = now, can_call
-        return self._answer(session, body, today, is_new, opt_out_type)
+        return self._answer(session, body, today, is_new, opt_out_type, _Call(now, can_call))
 
-    def _answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str) -> Answer:
+    def _answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str,
+                call: _Call) -> Answer:
         text = CONTROL.sub(" ", body or "")[:1600].strip()
         offered, session.choices = session.choices, []
         keyword = self.optout_words.classify(text, opt_out_type)
@@ -80,7 +87,7 @@ class Texting:
             topic = offered[int(text) - 1]
             return self._topic(session, topic, today, {"type": "choice", "key": text, "topic": topic})
         try:
-            return self._understand(session, text, today, offered)
+            return self._understand(session, text, today, offered, call)
         except Exception:  # a bug inside understanding must not cost the texter an answer
             log.exception("SMS understanding failed; answering with the menu")
             return self.failed(session, today)
@@ -98,7 +105,7 @@ class Texting:
         answer.inbox = "error"
         return answer
 
-    def _understand(self, session: Session, text: str, today: dt.date, offered: list[str]) -> Answer:
+    def _understand(self, session: Session, text: str, today: dt.date, offered: list[str], call: _Call) -> Answer:
         understood = self.understander.understand(text)
         # "103" or "1406" is a number the texter needs, not three menu keys: a clear topic wins over keys
         if session.lang and re.fullmatch(r"[0-9*#]{1,3}", text) and not (len(text) > 1 and understood.clear):
@@ -111,7 +118,7 @@ class Texting:
         plan = self.intents.plan(understood, session.lang or understood.lang or self._default_language(),
                                  after_answer, lambda without: self.understander.rescore(text, without))
         if plan:
-            return self._planned(session, understood, plan, today)
+            return self._planned(session, understood, plan, today, call)
         if understood.ranked:
             return self._understood(session, understood, today)
         if session.lang is None:
@@ -194,7 +201,8 @@ class Texting:
         page = self.renderer.answer(screen, also, lines or None)
         return Answer([page], [{**event, "node": session.node, "lang": session.lang}])
 
-    def _planned(self, session: Session, understood: Understanding, plan: Plan, today: dt.date) -> Answer:
+    def _planned(self, session: Session, understood: Understanding, plan: Plan, today: dt.date,
+                 call: _Call) -> Answer:
         """A status, disease, urgency, callback or out-of-scope answer (ivr/sms/intents.py)."""
         if session.lang is None:
             session.lang = understood.lang or self._default_language()
@@ -214,8 +222,8 @@ class Texting:
         inbox, action = plan.inbox, plan.action
         messages = [[self.catalog.sms(lang, p) for p in self.catalog.said(ids, today)] for ids in plan.messages]
         if action == "callback":
-            if self._can_call:
-                messages = [[self._callback_line(lang)]]
+            if call.can_call:
+                messages = [[self._callback_line(lang, call.now)]]
             else:
                 messages, inbox, action = [[self.catalog.sms(lang, "ui.sms_callback_no")]], "callback", None
         messages = [m for m in messages if m]
@@ -226,14 +234,14 @@ class Texting:
         answer.inbox = inbox
         return answer
 
-    def _callback_line(self, lang: str) -> str:
+    def _callback_line(self, lang: str, now: dt.datetime | None) -> str:
         """When the operator will call: now (within the callback hours), else the start of the next window."""
         from ..voice.missed import callback_time  # the voice side's rule, one place
 
-        when = callback_time(self._now, self.callback_hours) if self._now and self.callback_hours else None
+        when = callback_time(now, self.callback_hours) if now and self.callback_hours else None
         if when is None:
             return self.catalog.sms(lang, "ui.sms_callback")
-        label = when.strftime("%H:%M") if when.date() == self._now.date() else when.strftime("%H:%M %d.%m")
+        label = when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%H:%M %d.%m")
         return self.catalog.sms(lang, "ui.sms_callback_at", time=label)
 
     def _choices(self, session: Session, topics: list[str]) -> Answer:
