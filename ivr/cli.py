@@ -620,7 +620,9 @@ def _lexicon_summary(catalog) -> str:
         click.echo(f"SMS lexicon: {exc}", err=True)
         sys.exit(1)
     counts = [f"{code} {sum(len(words) for words in lex.topics.values())}" for code, lex in lexicon.langs.items()]
-    return f"SMS lexicon: {len(lexicon.topics)} topics; words per language: {', '.join(counts) or 'none'}"
+    kinds = {kind: sum(s.kind == kind for s in lexicon.signals.values()) for kind in ("status", "intent", "disease")}
+    return (f"SMS lexicon: {len(lexicon.topics)} topics; words per language: {', '.join(counts) or 'none'}; "
+            f"statuses {kinds['status']}, intents {kinds['intent']}, diseases named {kinds['disease']}")
 
 
 from .ops.cli import users  # noqa: E402  (the dashboard's accounts)
