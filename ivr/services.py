@@ -79,7 +79,6 @@ def build(config: dict) -> Services:
     texting = Texting(catalog, flow, SmsRenderer(catalog, int(config["HOTLINE_SMS_SEGMENTS"])), Matcher(catalog),
                       twilio_handles_optout=config["TWILIO_ADVANCED_OPT_OUT"] == "on", lexicon=lexicon,
                       understander=Understander(catalog, lexicon))
-    texting.callback_hours = config["HOTLINE_CALLBACK_HOURS"]
     return Services(config, redis, catalog, flow, voice, clock, texting, make_transport(config))
 
 

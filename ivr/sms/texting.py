@@ -40,6 +40,7 @@ class _Call:
     """What the channel knows about the texter's number for this one message (Texting is shared by requests)."""
     now: dt.datetime | None
     can_call: bool
+    callback_at: dt.datetime | None = None
 
 
 @dataclass
@@ -64,13 +65,14 @@ class Texting:
         self.lexicon = lexicon or load_lexicon(catalog)
         self.understander = understander or Understander(catalog, self.lexicon)
         self.intents = Intents(self.lexicon)
-        self.callback_hours = ""  # HOTLINE_CALLBACK_HOURS: when a callback asked for by text will come
 
     def answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str = "",
-               now: dt.datetime | None = None, can_call: bool = True) -> Answer:
-        """`now`: the time (for when a callback will come); `can_call`: the number may be called back (not opted
-        out; a withheld number never reaches here)."""
-        return self._answer(session, body, today, is_new, opt_out_type, _Call(now, can_call))
+               now: dt.datetime | None = None, can_call: bool = True,
+               callback_at: dt.datetime | None = None) -> Answer:
+        """`now`: the time; `can_call`: the number may be called back (not opted out; a withheld number never
+        reaches here); `callback_at`: when a callback asked for now would come (outside HOTLINE_CALLBACK_HOURS,
+        the channel's `callback_time`), None for soon."""
+        return self._answer(session, body, today, is_new, opt_out_type, _Call(now, can_call, callback_at))
 
     def _answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str,
                 call: _Call) -> Answer:
@@ -223,7 +225,7 @@ class Texting:
         messages = [[self.catalog.sms(lang, p) for p in self.catalog.said(ids, today)] for ids in plan.messages]
         if action == "callback":
             if call.can_call:
-                messages = [[self._callback_line(lang, call.now)]]
+                messages = [[self._callback_line(lang, call)]]
             else:
                 messages, inbox, action = [[self.catalog.sms(lang, "ui.sms_callback_no")]], "callback", None
         messages = [m for m in messages if m]
@@ -234,14 +236,13 @@ class Texting:
         answer.inbox = inbox
         return answer
 
-    def _callback_line(self, lang: str, now: dt.datetime | None) -> str:
-        """When the operator will call: now (within the callback hours), else the start of the next window."""
-        from ..voice.missed import callback_time  # the voice side's rule, one place
-
-        when = callback_time(now, self.callback_hours) if now and self.callback_hours else None
+    def _callback_line(self, lang: str, call: _Call) -> str:
+        """When the operator will call: soon (within the callback hours), else the start of the next window."""
+        when = call.callback_at
         if when is None:
             return self.catalog.sms(lang, "ui.sms_callback")
-        label = when.strftime("%H:%M") if when.date() == now.date() else when.strftime("%H:%M %d.%m")
+        today = call.now.date() if call.now else None
+        label = when.strftime("%H:%M") if when.date() == today else when.strftime("%H:%M %d.%m")
         return self.catalog.sms(lang, "ui.sms_callback_at", time=label)
 
     def _choices(self, session: Session, topics: list[str]) -> Answer:

@@ -27,6 +27,7 @@ from ..services import services
 from ..store import callbacks, calllog, inbox, messages, privacy, sessions
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
+from ..voice.missed import callback_time
 from . import followups
 
 log = logging.getLogger(__name__)
@@ -55,11 +56,13 @@ def inbound():
         return _withheld(svc, msg)
     caller = svc.caller_hash(msg.sender)
     known = _store_inbound(svc, caller, msg)
+    now = svc.clock()
+    callback_at = callback_time(now, svc.config["HOTLINE_CALLBACK_HOURS"])  # the voice side's rule
     for _attempt in range(COMMIT_ATTEMPTS):
         session, raw, is_new, _ = _load(svc, caller)
         try:
             answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known,
-                                        opt_out_type=msg.opt_out_type, now=svc.clock(),
+                                        opt_out_type=msg.opt_out_type, now=now, callback_at=callback_at,
                                         can_call=not messages.is_opted_out(svc.redis, caller))
         except Exception:  # the text is stored; the texter gets the menu and an operator sees it
             log.exception("SMS answer failed; answering with the menu")
