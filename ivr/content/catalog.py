@@ -25,6 +25,7 @@ from .model import (
     Node,
     Option,
     Prompt,
+    Scope,
 )
 
 _FIELDS = re.compile(r"{(\w+)}")
@@ -121,8 +122,30 @@ def _load_citations(data: dict) -> dict[str, Citation]:
             successor=raw.get("successor") or None,
             fallback=raw.get("fallback") or None,
             subject=raw.get("subject") or None,
+            scope=_scope(raw.get("scope"), pid),
         )
     return cites
+
+
+def _scope(raw, pid: str) -> tuple[Scope, ...]:
+    """citations.yaml `scope:` — concept -> {in: voice|sms (optional, default both), <lang>: word or [words]}."""
+    if not raw:
+        return ()
+    if not isinstance(raw, dict):
+        raise CatalogError("citations.yaml", "scope: must map a concept to its words per language", pid)
+    out = []
+    for concept, spec in raw.items():
+        if not isinstance(spec, dict):
+            raise CatalogError("citations.yaml", f"scope {concept!r}: give the words per language", pid)
+        spec = dict(spec)
+        texts = spec.pop("in", ["voice", "sms"])
+        texts = (texts,) if isinstance(texts, str) else tuple(texts)
+        if not texts or not set(texts) <= {"voice", "sms"}:
+            raise CatalogError("citations.yaml", f"scope {concept!r}: `in` is voice, sms or both", pid)
+        terms = tuple((str(lang), (str(w),) if isinstance(w, str) else tuple(str(x) for x in w))
+                      for lang, w in spec.items())
+        out.append(Scope(str(concept), terms, texts))
+    return tuple(out)
 
 
 def _load_sources(path: Path) -> dict[str, dict]:

@@ -74,6 +74,18 @@ class Prompt:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Words that keep a fact true (citations.yaml `scope:`): every wording of the fact says one of each
+    language's `terms` ("only", "of Kazakhstan", "in the ОСМС package"), in the texts named by `texts`."""
+    concept: str
+    terms: tuple[tuple[str, tuple[str, ...]], ...]  # (language, the words any one of which will do)
+    texts: tuple[str, ...] = ("voice", "sms")
+
+    def words(self, lang: str) -> tuple[str, ...]:
+        return dict(self.terms).get(lang, ())
+
+
+@dataclass(frozen=True)
 class Citation:
     source: str
     section: str
@@ -85,6 +97,7 @@ class Citation:
     successor: str | None = None  # the prompt that says this fact after `until` (a newer version)
     fallback: str | None = None  # what is said after `until` when no successor is in force ("call 1406")
     subject: str | None = None  # what the fact is about: a newer source on the same subject makes it stale
+    scope: tuple[Scope, ...] = ()  # the words no wording of this fact may drop (checks._check_scope)
 
     def in_force(self, today: dt.date) -> bool:
         if self.effective and today < self.effective:
