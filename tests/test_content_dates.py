@@ -123,7 +123,7 @@ def test_content_check_prints_what_callers_hear_differently(tmp_path, monkeypatc
     monkeypatch.setenv("HOTLINE_TODAY", "2025-06-01")
     result = CliRunner().invoke(main, ["content", "check", "--today", "2026-01-01"])
     assert "Heard differently on 2026-01-01 than on 2025-06-01:" in result.output
-    assert "fact_old:\n  - fact.old\n  + fact.fallback: [ru] fact.fallback text" in result.output
+    assert "fact_old:\n  - fact.old: [ru] fact.old text\n  + fact.fallback: [ru] fact.fallback text" in result.output
 
 
 def test_stale_facts_are_listed_for_review():

@@ -24,7 +24,7 @@ def validate(catalog: Catalog, sources_dir: Path) -> None:
     _check_dates(catalog)
     _check_never_silent(catalog)
     _check_scope(catalog)
-    glossary.check(catalog, catalog.glossaries, catalog.all_prompt_ids() | set(UI_PROMPTS))
+    glossary.check(catalog, catalog.glossaries, catalog.all_prompt_ids() | set(UI_PROMPTS) | catalog.list_wordings)
 
 
 def _check_node_ids(catalog: Catalog) -> None:
@@ -70,12 +70,16 @@ def _check_no_trap(catalog: Catalog) -> None:
 
 
 def _check_translations(catalog: Catalog) -> None:
-    needed = catalog.all_prompt_ids() | set(UI_PROMPTS)
+    needed = catalog.all_prompt_ids() | set(UI_PROMPTS) | catalog.list_wordings
     for code in catalog.languages:
         lang = catalog.langs[code]
         for pid in sorted(needed):
             if pid not in lang.prompts:
                 raise CatalogError(f"{code}.yaml", "is missing", pid, code)
+        for pid in sorted(catalog.list_wordings):
+            for field in ("voice", "sms"):
+                if "{fact}" not in getattr(lang.prompts[pid], field):
+                    raise CatalogError(f"{code}.yaml", f"the {field} text lost the placeholder {{fact}}", pid, code)
         for pid in UI_TEMPLATES:
             for name in UI_TEMPLATES[pid]:
                 if "{" + name + "}" not in lang.prompts[pid].voice:

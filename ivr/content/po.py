@@ -37,7 +37,8 @@ def export(catalog: Catalog, lang: str) -> polib.POFile:
     po.metadata = {"Project-Id-Version": "hotline prompts", "Language": lang,
                    "Content-Type": "text/plain; charset=UTF-8", "Content-Transfer-Encoding": "8bit",
                    "MIME-Version": "1.0"}
-    ids = sorted(catalog.all_prompt_ids() | set(UI_PROMPTS))
+    # A fact said with its list's date is made from the fact and the list's wording: translators see those two.
+    ids = sorted((catalog.all_prompt_ids() | set(UI_PROMPTS) | catalog.list_wordings) - set(catalog.dated))
     for pid in ids:
         prompt = catalog.prompt(lang, pid)
         texts = [("voice", pid, prompt.voice, catalog.prompt("ru", pid).voice)]
