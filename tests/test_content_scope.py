@@ -91,3 +91,15 @@ def test_a_scope_missing_a_language_is_refused(tmp_path):
 def test_kyrgyz_writes_kazakhstan_not_kr(catalog):
     for pid in catalog.all_prompt_ids():
         assert "КР " not in catalog.sms("ky", pid) and "КР " not in catalog.voice("ky", pid), pid
+
+
+@pytest.mark.parametrize("lang, negation", [("ky", "О С М С эмес"), ("uz", "O S M S emas"), ("tg", "О С М С нестанд"),
+                                            ("tk", "O S M S däl")])
+def test_dms_is_not_osms_is_said_negation_first(catalog, lang, negation):
+    """By voice the caller must not first hear "ДМС and ВМС — this is ОСМС" and the "not" only after a comma."""
+    assert negation in catalog.voice(lang, "dms.term")
+
+
+def test_the_pregnant_insurance_answer_says_the_sources_do_not_settle_it_for_foreigners(catalog):
+    assert "иностранок, в документах не сказано" in catalog.voice("ru", "pregnant.how")
+    assert any(s.concept == "foreigners_not_settled" for s in catalog.citations["pregnant.how"].scope)
