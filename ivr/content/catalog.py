@@ -200,7 +200,8 @@ def _date_lists(sources: dict, citations: dict[str, Citation], langs: dict[str, 
                         lang.prompts[new] = Prompt(
                             voice=frame.voice.replace("{fact}", fact.voice), sms=frame.sms.replace("{fact}", fact.sms),
                             status=_least_reviewed(frame.status, fact.status),
-                            spoken=frame.voice.replace("{fact}", fact.spoken) if fact.spoken else "")
+                            spoken=(frame.spoken or frame.voice).replace("{fact}", fact.spoken or fact.voice)
+                            if frame.spoken or fact.spoken else "")
                 made[new] = pid
     return made
 
