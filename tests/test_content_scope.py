@@ -103,3 +103,11 @@ def test_dms_is_not_osms_is_said_negation_first(catalog, lang, negation):
 def test_the_pregnant_insurance_answer_says_the_sources_do_not_settle_it_for_foreigners(catalog):
     assert "иностранок, в документах не сказано" in catalog.voice("ru", "pregnant.how")
     assert any(s.concept == "foreigners_not_settled" for s in catalog.citations["pregnant.how"].scope)
+
+
+def test_screening_sms_lines_start_with_who_is_screened(catalog):
+    """The SMS says "Screening is for:" and then each line starts with the group, not the disease."""
+    for n in ("s2", "s3", "s4", "s5", "s6"):
+        sms = catalog.sms("ru", f"screening.{n}")
+        assert sms.split(". ", 1)[1].startswith(("Мужчины и женщины", "Женщины")), sms
+    assert catalog.sms("ru", "screening.intro").endswith("проходят:")
