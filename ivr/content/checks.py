@@ -2,8 +2,8 @@
 
 Each check raises CatalogError naming the file, the prompt id and the language: a key leading
 nowhere, an unreachable node, a menu that only loops, a missing translation, a template that lost
-its placeholder, a fact without a citation, a quote that is not in its source, a repealed source, a wording that drops its fact's scope
-(citations.yaml `scope:` — "only", "of Kazakhstan", "in the ОСМС package").
+its placeholder, a fact without a citation, a quote that is not in its source, a repealed source, a
+wording that drops its fact's scope (citations.yaml `scope:` — "only", "of Kazakhstan", "in the ОСМС package").
 """
 from __future__ import annotations
 

@@ -97,6 +97,26 @@ def read(path: Path | str, catalog: Catalog, stale: str = "refuse",
     lang = po.metadata.get("Language", "")
     if lang not in catalog.langs:
         raise CatalogError(name, f"Language {lang!r} is not one of the catalog's languages")
+    texts, old_russian = _entries(po, catalog, lang, name)
+    if old_russian and stale != "unreviewed":
+        raise StaleEntries(name, lang, old_russian)
+    out = {}
+    for pid, t in texts.items():
+        current = catalog.prompt(lang, pid)
+        voice = " ".join((t.get("voice") or current.voice).split())
+        sms = t.get("sms") or (voice if current.sms == current.voice else current.sms)
+        if segments.segments(sms) > MAX_SMS_SEGMENTS:
+            raise CatalogError(name, f"the SMS text is {segments.segments(sms)} segments; at most "
+                                     f"{MAX_SMS_SEGMENTS} are sent", pid, lang)
+        # a `spoken:` override says the old voice text: it goes when the voice text changes
+        out[pid] = Prompt(voice=voice, sms=sms, status=_status(pid, t, current, notes),
+                          spoken=current.spoken if voice == current.voice else "")
+    return lang, out
+
+
+def _entries(po: polib.POFile, catalog: Catalog, lang: str, name: str) -> tuple[dict[str, dict], list[str]]:
+    """Per prompt: its texts by field, the fields still fuzzy (or translated from an older Russian) and the
+    fields that are the source's own words unchanged; and the entries whose msgid is not today's Russian."""
     texts: dict[str, dict] = {}
     old_russian: list[str] = []
     for entry in po:
@@ -111,46 +131,33 @@ def read(path: Path | str, catalog: Catalog, stale: str = "refuse",
         if not entry.msgstr.strip():
             raise CatalogError(name, "has an empty translation", pid, lang)
         field = "sms" if sms else "voice"
-        russian = getattr(catalog.prompt("ru", pid), field)
-        current = catalog.prompt(lang, pid)
-        slot = texts.setdefault(pid, {"status": "reviewed", "fuzzy": set()})
+        slot = texts.setdefault(pid, {"fuzzy": set(), "source": set()})
         slot[field] = entry.msgstr
-        if " ".join(entry.msgid.split()) != " ".join(russian.split()):
+        if " ".join(entry.msgid.split()) != " ".join(getattr(catalog.prompt("ru", pid), field).split()):
             old_russian.append(entry.msgctxt)
             slot["fuzzy"].add(field)
         elif "fuzzy" in entry.flags:
             slot["fuzzy"].add(field)
         elif FROM_SOURCE in (entry.comment or ""):
-            if " ".join(entry.msgstr.split()) != " ".join(getattr(current, field).split()):
-                slot["fuzzy"].add(field)  # the source's own words, edited: a translation now, not yet reviewed
-            else:
-                slot.setdefault("source", set()).add(field)
-    if old_russian and stale != "unreviewed":
-        raise StaleEntries(name, lang, old_russian)
-    out = {}
-    for pid, t in texts.items():
-        current = catalog.prompt(lang, pid)
-        voice = " ".join((t.get("voice") or current.voice).split())
-        sms = t.get("sms") or (voice if current.sms == current.voice else current.sms)
-        fields = {"voice", "sms"} if current.sms != current.voice or "sms" in t else {"voice"}
-        given = fields & {f for f in ("voice", "sms") if f in t}
-        if t["fuzzy"]:
-            status = "unreviewed"
-            if notes is not None and given - t["fuzzy"]:
-                notes.append(f"{pid}: its {' and '.join(sorted(t['fuzzy']))} entry is still fuzzy, so the prompt "
-                             "stays unreviewed")
-        elif given and given <= t.get("source", set()) and current.status == "source":
-            status = "source"
-        elif given == fields or current.status == "reviewed":
-            status = "reviewed"
-        else:
-            status = current.status  # only one of its texts came, reviewed; the other keeps the prompt's status
-        if segments.segments(sms) > MAX_SMS_SEGMENTS:
-            raise CatalogError(name, f"the SMS text is {segments.segments(sms)} segments; at most "
-                                     f"{MAX_SMS_SEGMENTS} are sent", pid, lang)
-        # a `spoken:` override says the old voice text: it goes when the voice text changes
-        out[pid] = Prompt(voice=voice, sms=sms, status=status, spoken=current.spoken if voice == current.voice else "")
-    return lang, out
+            unchanged = " ".join(entry.msgstr.split()) == " ".join(getattr(catalog.prompt(lang, pid), field).split())
+            # the source's own words, edited: a translation now, not yet reviewed
+            slot["source" if unchanged else "fuzzy"].add(field)
+    return texts, old_russian
+
+
+def _status(pid: str, t: dict, current: Prompt, notes: list[str] | None) -> str:
+    fields = {"voice", "sms"} if current.sms != current.voice or "sms" in t else {"voice"}
+    given = fields & {f for f in ("voice", "sms") if f in t}
+    if t["fuzzy"]:
+        if notes is not None and given - t["fuzzy"]:
+            notes.append(f"{pid}: its {' and '.join(sorted(t['fuzzy']))} entry is still fuzzy, so the prompt "
+                         "stays unreviewed")
+        return "unreviewed"
+    if given and given <= t["source"] and current.status == "source":
+        return "source"
+    if given == fields or current.status == "reviewed":
+        return "reviewed"
+    return current.status  # only one of its texts came, reviewed; the other keeps the prompt's status
 
 
 def _block(pid: str, prompt: Prompt) -> str:
