@@ -6,6 +6,7 @@ a stolen Redis dump cannot be reversed by hashing every possible phone number.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -17,9 +18,21 @@ WITHHELD_NUMBERS = {"+266696687", "266696687", "anonymous", "restricted", "unkno
 
 
 def is_withheld(number: str | None) -> bool:
-    """A withheld or missing caller ID: never remember, text, limit or call it back as one person."""
+    """A withheld, missing or impossible caller ID ("+7000", a short code, a sender name): never remember,
+    text, limit or call it back as one person. Possible means valid by phonenumbers' metadata for its country."""
     value = (number or "").strip().lower()
-    return value in WITHHELD_NUMBERS or normalize(value) in ("", "+266696687")
+    if value in WITHHELD_NUMBERS:
+        return True
+    value = normalize(value)
+    return value in ("", "+266696687") or not _possible_person(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _possible_person(value: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(value, None))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def normalize(number: str) -> str:
