@@ -230,3 +230,25 @@ def test_plus_7000_is_never_treated_as_a_person(env, rdb):
     turn = ask_by_voice(twilio, caller="+7000")
     assert turn.heard[0].text == "[ru] number hidden"
     assert not rdb.keys("smslimit:*")
+
+
+@pytest.mark.parametrize("change, error", [
+    (lambda d: d["optin"]["ru"].append("больше не присылайте"), "is both optout and optin"),
+    (lambda d: d["help"].pop("hy"), "help: no phrases for hy"),
+    (lambda d: d["optout"]["tg"].append("лутфан смс"), "is only 'please' words"),
+    (lambda d: d["optout"].update(en=["stop it"]), "not catalog languages"),
+])
+def test_a_wrong_phrase_file_is_refused_with_a_reason(tmp_path, change, error):
+    """What `hotline content check` (and the app at start) say about prompts/lexicon/optout.yaml."""
+    import yaml
+
+    from ivr.content.model import CatalogError
+    from ivr.sms import optout
+
+    directory = fx.write(tmp_path / "p")
+    data = yaml.safe_load((load_catalog().directory / optout.FILE).read_text(encoding="utf-8"))
+    change(data)
+    (directory / "lexicon").mkdir()
+    (directory / optout.FILE).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogError, match=error):
+        optout.summary(load_catalog(directory))

@@ -2,7 +2,7 @@
 
 Words. A carrier (and Twilio) treats a text as STOP only when the whole message is the word: case and
 surrounding spaces do not matter, nothing else may be in it ("please stop sending" is a question). The hotline
-adds each language's own phrases (prompts/lexicon/optout.yaml, format there): compared on the whole message
+adds each language's own phrases (prompts/lexicon/optout.yaml, format in its header): compared on the whole message
 too, after punctuation, the languages' "please" words and diacritics are set aside ("Дигар СМС нафиристед!",
 "sms ugratman"). Never through the keyword matcher's folding or fuzziness: a typo must not unsubscribe anyone.
 
