@@ -252,3 +252,18 @@ def test_a_wrong_phrase_file_is_refused_with_a_reason(tmp_path, change, error):
     (directory / optout.FILE).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CatalogError, match=error):
         optout.summary(load_catalog(directory))
+
+
+def test_the_operators_see_what_was_not_sent_and_why(env, rdb, ops_users):
+    from .conftest import ops_login
+
+    app, twilio = make(env)
+    sms(twilio, "STOP")
+    sms(twilio, "старт")
+    client = app.test_client()
+    ops_login(client, "olga")
+    resp = client.get(f"/ops/sms/SMS-{CALLER_HASH}")
+    assert resp.status_code == 200
+    thread = resp.get_data(as_text=True)
+    assert "START" in thread and "badge-optout" in thread
+    assert "sms_not_sent" not in thread and "optin_refused" not in thread  # said in words, not event names
