@@ -267,3 +267,19 @@ def test_the_operators_see_what_was_not_sent_and_why(env, rdb, ops_users):
     thread = resp.get_data(as_text=True)
     assert "START" in thread and "badge-optout" in thread
     assert "sms_not_sent" not in thread and "optin_refused" not in thread  # said in words, not event names
+
+
+def test_any_text_is_classified_without_error_and_a_phrase_with_more_in_it_is_not_one(catalog):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    words = OptOutWords(catalog)
+    phrases = sorted(words.written)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=200), st.sampled_from(phrases), st.sampled_from(["документы", "qayerda", "103", "нет"]))
+    def check(text, phrase, extra):
+        words.classify(text)  # never raises, whatever the text
+        assert words.classify(f"{phrase} {extra}") is None and words.classify(f"{extra} {phrase}") is None
+
+    check()

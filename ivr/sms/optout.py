@@ -125,17 +125,16 @@ class OptOutWords:
     def classify(self, text: str, opt_out_type: str = "") -> Keyword | None:
         """What the message does to the number's subscription, or None for an ordinary message.
         `opt_out_type` is Twilio's OptOutType parameter: its word is final."""
-        langs = self.languages(text)
         kind = OPT_OUT_TYPES.get((opt_out_type or "").strip().upper())
         if kind:
-            return Keyword(kind, twilio_answered=True, carrier=kind != "help", langs=langs)
+            return Keyword(kind, twilio_answered=True, carrier=kind != "help", langs=self.languages(text))
         own = twilio_word(text)
         kind = own or self.words.get(self.key(text))
         if kind is None:
             return None
         # Twilio trims and ignores case, nothing more: "STOP." opts out here, but Twilio did not see it.
         return Keyword(kind, twilio_answered=self.twilio_answers_defaults and own is not None,
-                       carrier=own is not None and kind != "help", langs=langs)
+                       carrier=own is not None and kind != "help", langs=self.languages(text))
 
     def languages(self, text: str) -> tuple[str, ...]:
         """The languages a phrase is written in: as written first (тоқта is Kazakh), else folded."""
