@@ -125,8 +125,8 @@ def test_an_opted_out_caller_asking_for_an_sms_hears_why_in_their_language(env, 
     assert fake.sent == []
 
 
-def test_an_opted_out_caller_is_not_promised_a_reminder(app_factory, tmp_path, rdb):
-    """A reminder is an SMS: the caller hears why none can come and stays where a reminder was offered."""
+def reminder_app(app_factory, tmp_path):
+    """The small catalog with a reminder on the main menu's key 3."""
     tree = fx.tree()
     tree["nodes"]["main"]["options"]["3"] = {"label": "opt.fact_a", "goto": "remind"}
     tree["nodes"]["remind"] = {"say": ["fact.a"], "action": "reminder"}
@@ -136,7 +136,12 @@ def test_an_opted_out_caller_is_not_promised_a_reminder(app_factory, tmp_path, r
     cites = fx.citations()
     cites["algo.reminder"] = dict(cites["fact.a"])
     app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p", tree_data=tree, cites=cites, langs=langs)))
-    twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
+    return Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
+
+
+def test_an_opted_out_caller_is_not_promised_a_reminder(app_factory, tmp_path, rdb):
+    """A reminder is an SMS: the caller hears why none can come and stays where a reminder was offered."""
+    twilio = reminder_app(app_factory, tmp_path)
     rdb.set(messages.optout_key(CALLER_HASH), "hotline:1")
     call = twilio.call(caller=CALLER)
     call.start()
@@ -145,6 +150,19 @@ def test_an_opted_out_caller_is_not_promised_a_reminder(app_factory, tmp_path, r
     assert turn.heard[0].text == "[ru] opted out: text START"
     assert "[ru] fact.a text" not in turn.text and "[ru] main menu" in turn.text
     assert not rdb.zrange("msgs", 0, -1)  # nothing asked for, nothing to send
+
+
+
+def test_an_opted_out_texter_asking_for_a_reminder_is_told_why_none_comes(app_factory, tmp_path, rdb):
+    twilio = reminder_app(app_factory, tmp_path)
+    sms(twilio, "русский")
+    sms(twilio, "стоп")  # the hotline alone blocks: its replies arrive
+    assert sms(twilio, "3") == ["[ru] opted out: text START"]
+    assert not rdb.zrange("msgs", 0, -1)
+    sms(twilio, "0")
+    rdb.set(messages.optout_key(CALLER_HASH), "twilio-stop:1")  # Twilio blocks: not even that can arrive
+    assert sms(twilio, "3") == [] and log(rdb)[-1]["type"] == "sms_not_sent"
+    assert not rdb.zrange("msgs", 0, -1)
 
 
 # -- the real phrases of the 8 languages ------------------------------------------------------------------------

@@ -179,6 +179,14 @@ def record(level: str, now: float) -> str:
     return f"{HOTLINE}:{now:.0f}" if level == HOTLINE else f"twilio-stop:{now:.0f}"
 
 
+def refuse_reminder(answer, blocked: str | None, why: str) -> None:
+    """A reminder asked for by text is an SMS too: an opted-out number is told why none will come (`why`, the
+    text of `ui.optout_voice`) instead of the reminder screen's promise, and nothing is queued."""
+    if answer.action == "reminder" and blocked:
+        answer.action, answer.replies = None, [why]
+        answer.events.append({"type": "sms_request", "sms": "opted_out", "refused": "reminder"})
+
+
 def withhold_undeliverable(answer, blocked: str | None) -> bool:
     """A number the carrier blocks receives nothing until it opts back in the carrier's way: move the replies
     to a `sms_not_sent` event (the log says what was not sent, and why). True if something was withheld."""

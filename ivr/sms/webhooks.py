@@ -56,7 +56,9 @@ def inbound():
         session, raw, is_new, known, blocked = _load(svc, caller)
         answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known,
                                     opt_out_type=msg.opt_out_type, blocked=blocked)
-        optout.withhold_undeliverable(answer, blocked)  # Twilio would drop it (21610): say so, send nothing
+        if blocked:
+            optout.refuse_reminder(answer, blocked, svc.catalog.sms(session.lang or "ru", "ui.optout_voice"))
+            optout.withhold_undeliverable(answer, blocked)  # Twilio would drop it (21610): say so, send nothing
         session.seq += 1
         if _record(svc, session, msg, answer, raw, first=not known):
             break
