@@ -147,9 +147,11 @@ class Judge:
         self.catalog = texting.catalog
 
     def holds(self, reply: str, lang: str, pid: str) -> bool:
-        if pid not in self.catalog.langs[lang].prompts:
-            return False
-        return _plain(self.catalog.sms(lang, pid)) in _plain(reply)
+        """The reply holds the fact `pid` as it is said today: itself, or after its `until` its successor or
+        dated fallback (a fact from a dated list is said with its date: status.full_package.dated)."""
+        said = {pid, self.catalog.current(pid, self.today) or pid}
+        return any(p in self.catalog.langs[lang].prompts and _plain(self.catalog.sms(lang, p)) in _plain(reply)
+                   for p in sorted(said))
 
     def _chosen(self, case: Case) -> tuple[Session, Answer]:
         session = Session(id="eval", caller="eval", lang=case.lang, node=self.catalog.start)
@@ -166,7 +168,7 @@ class Judge:
 
     def _label_ok(self, case: Case, answer: Answer, reply: str) -> bool:
         if case.label == "STOP":
-            return answer.optout is True
+            return answer.optout not in (None, False)  # opted out (by the carrier's word or the hotline's)
         if case.label == "CALLBACK":
             return answer.action == "callback"
         if case.label == "URGENT":

@@ -47,7 +47,7 @@ class _Call:
 class Answer:
     replies: list[str]
     events: list[dict] = field(default_factory=list)
-    optout: bool | None = None  # True: opt out; False: opt back in; None: unchanged
+    optout: str | bool | None = None  # optout.CARRIER / HOTLINE: opt out (who blocks); False: opt back in
     action: str | None = None  # a node action (reminder, callback) for the channel to carry out
     inbox: str | None = None  # why an operator must see the text (ivr.store.inbox.REASONS), or None
 
@@ -67,20 +67,22 @@ class Texting:
         self.intents = Intents(self.lexicon)
 
     def answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str = "",
-               now: dt.datetime | None = None, can_call: bool = True,
+               blocked: str | None = None, now: dt.datetime | None = None, can_call: bool = True,
                callback_at: dt.datetime | None = None) -> Answer:
-        """`now`: the time; `can_call`: the number may be called back (not opted out; a withheld number never
+        """`blocked`: the number's opt-out record, if it has one (what an opt-in word may do: ivr/sms/optout.py);
+        `now`: the time; `can_call`: the number may be called back (not opted out; a withheld number never
         reaches here); `callback_at`: when a callback asked for now would come (outside HOTLINE_CALLBACK_HOURS,
         the channel's `callback_time`), None for soon."""
-        return self._answer(session, body, today, is_new, opt_out_type, _Call(now, can_call, callback_at))
+        return self._answer(session, body, today, is_new, opt_out_type, blocked,
+                            _Call(now, can_call and not blocked, callback_at))
 
     def _answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str,
-                call: _Call) -> Answer:
+                blocked: str | None, call: _Call) -> Answer:
         text = CONTROL.sub(" ", body or "")[:1600].strip()
         offered, session.choices = session.choices, []
         keyword = self.optout_words.classify(text, opt_out_type)
         if keyword:
-            return self._command(session, keyword)
+            return self._command(session, keyword, blocked)
         if session.node == LANGUAGE_MENU or session.lang is None:
             chosen = self._language_choice(text, on_menu=session.node == LANGUAGE_MENU and not is_new)
             if chosen:
@@ -133,14 +135,11 @@ class Texting:
         return answer
 
     # -- the cases ---------------------------------------------------------------------
-    def _command(self, session: Session, keyword: Keyword) -> Answer:
-        lang = session.lang or "ru"
-        # What Twilio answered itself (its words, or OptOutType) gets no second text from us.
-        silent = keyword.twilio_answered
-        prompt = {"optout": "ui.sms_stopped", "optin": "ui.sms_started", "help": "ui.sms_help"}[keyword.kind]
-        replies = [] if silent else [self.catalog.sms(lang, prompt)]
-        optout = {"optout": True, "optin": False}.get(keyword.kind)
-        return Answer(replies, [{"type": keyword.kind, "answered_by": "twilio" if silent else "hotline"}], optout)
+    def _command(self, session: Session, keyword: Keyword, blocked: str | None) -> Answer:
+        # In the texter's language, or the phrase's own; what Twilio answered itself gets no second text.
+        decision = self.optout_words.decide(keyword, blocked, session.lang)
+        replies = [self.catalog.sms(decision.lang, decision.prompt)] if decision.prompt else []
+        return Answer(replies, [{**decision.event, "lang": decision.lang}], decision.optout)
 
     def _language_choice(self, text: str, on_menu: bool) -> str | None:
         langs = self.catalog.languages
