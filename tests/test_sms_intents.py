@@ -144,15 +144,21 @@ def test_asking_for_a_call_in_every_language(texting, lang, text):
     assert answer.action == "callback", (lang, answer.replies)
 
 
-def test_no_callback_for_an_opted_out_number(rdb, app, twilio, catalog):
+@pytest.mark.parametrize("level", ["hotline", "carrier"])
+def test_no_callback_for_an_opted_out_number(rdb, app, twilio, catalog, level):
+    from ivr.sms import optout
+
     sender = next(SENDERS)
     twilio.sms("русский", sender=sender)
     caller = privacy.number_hash("test-hash-secret", sender)
     pipe = rdb.pipeline()
-    messages.opt_out(pipe, caller, "test")
+    messages.opt_out(pipe, caller, optout.record(optout.HOTLINE if level == "hotline" else optout.CARRIER, 0))
     pipe.execute()
-    _, [text] = twilio.sms("перезвоните мне", sender=sender)
-    assert text.startswith(catalog.sms("ru", "ui.sms_callback_no"))
+    _, replies = twilio.sms("перезвоните мне", sender=sender)
+    if level == "hotline":  # the hotline's own block: its reply still arrives
+        assert replies[0].startswith(catalog.sms("ru", "ui.sms_callback_no"))
+    else:  # Twilio blocks the number: nothing can arrive, nothing is sent
+        assert replies == []
     assert not rdb.exists(f"callback:open-for:{caller}")
     assert [i["reason"] for i in inbox.page(rdb) if i["caller"] == caller] == ["callback"]
 
