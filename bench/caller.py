@@ -89,8 +89,13 @@ class Words:
     def __init__(self, catalog, audio_words=None):
         self.languages = list(catalog.languages)
         self.audio_words = audio_words  # audio URL -> its words (ivr.voice.audio.Transcript), for <Play>
-        self.option, self.sms_offer, self.more = {}, {}, {}
+        self.option, self.sms_offer, self.more, self.actions = {}, {}, {}, {}
+        # Options that ask for something (a reminder SMS, a callback) rather than a menu: the menu walk
+        # leaves them alone, as its steps are to be menu steps only (whole calls still press them).
+        action_labels = {o.label for node in catalog.nodes.values() for o in node.options
+                         if o.goto in catalog.nodes and catalog.nodes[o.goto].action}
         for code in self.languages:
+            self.actions[code] = {catalog.voice(code, label) for label in action_labels}
             template = re.escape(catalog.voice(code, "ui.option", label="\0L", key="\0K"))
             self.option[code] = re.compile("^" + template.replace("\0L", ".*").replace("\0K", r"(\d)") + "$")
             self.sms_offer[code] = catalog.voice(code, "ui.sms_offer", key="\0K")
@@ -102,8 +107,9 @@ class Words:
             return self.audio_words(heard.text) or heard.text
         return heard.text
 
-    def read(self, lang: str, lines: list[str]) -> tuple[list[str], str | None, bool]:
-        """(option keys, the SMS key if offered, whether "more" is offered)."""
+    def read(self, lang: str, lines: list[str], menus_only: bool = False) -> tuple[list[str], str | None, bool]:
+        """(option keys, the SMS key if offered, whether "more" is offered); `menus_only`: no option that
+        asks for an action."""
         keys, sms, more = [], None, False
         offer = re.compile("^" + re.escape(self.sms_offer[lang]).replace("\0K", r"(\d)") + "$")
         for line in lines:
@@ -112,7 +118,8 @@ class Words:
             elif line == self.more[lang]:
                 more = True
             elif (found := self.option[lang].match(line)):
-                keys.append(found.group(1))
+                if not (menus_only and any(label in line for label in self.actions[lang])):
+                    keys.append(found.group(1))
         return keys, sms, more
 
 
@@ -152,7 +159,7 @@ class Caller:
 
     def choose(self, lang: str, lines: list[str], depth: int) -> tuple[str | None, str, int]:
         """The key to press at a menu (None: hang up), its label, and the new depth (walk only)."""
-        keys, sms, more = self.words.read(lang, lines)
+        keys, sms, more = self.words.read(lang, lines, menus_only=bool(self.walk))
         if self.walk:
             if keys and depth < 2:
                 return min(keys), "key:menu", depth + 1
