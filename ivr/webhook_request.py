@@ -6,14 +6,16 @@ form parser and a limited stream per request, and `urllib.parse.parse_qsl` unquo
 and value even when there is nothing to unquote). `parse_pairs` gives exactly what werkzeug's
 `parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")` gives (tests/test_webhook_request.py
 checks it against the library on generated input); everything else — multipart, other content
-types, the size limit, a body that is not UTF-8 — goes through werkzeug's own code as before.
+types, a body over the size limit — goes through werkzeug's own code as before. The body is read
+straight from `wsgi.input` (exactly CONTENT_LENGTH bytes, as werkzeug's limited stream would); a
+body that is not UTF-8 fails as werkzeug's `.decode()` does.
 """
 from __future__ import annotations
 
+import io
 from urllib.parse import unquote
 
 from flask import Request, current_app
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 
 FORM = "application/x-www-form-urlencoded"
@@ -47,15 +49,17 @@ class WebhookRequest(Request):
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:
             return
-        if self.mimetype != FORM:
+        env = self.environ
+        length = env.get("CONTENT_LENGTH", "")
+        # The plain case only (what Twilio sends): exactly this content type, a length, the body not
+        # read yet, within MAX_CONTENT_LENGTH. Anything else is werkzeug's, limits and errors alike.
+        if (env.get("CONTENT_TYPE") != FORM or not length.isdigit() or "_cached_data" in self.__dict__
+                or (self.max_content_length is not None and int(length) > self.max_content_length)):
             super()._load_form_data()
             return
-        limit = self.max_content_length
-        if limit is not None and self.content_length is not None and self.content_length > limit:
-            raise RequestEntityTooLarge()  # what werkzeug's form parser raises
-        stream = self._get_stream_for_parsing()
+        body = env["wsgi.input"].read(int(length)) if int(length) else b""
         d = self.__dict__
-        d["stream"], d["form"], d["files"] = (stream, self.parameter_storage_class(parse_pairs(stream.read().decode())),
+        d["stream"], d["form"], d["files"] = (io.BytesIO(b""), self.parameter_storage_class(parse_pairs(body.decode())),
                                               self.parameter_storage_class())
         if current_app and current_app.debug:  # as Flask's own Request does in debug mode
             from flask.debughelpers import attach_enctype_error_multidict
