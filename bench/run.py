@@ -26,7 +26,7 @@ from pathlib import Path
 from ivr.content.catalog import load_catalog
 from ivr.voice.audio import AudioIndex, Transcript
 
-from . import audio_stub, caller, growth, sms_worker
+from . import audio_stub, caller, growth, sms_cost, sms_worker
 from .servers import ROOT, Gunicorn, Redis
 
 TOKEN = "bench-auth-token-0123456789abcdef"  # production refuses secrets under 32 characters
@@ -52,6 +52,7 @@ def parse_args(argv):
                     help="menu steps per call of the menu-walk load (0: whole calls only)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn processes (WEB_CONCURRENCY)")
     ap.add_argument("--threads", type=int, default=4, help="gunicorn threads per process")
+    ap.add_argument("--sms-webhook", default="1,32", help="concurrent texters per /sms level ('': skip)")
     ap.add_argument("--sms-jobs", type=int, default=1500, help="SMS jobs per worker run (0: skip)")
     ap.add_argument("--sms-runs", type=int, default=3, help="runs of each worker, alternating with the baseline's")
     ap.add_argument("--fork-jobs", type=int, default=200, help="jobs for the fork-per-job worker (0: skip)")
@@ -62,7 +63,7 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true", help="a tiny load that checks the benchmark runs (tests)")
     ap.add_argument("--json", help="also write the results to this file")
     if "--quick" in (sys.argv[1:] if argv is None else argv):  # tiny defaults; explicit options still win
-        ap.set_defaults(concurrency="1,4", requests=60, seconds=3.0, slices=2, walk=6, sms_jobs=20, sms_runs=1,
+        ap.set_defaults(concurrency="1,4", sms_webhook="4", requests=60, seconds=3.0, slices=2, walk=6, sms_jobs=20, sms_runs=1,
                         fork_jobs=5, stored_calls="100,300", catalog_depths="1")
     return ap.parse_args(argv)
 
@@ -201,6 +202,70 @@ def measure_level(app, base, r, words, c, args, walk: int = 0) -> dict:
     return result
 
 
+def measure_sms_level(app, base, r, texts, c, args) -> dict:
+    """The signed /sms webhook against the baseline, in alternating slices as the voice loads."""
+    a, b = Meter(app, r), Meter(base, r)
+    slices = max(1, args.slices)
+    budget, seconds = args.requests // slices, args.seconds / slices
+    for i in range(slices):
+        a.run(lambda stats, i=i: sms_cost.run_texters(app.port, TOKEN, texts, c, budget, seconds, stats,
+                                                      seed=c * 100 + i))
+        b.run(lambda stats: caller.run_baseline(base.port, TOKEN, c, budget, seconds, stats=stats))
+    lat, blat = a.stats.latency["sms"], b.stats.latency["baseline"]
+    res = {"load": "sms webhook", "concurrency": c, "requests": a.stats.requests, "seconds": a.elapsed,
+           "app_req_per_s": a.stats.requests / a.elapsed, "baseline_req_per_s": b.stats.requests / b.elapsed,
+           "sms": {q: percentile(lat, v) * 1000 for q, v in (("p50_ms", .5), ("p95_ms", .95), ("p99_ms", .99))},
+           "baseline": {q: percentile(blat, v) * 1000 for q, v in (("p50_ms", .5), ("p95_ms", .95), ("p99_ms", .99))},
+           "cpu_ms_per_request": {"app": a.per_request_ms(), "baseline": b.per_request_ms()},
+           "errors": dict(a.stats.errors) | {f"baseline {k}": v for k, v in b.stats.errors.items()}}
+    res["ratio"] = res["app_req_per_s"] / res["baseline_req_per_s"]
+    server_ms = res["cpu_ms_per_request"]["app"]["server"]
+    res["messages_per_s_one_process"] = 1000 / server_ms if server_ms else float("nan")
+    return res
+
+
+def print_sms_level(res: dict) -> None:
+    s, bl, cpu = res["sms"], res["baseline"], res["cpu_ms_per_request"]
+    print(f"\n== /sms webhook (signed, real Redis), {res['concurrency']} concurrent texters: {res['requests']} "
+          f"messages in {res['seconds']:.1f} s")
+    print(f"   app {res['app_req_per_s']:7.0f} msg/s   baseline {res['baseline_req_per_s']:7.0f} req/s   "
+          f"ratio app/baseline = {res['ratio']:.2f}")
+    print(f"   /sms p50 / p95 / p99 {s['p50_ms']:.1f} / {s['p95_ms']:.1f} / {s['p99_ms']:.1f} ms   baseline "
+          f"{bl['p50_ms']:.1f} / {bl['p95_ms']:.1f} / {bl['p99_ms']:.1f} ms")
+    print(f"   server CPU per message {cpu['app']['server']:.2f} ms (baseline {cpu['baseline']['server']:.2f}): one web "
+          f"process on one core ~{res['messages_per_s_one_process']:.0f} messages/s; client {cpu['app']['client']:.2f} "
+          f"ms, Redis {cpu['app']['redis']:.3f} ms")
+    if res["errors"]:
+        print(f"   ERRORS: {res['errors']}")
+
+
+def sms_understanding(prompts, quick: bool) -> dict:
+    """The understander alone on the corpus, and how its work grows with the lexicon."""
+    from ivr.content.lexicon import load_lexicon
+    from ivr.sms.understanding import Understander
+
+    catalog = load_catalog(prompts, SOURCES)
+    lexicon = load_lexicon(catalog)
+    texts = [t for _, _, t in sms_cost.corpus()]
+    out = {"cost": sms_cost.understander_cost(Understander(catalog, lexicon), texts, repeat=2 if quick else 5)}
+    c = out["cost"]
+    print(f"\n== SMS understanding alone (in-process, {c['messages']} corpus messages, best of repeats): "
+          f"median {c['median_us']:.0f} us, p99 {c['p99_us']:.0f} us, max {c['max_us']:.0f} us; "
+          f"{c['messages_per_s']:.0f} messages/s on one thread")
+    out["growth"] = sms_cost.lexicon_growth(catalog, lexicon, texts[:60] if quick else texts,
+                                            (1, 2, 4) if quick else (1, 2, 4, 8))
+    out["growth_exponent"] = sms_cost.growth_exponent(out["growth"])
+    first = out["growth"][0]
+    print("   lexicon growth (made-up words added to every topic): work counted in operations, not time")
+    for row in out["growth"]:
+        print(f"   x{row['factor']}: {row['entries']:6d} entries {row['stems']:6d} stems   work/message "
+              f"{row['work_per_message']:8.0f} ({row['work_per_message'] / first['work_per_message']:.2f}x)   "
+              f"{row['us_per_message']:6.0f} us/message")
+    print(f"   growth exponent of work against stems, x2 -> x{out['growth'][-1]['factor']}: "
+          f"{out['growth_exponent']:.2f} (1 = linear)")
+    return out
+
+
 def print_level(res: dict) -> None:
     print(f"\n== {res['load']}, {res['concurrency']} concurrent callers: {res['calls']} calls, {res['requests']} "
           f"webhooks in {res['seconds']:.1f} s ({res['sms_requested']} SMS requested)")
@@ -291,8 +356,19 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
             if not walk:  # records of whole calls, as callers leave them
                 results["memory"] = memory_per_call(r.client)
         print("\n== Redis memory per stored call (MEMORY USAGE, bytes)")
-        for k, v in results["memory"].items():
+        for k, v in results.get("memory", {}).items():
             print(f"   {k:<48}{v:8.0f}")
+
+        sms_levels = [int(x) for x in args.sms_webhook.split(",") if x]
+        if sms_levels:
+            results["sms_understanding"] = sms_understanding(prompts, args.quick)
+            cpu_check(results, "the /sms webhook", r.client)
+            texts = [t for _, _, t in sms_cost.corpus()]
+            results["sms_webhook"] = []
+            for c in sms_levels:
+                res = measure_sms_level(app, base, r, texts, c, args)
+                results["sms_webhook"].append(res)
+                print_sms_level(res)
 
         if args.sms_jobs or args.fork_jobs:
             cpu_check(results, "the SMS worker", r.client)
@@ -325,7 +401,7 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
         tmp.cleanup()
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=str))
-    errors = sum(sum(level["errors"].values()) for level in results.get("levels", []))
+    errors = sum(sum(level["errors"].values()) for level in results.get("levels", []) + results.get("sms_webhook", []))
     return 1 if errors else 0
 
 
