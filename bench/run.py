@@ -53,6 +53,8 @@ def parse_args(argv):
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn processes (WEB_CONCURRENCY)")
     ap.add_argument("--threads", type=int, default=4, help="gunicorn threads per process")
     ap.add_argument("--sms-webhook", default="1,32", help="concurrent texters per /sms level ('': skip)")
+    ap.add_argument("--memory", type=int, default=100_000,
+                    help="stored calls, SMS threads and in-process requests for the memory phase (0: skip)")
     ap.add_argument("--sms-jobs", type=int, default=1500, help="SMS jobs per worker run (0: skip)")
     ap.add_argument("--sms-runs", type=int, default=3, help="runs of each worker, alternating with the baseline's")
     ap.add_argument("--fork-jobs", type=int, default=200, help="jobs for the fork-per-job worker (0: skip)")
@@ -63,7 +65,7 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true", help="a tiny load that checks the benchmark runs (tests)")
     ap.add_argument("--json", help="also write the results to this file")
     if "--quick" in (sys.argv[1:] if argv is None else argv):  # tiny defaults; explicit options still win
-        ap.set_defaults(concurrency="1,4", sms_webhook="4", requests=60, seconds=3.0, slices=2, walk=6, sms_jobs=20, sms_runs=1,
+        ap.set_defaults(concurrency="1,4", sms_webhook="4", memory=1000, requests=60, seconds=3.0, slices=2, walk=6, sms_jobs=20, sms_runs=1,
                         fork_jobs=5, stored_calls="100,300", catalog_depths="1")
     return ap.parse_args(argv)
 
@@ -394,6 +396,13 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
             for row in rows:
                 print(f"   {row['catalog']:<28}{row['nodes']:>5} nodes {row['prompts (all languages)']:>6} prompts"
                       f"  load {row['load_ms']:7.0f} ms  step {row['menu step render, us']:6.0f} us")
+        if args.memory:  # a Redis and an in-process app of its own (bench/memory.py)
+            from . import memory
+
+            n = args.memory
+            results["memory_at_scale"] = memory.phase(prompts, target=n, sample=min(200, max(10, n // 50)),
+                                                      rss_checkpoints=sorted({max(1, n // 100), n // 10, n // 2, n}))
+            memory.report(results["memory_at_scale"])
     finally:
         for s in servers:
             s.stop()
