@@ -134,6 +134,8 @@ def growth_exponent(rows: list[dict], size: str = "stems") -> float:
     import math
 
     a, b = rows[1], rows[-1]
+    if b[size] <= a[size] or a["work_per_message"] <= 0:
+        return float("nan")  # nothing grew (a catalog without lexicons)
     return math.log(b["work_per_message"] / a["work_per_message"]) / math.log(b[size] / a[size])
 
 
