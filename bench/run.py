@@ -17,6 +17,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -26,7 +27,7 @@ from pathlib import Path
 from ivr.content.catalog import load_catalog
 from ivr.voice.audio import AudioIndex, Transcript
 
-from . import audio_stub, caller, growth, sms_cost, sms_worker
+from . import audio_stub, caller, growth, peer, sms_cost, sms_worker
 from .servers import ROOT, Gunicorn, Redis
 
 TOKEN = "bench-auth-token-0123456789abcdef"  # production refuses secrets under 32 characters
@@ -53,6 +54,8 @@ def parse_args(argv):
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn processes (WEB_CONCURRENCY)")
     ap.add_argument("--threads", type=int, default=4, help="gunicorn threads per process")
     ap.add_argument("--sms-webhook", default="1,32", help="concurrent texters per /sms level ('': skip)")
+    ap.add_argument("--no-peer", dest="peer", action="store_false",
+                    help="leave out Twilio's sample IVR (bench/peer.py; skipped anyway when not fetched)")
     ap.add_argument("--memory", type=int, default=100_000,
                     help="stored calls, SMS threads and in-process requests for the memory phase (0: skip)")
     ap.add_argument("--sms-jobs", type=int, default=1500, help="SMS jobs per worker run (0: skip)")
@@ -163,10 +166,11 @@ class Meter:
                 "redis": 1000 * self.redis_cpu / n}
 
 
-def measure_level(app, base, r, words, c, args, walk: int = 0) -> dict:
+def measure_level(app, base, r, words, c, args, walk: int = 0, peer_server=None) -> dict:
     """App and baseline in alternating slices (`--slices`), so a machine that slows down for a
     while (a shared VM) slows both sides alike; throughput, latency and CPU are summed over slices."""
     a, b = Meter(app, r), Meter(base, r)
+    p = Meter(peer_server, r) if peer_server is not None else None
     known: dict = {}
     slices = max(1, args.slices)
     budget, seconds = args.requests // slices, args.seconds / slices
@@ -176,6 +180,8 @@ def measure_level(app, base, r, words, c, args, walk: int = 0) -> dict:
                                                           budget, seconds, seed=seed, walk=walk, stats=stats,
                                                           known=known))
         b.run(lambda stats: caller.run_baseline(base.port, TOKEN, c, budget, seconds, stats=stats))
+        if peer_server is not None:
+            p.run(lambda stats: peer.run_peer(peer_server.port, TOKEN, c, budget, seconds, stats))
     stats, bstats, used = a.stats, b.stats, a.redis_used
     webhooks = {label: {"n": len(v), "p50_ms": percentile(v, .5) * 1000, "p95_ms": percentile(v, .95) * 1000,
                         "p99_ms": percentile(v, .99) * 1000} for label, v in sorted(stats.latency.items())}
@@ -201,6 +207,12 @@ def measure_level(app, base, r, words, c, args, walk: int = 0) -> dict:
                                           sorted(used["commandstats"].items(), key=lambda kv: -kv[1])}},
     }
     result["ratio"] = result["app_req_per_s"] / result["baseline_req_per_s"]
+    if p is not None:
+        plat = p.stats.latency["peer"]
+        result["peer"] = {"req_per_s": p.stats.requests / p.elapsed, "p50_ms": percentile(plat, .5) * 1000,
+                          "p99_ms": percentile(plat, .99) * 1000, "cpu_ms_per_request": p.per_request_ms(),
+                          "errors": dict(p.stats.errors)}
+        result["peer"]["ratio_to_baseline"] = result["peer"]["req_per_s"] / result["baseline_req_per_s"]
     return result
 
 
@@ -283,6 +295,13 @@ def print_level(res: dict) -> None:
     cpu = res["cpu_ms_per_request"]
     print("   CPU ms per request   " + "   ".join(f"{side}: client {c['client']:.2f}, server {c['server']:.2f}, "
                                               f"Redis {c['redis']:.3f}" for side, c in cpu.items()))
+    if "peer" in res:
+        pr = res["peer"]
+        print(f"   peer {peer.NAME} POST {peer.PATH} (no signature check, no state, no Redis: a fixed menu built "
+              f"per request): {pr['req_per_s']:.0f} req/s = {pr['ratio_to_baseline']:.2f}x the baseline, p50 / p99 "
+              f"{pr['p50_ms']:.1f} / {pr['p99_ms']:.1f} ms, server CPU {pr['cpu_ms_per_request']['server']:.2f} ms/req; "
+              f"the hotline's = {res['app_req_per_s'] / pr['req_per_s']:.2f}x the peer's"
+              + (f"   ERRORS: {pr['errors']}" if pr["errors"] else ""))
     rc = res["redis_per_call"]
     top = ", ".join(f"{k} {v}" for k, v in list(rc["by_command"].items())[:8])
     print(f"   Redis per call: {rc['commands']:.1f} commands, {rc['bytes_in']:.0f} B in, {rc['bytes_out']:.0f} B out"
@@ -336,12 +355,24 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
            "HOTLINE_AUDIO_DIR": str(audio_stub.write(prompts, Path(tmp.name) / "audio", SOURCES))}
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER", "TWILIO_API_BASE_URL", "HOTLINE_PUBLIC_URL"):
         os.environ.pop(name, None)  # the app under test sends nothing: SMS go to the outbox
-    servers = []
+    servers, tmp_dirs = [], []
     try:
         app = Gunicorn("wsgi:app", env, args.workers, args.threads)
         servers.append(app)
         base = Gunicorn("bench.baseline:app", env, args.workers, args.threads)
         servers.append(base)
+        peer_server, peer_src = None, peer.source() if args.peer else None
+        if peer_src is not None:
+            peer_dir, commit = peer.extract(peer_src)
+            tmp_dirs.append(peer_dir)
+            peer_server = Gunicorn(peer.APP, env, args.workers, args.threads, cwd=peer_dir)
+            servers.append(peer_server)
+            results["peer"] = {"name": peer.NAME, "commit": commit, "probe": peer.peer_probe(peer_server.port)}
+            print(f"peer: {peer.NAME} @ {commit} from {peer_src}, same gunicorn settings; it answers "
+                  f"{results['peer']['probe']} (its /ivr/menu calls dict.has_key: Python 2)")
+        else:
+            results["peer"] = {"skipped": "not fetched" if args.peer else "--no-peer"}
+            print("peer skipped: " + results["peer"]["skipped"])
         print(f"hotline benchmark — {results['machine']}\nRedis {r.version} ({Path(r.proc.args[0])}), "
               f"gunicorn gthread {args.workers} workers x {args.threads} threads, catalog: {results['catalog']}")
         catalog = load_catalog(prompts, SOURCES)
@@ -349,12 +380,14 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
         words = caller.Words(catalog, Transcript(catalog, index, datetime.date.today()).words)
         asyncio.run(caller.run_callers(f"http://127.0.0.1:{app.port}/", app.port, TOKEN, words, 4, 200, 5))  # warm up
         asyncio.run(caller.run_baseline(base.port, TOKEN, 4, 200, 5))
+        if peer_server is not None:
+            asyncio.run(peer.run_peer(peer_server.port, TOKEN, 4, 200, 5, caller.Stats()))
         r.client.flushdb()
         results["levels"] = []
         for walk in (0, args.walk) if args.walk else (0,):
             cpu_check(results, "the menu walk" if walk else "whole calls", r.client)
             for c in [int(x) for x in args.concurrency.split(",") if x]:
-                res = measure_level(app, base, r, words, c, args, walk)
+                res = measure_level(app, base, r, words, c, args, walk, peer_server if walk else None)
                 results["levels"].append(res)
                 print_level(res)
             if not walk:  # records of whole calls, as callers leave them
@@ -410,6 +443,8 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
             s.stop()
         r.stop()
         tmp.cleanup()
+        for d in tmp_dirs:
+            shutil.rmtree(d, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=str))
     errors = sum(sum(level["errors"].values()) for level in results.get("levels", []) + results.get("sms_webhook", []))
