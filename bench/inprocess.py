@@ -172,8 +172,8 @@ def main(argv=None) -> None:
         rec = Recorder(app, token, words, args.walk)
         steps = rec.record()
         menu = {"key:language", "key:menu", "key:back", "key:more"}
-        if args.replay:
-            envs = prepared(rec, steps, args.calls)
+        if args.replay:  # requests for 30 calls prepared whatever --calls is: preparing cancels out
+            envs = prepared(rec, steps, 30)[:args.calls * len(steps)]
             if args.replay == "app":
                 cpu_per_request(app, envs)
             else:

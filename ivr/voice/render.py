@@ -110,12 +110,15 @@ class VoiceRenderer:
                 self.speak(gather, lang, text)
             response.append(gather)
             response.redirect(_NOINPUT, method="POST")
-            template = str(response)
+            # Kept cut at the two URLs, so a fill is one join (not two scans of the whole document).
+            head, _, rest = str(response).partition(f'"{_ACTION}"')
+            middle, _, tail = rest.partition(f">{_NOINPUT}<")
+            template = (head, middle, tail)
             if len(self._menus) >= self.CACHE_SIZE:
                 self._menus.clear()
             self._menus[key] = template
-        return (template.replace(f'"{_ACTION}"', quoteattr(action))
-                .replace(f">{_NOINPUT}<", ">" + _escape_text(noinput_action) + "<"))
+        head, middle, tail = template
+        return "".join((head, quoteattr(action), middle, ">", _escape_text(noinput_action), "<", tail))
 
     def _audio_state(self):
         """What else decides a play/auto rendering: which audio exists, and the URL base."""
