@@ -2,8 +2,8 @@
 seen on a VM whose speed moves by a third within minutes: `python -m bench.instructions`.
 
 Runs `bench.inprocess` twice under callgrind, replaying N1 and N2 walked calls (an incoming call and 20
-menu steps each, or as many baseline requests) and divides the difference of the totals by that of the requests: start-up,
-recording and the first render of each screen cancel out. Needs valgrind; slow (a minute or two).
+menu steps each, or as many baseline requests) and divides the difference of the totals by that of the
+requests: start-up, recording and the first render of each screen cancel out. Needs valgrind; slow (a minute or two).
 """
 from __future__ import annotations
 

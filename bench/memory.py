@@ -38,57 +38,67 @@ def _indexes(redis) -> list[str]:
     return [k for k in redis.scan_iter(count=1000) if redis.type(k) == "zset"]
 
 
-def multiply(redis, samples: list[list[str]], target: int, batch: int = 500) -> dict:
-    """Copy sample records (each a list of ids naming its keys: a CallSid, a caller hash …) to
-    `target` records in all. Returns bytes per record over the copies."""
-    raw = redis  # a decode_responses client: DUMP needs bytes, so a second client
-    import redis as redis_lib
+def _rename(name: str, new: dict[str, str]) -> str:
+    for old, fresh in new.items():
+        name = name.replace(old, fresh)
+    return name
 
-    binary = redis_lib.Redis(connection_pool=redis_lib.ConnectionPool(**{
-        k: v for k, v in raw.connection_pool.connection_kwargs.items() if k != "decode_responses"}))
-    indexes = _indexes(raw)
-    plans = []
-    for ids in samples:
-        keys = _keys_of(raw, ids)
-        dumps = [(k, binary.dump(k), max(binary.pttl(k), 0)) for k in keys]
-        scores = [(z, raw.zscore(z, i), i) for z in indexes for i in ids if raw.zscore(z, i) is not None]
-        members = [(k, m) for k in keys if raw.type(k) == "set" for m in raw.smembers(k)]
-        plans.append((ids, dumps, scores, members))
-    kinds: dict[str, list[int]] = {}  # key shape -> MEMORY USAGE of each sample key of that shape
+
+def _fresh(ids: list[str]) -> dict[str, str]:
+    """A new id of the same shape for each sample id (a CallSid, a caller hash, a MessageSid)."""
+    return {i: f"{i[:2]}{uuid.uuid4().hex}"[:len(i)] if len(i) >= 10 else i + uuid.uuid4().hex[:8] for i in ids}
+
+
+def _plan(raw, binary, ids: list[str], indexes: list[str]) -> tuple:
+    """One sample record: its keys dumped (with TTLs), its index entries, its set members."""
+    keys = _keys_of(raw, ids)
+    dumps = [(k, binary.dump(k), max(binary.pttl(k), 0)) for k in keys]
+    scores = [(z, raw.zscore(z, i), i) for z in indexes for i in ids if raw.zscore(z, i) is not None]
+    members = [(k, m) for k in keys if raw.type(k) == "set" for m in raw.smembers(k)]
+    return ids, dumps, scores, members
+
+
+def _shapes(raw, plans: list[tuple]) -> dict[str, float]:
+    """Key shape (ids replaced by <id>, <caller>, <sid>) -> MEMORY USAGE per sample record."""
+    kinds: dict[str, list[int]] = {}
     for ids, dumps, _, _ in plans:
         for key, _, _ in dumps:
             shape = key
             for n, i in enumerate(ids):
                 shape = shape.replace(i, "<id>" if n == 0 else "<caller>" if n == 1 else "<sid>")
             kinds.setdefault(shape, []).append(raw.memory_usage(key, samples=0) or 0)
+    return {k: sum(v) / len(plans) for k, v in sorted(kinds.items(), key=lambda kv: -sum(kv[1]))}
+
+
+def multiply(redis, samples: list[list[str]], target: int, batch: int = 500) -> dict:
+    """Copy sample records (each a list of ids naming its keys: a CallSid, a caller hash …) to
+    `target` records in all. Returns bytes per record over the copies."""
+    import redis as redis_lib
+
+    raw = redis  # a decode_responses client: DUMP needs bytes, so a second client
+    binary = redis_lib.Redis(connection_pool=redis_lib.ConnectionPool(**{
+        k: v for k, v in raw.connection_pool.connection_kwargs.items() if k != "decode_responses"}))
+    indexes = _indexes(raw)
+    plans = [_plan(raw, binary, ids, indexes) for ids in samples]
+    shapes = _shapes(raw, plans)
     before = raw.info("memory")["used_memory"]
-    made = 0
+    copies = max(0, target - len(samples))
     pipe = binary.pipeline(transaction=False)
-    while made + len(samples) < target:
-        for ids, dumps, scores, members in plans:
-            new = {i: f"{i[:2]}{uuid.uuid4().hex}"[:len(i)] if len(i) >= 10 else i + uuid.uuid4().hex[:8] for i in ids}
-
-            def rename(name: str) -> str:
-                for old, fresh in new.items():
-                    name = name.replace(old, fresh)
-                return name
-
-            for key, dumped, ttl in dumps:
-                pipe.restore(rename(key), ttl, dumped, replace=True)
-            for zkey, score, member in scores:
-                pipe.zadd(rename(zkey), {new.get(member, member): score})
-            for skey, member in members:
-                pipe.sadd(rename(skey), rename(member))
-            made += 1
-            if made % batch == 0:
-                pipe.execute()
-            if made + len(samples) >= target:
-                break
+    for made in range(copies):
+        ids, dumps, scores, members = plans[made % len(plans)]
+        new = _fresh(ids)
+        for key, dumped, ttl in dumps:
+            pipe.restore(_rename(key, new), ttl, dumped, replace=True)
+        for zkey, score, member in scores:
+            pipe.zadd(_rename(zkey, new), {new.get(member, member): score})
+        for skey, member in members:
+            pipe.sadd(_rename(skey, new), _rename(member, new))
+        if (made + 1) % batch == 0:
+            pipe.execute()
     pipe.execute()
     after = raw.info("memory")["used_memory"]
-    return {"records": made + len(samples), "copies": made, "bytes_per_record": (after - before) / max(made, 1),
-            "used_memory_mb": after / 1e6,
-            "keys": {k: sum(v) / len(samples) for k, v in sorted(kinds.items(), key=lambda kv: -sum(kv[1]))}}
+    return {"records": copies + len(samples), "copies": copies, "bytes_per_record": (after - before) / max(copies, 1),
+            "used_memory_mb": after / 1e6, "keys": shapes}
 
 
 def sample_calls(app, token: str, words, n: int) -> list[list[str]]:
@@ -195,13 +205,14 @@ def phase(prompts, target: int = 100_000, sample: int = 200, rss_checkpoints=(1_
 
 def report(out: dict) -> None:
     c, t = out["calls"], out["sms_threads"]
-    print(f"\n== Redis memory at scale (the app's own records, copied with DUMP/RESTORE; used_memory growth)")
-    print(f"   {c['records']:>7} stored calls:       {c['bytes_per_record']:6.0f} B per call (record, events, once-only "
-          f"marks, caller's language and list, indexes); Redis {c['used_memory_mb']:.0f} MB")
+    print("\n== Redis memory at scale (the app's own records, copied with DUMP/RESTORE; used_memory growth)")
+    print(f"   {c['records']:>7} stored calls:       {c['bytes_per_record']:6.0f} B per call (record, events, "
+          f"once-only marks, caller's language and list, indexes); Redis {c['used_memory_mb']:.0f} MB")
     print(f"   {t['records']:>7} SMS threads (3 texts): {t['bytes_per_record']:6.0f} B per thread (record, events, "
           f"session, replies kept for retries, indexes); Redis {t['used_memory_mb']:.0f} MB")
     for name, rec in (("call", c), ("SMS thread", t)):
-        print(f"   per {name}, MEMORY USAGE of its own keys: " + ", ".join(f"{k} {v:.0f}" for k, v in rec["keys"].items()))
+        print(f"   per {name}, MEMORY USAGE of its own keys: "
+              + ", ".join(f"{k} {v:.0f}" for k, v in rec["keys"].items()))
     rows = out["rss"]
     print("   web process RSS (in-process app, menu walks): " + ", ".join(
         f"{row['requests']} req {row['rss_mb']:.1f} MB" for row in rows)

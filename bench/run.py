@@ -68,7 +68,8 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true", help="a tiny load that checks the benchmark runs (tests)")
     ap.add_argument("--json", help="also write the results to this file")
     if "--quick" in (sys.argv[1:] if argv is None else argv):  # tiny defaults; explicit options still win
-        ap.set_defaults(concurrency="1,4", sms_webhook="4", memory=1000, requests=60, seconds=3.0, slices=2, walk=6, sms_jobs=20, sms_runs=1,
+        ap.set_defaults(concurrency="1,4", sms_webhook="4", memory=1000, requests=60, seconds=3.0, slices=2, walk=6,
+                        sms_jobs=20, sms_runs=1,
                         fork_jobs=5, stored_calls="100,300", catalog_depths="1")
     return ap.parse_args(argv)
 
@@ -246,7 +247,8 @@ def print_sms_level(res: dict) -> None:
           f"ratio app/baseline = {res['ratio']:.2f}")
     print(f"   /sms p50 / p95 / p99 {s['p50_ms']:.1f} / {s['p95_ms']:.1f} / {s['p99_ms']:.1f} ms   baseline "
           f"{bl['p50_ms']:.1f} / {bl['p95_ms']:.1f} / {bl['p99_ms']:.1f} ms")
-    print(f"   server CPU per message {cpu['app']['server']:.2f} ms (baseline {cpu['baseline']['server']:.2f}): one web "
+    print(f"   server CPU per message {cpu['app']['server']:.2f} ms (baseline {cpu['baseline']['server']:.2f}): "
+          f"one web "
           f"process on one core ~{res['messages_per_s_one_process']:.0f} messages/s; client {cpu['app']['client']:.2f} "
           f"ms, Redis {cpu['app']['redis']:.3f} ms")
     if res["errors"]:
@@ -263,7 +265,8 @@ def sms_understanding(prompts, quick: bool) -> dict:
     catalog = load_catalog(prompts, SOURCES)
     lexicon = load_lexicon(catalog)
     texts = [t for _, _, t in sms_cost.corpus()]
-    out = {"catalog": str(prompts), "cost": sms_cost.understander_cost(Understander(catalog, lexicon), texts, repeat=2 if quick else 5)}
+    understander = Understander(catalog, lexicon)
+    out = {"catalog": str(prompts), "cost": sms_cost.understander_cost(understander, texts, repeat=2 if quick else 5)}
     c = out["cost"]
     print(f"\n== SMS understanding alone (in-process, {c['messages']} corpus messages, best of repeats): "
           f"median {c['median_us']:.0f} us, p99 {c['p99_us']:.0f} us, max {c['max_us']:.0f} us; "
@@ -299,7 +302,8 @@ def print_level(res: dict) -> None:
         pr = res["peer"]
         print(f"   peer {peer.NAME} POST {peer.PATH} (no signature check, no state, no Redis: a fixed menu built "
               f"per request): {pr['req_per_s']:.0f} req/s = {pr['ratio_to_baseline']:.2f}x the baseline, p50 / p99 "
-              f"{pr['p50_ms']:.1f} / {pr['p99_ms']:.1f} ms, server CPU {pr['cpu_ms_per_request']['server']:.2f} ms/req; "
+              f"{pr['p50_ms']:.1f} / {pr['p99_ms']:.1f} ms, "
+              f"server CPU {pr['cpu_ms_per_request']['server']:.2f} ms/req; "
               f"the hotline's = {res['app_req_per_s'] / pr['req_per_s']:.2f}x the peer's"
               + (f"   ERRORS: {pr['errors']}" if pr["errors"] else ""))
     rc = res["redis_per_call"]

@@ -103,7 +103,7 @@ def grown(lexicon, factor: int, seed: int = 7):
     of the lengths and letters of the real ones, so stems, prefixes and near spellings behave alike."""
     rng = random.Random(seed)
     out = copy.deepcopy(lexicon)
-    for code, lang in out.langs.items():
+    for lang in out.langs.values():
         words = [w for ws in lang.topics.values() for w, _ in ws]
         letters = sorted({ch for w in words for ch in w.lower() if ch.isalpha()}) or list("abcdefgh")
         for topic, ws in lang.topics.items():
@@ -131,7 +131,8 @@ def lexicon_growth(catalog, lexicon, texts: list[str], factors=(1, 2, 4, 8)) -> 
                 und.understand(text)
             cpu = time.process_time() - t0
         rows.append({"factor": factor, "entries": len(und.entries), "stems": len(und.stem_langs),
-                     "work_per_message": count.work / len(texts), "placed_per_message": count.entries / len(texts), "us_per_message": cpu / len(texts) * 1e6})
+                     "work_per_message": count.work / len(texts),
+                     "placed_per_message": count.entries / len(texts), "us_per_message": cpu / len(texts) * 1e6})
     return rows
 
 

@@ -47,7 +47,8 @@ def test_request_form_and_args_match_werkzeugs():
 
 
 def test_multipart_still_goes_through_werkzeug():
-    env = EnvironBuilder(method="POST", path="/ops/x", data={"name": "a", "file": (__import__("io").BytesIO(b"x"), "f.txt")},
+    upload = (__import__("io").BytesIO(b"x"), "f.txt")
+    env = EnvironBuilder(method="POST", path="/ops/x", data={"name": "a", "file": upload},
                          content_type="multipart/form-data").get_environ()
     req = WebhookRequest(env)
     try:
