@@ -53,7 +53,8 @@ class WebhookRequest(Request):
         length = env.get("CONTENT_LENGTH", "")
         # The plain case only (what Twilio sends): exactly this content type, a length, the body not
         # read yet, within MAX_CONTENT_LENGTH. Anything else is werkzeug's, limits and errors alike.
-        if (env.get("CONTENT_TYPE") != FORM or not length.isdigit() or "_cached_data" in self.__dict__
+        if (env.get("CONTENT_TYPE") != FORM or not (length.isascii() and length.isdigit())
+                or "_cached_data" in self.__dict__
                 or (self.max_content_length is not None and int(length) > self.max_content_length)):
             super()._load_form_data()
             return
