@@ -68,3 +68,18 @@ def test_host_and_root_are_werkzeugs_and_the_table_is_bounded():
         env = EnvironBuilder(path="/voice", base_url=f"http://h{i}.example").get_environ()
         assert request_urls.url_root(Request(env)) == f"http://h{i}.example/"
     assert len(request_urls._roots) <= request_urls._MAX
+
+
+def test_caller_hash_remembers_withheld_by_hash_only(app_factory, tmp_path):
+    from ivr.store import privacy
+
+    from . import catalog_fixture as fx
+
+    svc = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "prompts"))).extensions["hotline"]
+    secret = svc.config["HOTLINE_HASH_SECRET"]
+    numbers = ["+77011234567", "+7 701 123 45 67", "+7000", "anonymous", "", "+266696687", "Restricted",
+               "+992929123456", "12345", "+77011234567"]
+    for number in numbers * 2:  # twice: the second answer comes from what was remembered
+        expected = "anonymous" if privacy.is_withheld(number) else privacy.number_hash(secret, number)
+        assert svc.caller_hash(number) == expected
+    assert all("+" not in key and "7011234567" not in key for key in svc._withheld)
