@@ -21,6 +21,7 @@ from . import (  # noqa: F401  (their routes register on bp)
     report_views,
     reviewer_views,
     text_views,
+    words,
 )
 from .blueprint import bp, csrf, login_manager
 from .session_store import RedisSessions
@@ -42,7 +43,10 @@ def init_app(app: Flask) -> None:
         absolute_seconds=int(app.config["HOTLINE_OPS_SESSION_HOURS"]) * 3600, clock=lambda: svc.clock().timestamp())
     login_manager.init_app(app)
     login_manager.login_view = "ops.login"
-    login_manager.session_protection = "strong"
+    # Not flask-login's "strong" protection: it binds the session to the address, and a phone moving
+    # from Wi-Fi to 4G lost its login. The session is bound to the browser instead (auth.agent_digest)
+    # and its id rotates on privileged use (auth.privileged): see docs/security.md.
+    login_manager.session_protection = None
     csrf.init_app(app)
     from .security import add_headers
 

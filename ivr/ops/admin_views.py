@@ -3,7 +3,8 @@
 Admins add operators (with no password: the page shows a one-time link once, to hand over
 privately), disable and enable them, reset their password (the old one stops working and every
 session of theirs ends; a new link is shown) and change roles. An admin cannot disable or demote
-themselves, so the last admin cannot lock everybody out. Operators get 403.
+themselves, so the last admin cannot lock everybody out. Operators get 403. Every change is in the audit
+log (ivr.store.audit: user.add, user.role, user.reset, user.disable, user.enable); a reset asks first.
 `/ops/reset/<token>` is public: whoever holds an unspent, unexpired link sets the password once.
 """
 from __future__ import annotations
@@ -15,8 +16,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from ..services import services
+from ..store import audit
 from . import users
-from .auth import admin_required
+from .auth import admin_required, privileged
 from .blueprint import bp
 from .i18n import t
 from .session_store import count_user
@@ -77,6 +79,7 @@ def admin_add_user():
     except users.UserError as exc:
         flash(str(exc))
         return _page(add_form=form, status=400)
+    _audit("user.add", name, form.role.data)
     flash(t("user_added", name=name))
     return _page(link=_link_for(name))
 
@@ -91,6 +94,7 @@ def admin_set_role(name):
         flash(t("not_yourself"))
         return redirect(url_for("ops.admin_users"))
     _or_404(users.set_role, services().redis, name, form.role.data)
+    _audit("user.role", name, form.role.data)
     flash(t("user_saved", name=name))
     return redirect(url_for("ops.admin_users"))
 
@@ -108,10 +112,18 @@ def admin_user_action(name, action):
         return redirect(url_for("ops.admin_users"))
     if action == "reset":
         _or_404(users.set_password, redis, name, None)  # the old password stops working, sessions end
+        _audit("user.reset", name)
         return _page(link=_link_for(name))
     _or_404(users.set_disabled, redis, name, action == "disable")
+    _audit(f"user.{action}", name)
     flash(t("user_saved", name=name))
     return redirect(url_for("ops.admin_users"))
+
+
+def _audit(action: str, name: str, detail: str = "") -> None:
+    """An account change in the audit log; the admin's session gets a new id (auth.privileged)."""
+    audit.log(services().redis, current_user.name, action, name, detail)
+    privileged()
 
 
 def _or_404(change, redis, name: str, value) -> None:

@@ -7,14 +7,16 @@ deletes it from Redis, so the cookie is worthless afterwards.
 """
 from __future__ import annotations
 
+import hashlib
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..services import services
-from . import ratelimit, users
+from ..sms import segments
+from . import drafts, ratelimit, users
+from .auth_paths import local_path
 from .blueprint import bp, login_manager
 from .forms import LanguageForm, LoginForm, LogoutForm
 from .i18n import t, ui_lang
@@ -22,7 +24,17 @@ from .i18n import t, ui_lang
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    if session.get("agent") and session["agent"] != agent_digest():
+        return None  # the cookie came from another browser than the one that logged in
     return users.load(services().redis, user_id)
+
+
+def privileged() -> None:
+    """Call when an operator does something privileged (a number shown or searched, an admin change,
+    an export): the session gets a new id, so a cookie copied before it is refused from now on."""
+    rotate = getattr(session, "rotate", None)
+    if rotate:
+        rotate()
 
 
 @login_manager.unauthorized_handler
@@ -44,17 +56,27 @@ def admin_required(view):
 
 def safe_next(target: str | None) -> str:
     """Only a path inside the dashboard: never an open redirect."""
-    parts = urlsplit(target or "")
-    if parts.scheme or parts.netloc or not parts.path.startswith("/ops/") or target.startswith("//"):
-        return url_for("ops.calls")
-    return target
+    return local_path(target) or url_for("ops.calls")
+
+
+def login_again(draft: dict | None):
+    """The login page for a form posted without a live session: nothing changed, the words kept
+    in the page (ivr/ops/drafts.py), in the operator's language, not a bare 'Bad Request'."""
+    form = LoginForm()
+    return render_template("ops/login.html", form=form, error=t("session_ended"), draft=draft,
+                           next_url=(draft or {}).get("back") or ""), 401
+
+
+GSM_BASIC = "".join(sorted(segments.GSM7_BASIC))
+GSM_EXT = "".join(sorted(segments.GSM7_EXTENDED))
 
 
 @bp.app_context_processor
 def template_helpers():
     if not request.path.startswith("/ops"):
         return {}
-    return {"t": t, "ui_lang": ui_lang(), "logout_form": LogoutForm(),
+    return {"t": t, "ui_lang": ui_lang(), "logout_form": LogoutForm(), "draft_for": drafts.draft_for,
+            "gsm_basic": GSM_BASIC, "gsm_ext": GSM_EXT,
             "lang_form": LanguageForm(lang="en" if ui_lang() == "ru" else "ru", next=request.full_path)}
 
 
@@ -77,10 +99,15 @@ def login():
             else:
                 ratelimit.succeeded(svc.redis, svc.config, name, ip)
                 _start_session(user)
-                return redirect(safe_next(request.args.get("next")))
+                draft = drafts.from_login_form()
+                drafts.keep(draft)
+                target = (draft or {}).get("back") or request.form.get("next") or request.args.get("next")
+                return redirect(safe_next(target))
     elif request.method == "POST":
         status = 400
-    return render_template("ops/login.html", form=form, error=error), status, headers
+    draft = drafts.from_login_form() if request.method == "POST" else None
+    return render_template("ops/login.html", form=form, error=error, draft=draft,
+                           next_url=request.form.get("next") or request.args.get("next", "")), status, headers
 
 
 def _start_session(user) -> None:
@@ -89,7 +116,13 @@ def _start_session(user) -> None:
     session.renew()  # a new id: one planted before login is never promoted
     if keep:
         session["ui_lang"] = keep
+    session["agent"] = agent_digest()
     login_user(user)
+
+
+def agent_digest() -> str:
+    """A short digest of the browser's User-Agent: the session is bound to the browser, not the address."""
+    return hashlib.sha256(request.headers.get("User-Agent", "").encode()).hexdigest()[:16]
 
 
 @bp.post("/logout")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from ..store.callbacks import OUTCOMES
@@ -25,10 +25,13 @@ class AttemptForm(FlaskForm):
 
 class NoteForm(FlaskForm):
     note = TextAreaField("note", validators=[DataRequired(), Length(max=1000)])
+    back = HiddenField("back")
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField("body", validators=[DataRequired(), Length(max=600)])
+    body = TextAreaField("body", validators=[DataRequired(), Length(max=1600)])
+    confirm_long = BooleanField("confirm_long")  # over 3 segments: the operator said yes
+    back = HiddenField("back")
 
 
 class LabelForm(FlaskForm):

@@ -1,9 +1,10 @@
 """One caller's history: search by phone number, see every call, text, SMS sent and callback.
 
 The number typed in is hashed with the same HMAC as everywhere (ivr.store.privacy) and never
-stored or put in a URL: the form posts it, and the page links on by the hash. Each search by
-number goes to the audit log. The per-caller sets `caller:<hash>:convs|msgs|callbacks|inbox`
-(also used by `hotline forget`) find everything without a scan.
+stored or put in a URL: the form posts it, and the page links on by the hash. Each search
+by number, and each history opened by hash, goes to the audit log. The per-caller sets
+`caller:<hash>:convs|msgs|callbacks|inbox` (also used by `hotline forget`) find everything
+without a scan.
 """
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from flask_login import current_user
 
 from ..services import services
 from ..store import audit, inbox, messages, privacy
-from . import convlist
+from . import canned, convlist, outgoing
+from .auth import privileged
 from .blueprint import bp
-from .forms import SearchForm
+from .forms import ReplyForm, SearchForm
+from .i18n import ui_lang
 from .queue_views import hashes
 
 HASH = re.compile(r"^[0-9a-f]{32}$")
@@ -57,8 +60,14 @@ def caller_history():
             return render_template("ops/caller.html", form=form, caller=None, bad=True)
         caller, masked = svc.caller_hash(number), privacy.mask(number)
         audit.log(svc.redis, current_user.name, "search", caller[:8], masked)
+        privileged()
     elif HASH.match(request.args.get("h", "")):
         caller = request.args["h"]
+        audit.log(svc.redis, current_user.name, "history", caller[:8])
     found = gather(svc.redis, caller) if caller else None
     form.number.data = ""  # the number is not echoed back into the page
-    return render_template("ops/caller.html", form=form, caller=caller, masked=masked, found=found, bad=False)
+    can_reply = bool(found) and not found["opted_out"] and outgoing.latest_replyable(svc.redis, caller) is not None
+    lang = next((r.get("lang") for r in (found or {}).get("texts", []) if r.get("lang")), None)
+    return render_template("ops/caller.html", form=form, caller=caller, masked=masked, found=found, bad=False,
+                           can_reply=can_reply, reply_form=ReplyForm(),
+                           canned=canned.for_language(svc.catalog, lang, ui_lang()) if can_reply else [])

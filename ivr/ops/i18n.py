@@ -101,9 +101,9 @@ def t(key: str, **fmt) -> str:
 
 def _merge_page_strings() -> None:
     """The account pages' and the work pages' wording live in modules of their own, in the same shape."""
-    from . import i18n_admin, i18n_recordings, i18n_work
+    from . import i18n_admin, i18n_recordings, i18n_shift, i18n_work
 
-    for module in (i18n_admin, i18n_work, i18n_recordings):
+    for module in (i18n_admin, i18n_work, i18n_recordings, i18n_shift):
         for lang, words in module.STRINGS.items():
             STRINGS[lang].update(words)
 

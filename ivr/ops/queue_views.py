@@ -17,6 +17,7 @@ from flask_login import current_user
 from ..services import services
 from ..store import audit
 from ..store import callbacks as callback_store
+from .auth import privileged
 from .blueprint import bp
 from .forms import ActionForm, AttemptForm, NoteForm
 from .i18n import t
@@ -123,6 +124,7 @@ def callback_reveal(cid):
     if number is None:
         flash(t("claim_first"))
         return _back(cid)
+    privileged()
     return _detail(cid, revealed=number)
 
 

@@ -1,4 +1,4 @@
-"""Pages for reports: statistics charts, content coverage, and exports (CSV, Flow Results)."""
+"""Pages for reports: statistics charts, content coverage, and exports (CSV, Flow Results); each export audited."""
 from __future__ import annotations
 
 import csv
@@ -8,9 +8,11 @@ import json
 from collections import Counter
 
 from flask import Response, render_template, request, stream_with_context
+from flask_login import current_user
 
 from ..content import coverage, stale
 from ..services import services
+from ..store import audit
 from . import charts, convlist, export, missed_stats, stats
 from .blueprint import bp
 from .calls_views import tz
@@ -116,6 +118,18 @@ def _range() -> tuple[dt.date, dt.date]:
     except ValueError:
         date_from = date_to - dt.timedelta(days=6)
     return min(date_from, date_to), max(date_from, date_to)
+
+
+@bp.after_request
+def audit_exports(response):
+    """Every export that leaves the dashboard is in the audit log: who, which, for which dates."""
+    if request.path.startswith("/ops/export/") and response.status_code == 200 and current_user.is_authenticated:
+        what = request.path.rsplit("/", 1)[-1]
+        dates = "–".join(v for v in (request.args.get("from", ""), request.args.get("to", "")) if v)
+        channel = request.args.get("channel", "")
+        detail = " ".join(x for x in (dates, channel) if x)[:64]
+        audit.log(services().redis, current_user.name, "export", what[:64], detail)
+    return response
 
 
 @bp.get("/export")

@@ -52,6 +52,13 @@ class OpsSession(CallbackDict, SessionMixin):
             self.stale_sid = self.sid
         self.sid, self.created, self.modified = None, None, True
 
+    def rotate(self) -> None:
+        """A new id for the same login (its login time kept): the old cookie stops working at once.
+        Used when an operator does something privileged, so a cookie copied earlier is refused."""
+        if self.sid:
+            self.stale_sid = self.sid
+            self.sid, self.modified = None, True
+
 
 class RedisSessions(SecureCookieSessionInterface):
     """Flask's session interface over one Redis client; `redis` is called for the client when needed."""
@@ -82,7 +89,7 @@ class RedisSessions(SecureCookieSessionInterface):
                 self._set_cookie(app, response, self.get_signing_serializer(app).dumps(dict(session)), self.idle)
             return
         if session.sid is None:
-            session.sid, session.created = secrets.token_urlsafe(32), self.clock()
+            session.sid, session.created = secrets.token_urlsafe(32), session.created or self.clock()
         left = int(session.created + self.absolute - self.clock())
         if not session or left <= 0:  # logged out (cleared), or past the absolute lifetime
             self._delete(session.sid)

@@ -1,0 +1,149 @@
+"""A shift's work without losses (issue 30): two operators on one inbox text send one reply and the
+second is told; every reply has its own id and status; a timed-out session and a refused form keep
+what was typed; replies from a thread and the caller page; the 3-segment cap; the audit of exports,
+history by hash and account changes."""
+import re
+
+from ivr.store import audit, inbox
+
+from .conftest import csrf_token_from
+from .followup_helpers import make, msg_records, run_jobs
+from .test_ops_work import dashboard, page, texted
+
+
+def post(client, url, **data):
+    listing = client.get("/ops/inbox").get_data(as_text=True)
+    data.setdefault("csrf_token", csrf_token_from(listing))
+    return client.post(url, data=data)
+
+
+def test_two_operators_on_one_text_send_one_reply_and_the_second_is_told(env, fake, rdb, redis_url, ops_users):
+    app, twilio = make(env)
+    item, caller, conv = texted(app, rdb)
+    olga, adam = dashboard(app), dashboard(app, "adam")
+    olga_page, adam_page = page(olga.get("/ops/inbox")), page(adam.get("/ops/inbox"))  # both see it open
+    assert f"ops/inbox/{item}/reply" in olga_page and f"ops/inbox/{item}/reply" in adam_page
+    first = olga.post(f"/ops/inbox/{item}/reply", data={
+        "body": "Звоните 1406", "csrf_token": csrf_token_from(olga_page), "back": "/ops/inbox"})
+    second = adam.post(f"/ops/inbox/{item}/reply", data={
+        "body": "Скорая: 103", "csrf_token": csrf_token_from(adam_page), "back": "/ops/inbox"})
+    assert first.status_code == second.status_code == 302
+    told = page(adam.get("/ops/inbox?status=all"))
+    assert "olga" in told and "уже отвечает" in told.replace("\u00a0", " ")
+    run_jobs(redis_url)
+    assert [s["Body"] for s in fake.sent] == ["Звоните 1406"]
+    [record] = msg_records(rdb)
+    assert record["provider_sid"] and inbox.get(rdb, item)["reply_msg"] == record["id"]
+    twilio.post("/sms/status", {"MessageSid": record["provider_sid"], "MessageStatus": "delivered"})
+    shown = page(olga.get("/ops/inbox?status=replied"))
+    assert re.search(r'reply-status">доставлено<', shown)  # the reply's own, real delivery status
+
+
+def test_each_reply_has_its_own_id(env, fake, rdb, redis_url, ops_users):
+    app, _ = make(env)
+    client = dashboard(app)
+    ids = set()
+    for n in range(3):
+        item, _, _ = texted(app, rdb, body=f"вопрос {n}")
+        token = csrf_token_from(page(client.get("/ops/inbox")))
+        client.post(f"/ops/inbox/{item}/reply", data={"body": f"ответ {n}", "csrf_token": token})
+        ids.add(inbox.get(rdb, item)["reply_msg"])
+    run_jobs(redis_url)
+    assert len(ids) == 3 and sorted(s["Body"] for s in fake.sent) == ["ответ 0", "ответ 1", "ответ 2"]
+
+
+def test_a_claimed_text_shows_who_has_it(env, rdb, ops_users):
+    app, _ = make(env)
+    item, _, _ = texted(app, rdb)
+    olga, adam = dashboard(app), dashboard(app, "adam")
+    olga.post(f"/ops/inbox/{item}/claim", data={"csrf_token": csrf_token_from(page(olga.get("/ops/inbox")))})
+    assert inbox.get(rdb, item)["claimed_by"] == "olga"
+    other = page(adam.get("/ops/inbox"))
+    assert "Отвечает olga" in other and f"ops/inbox/{item}/reply" not in other
+    assert "Отвечаете вы" in page(olga.get("/ops/inbox"))
+
+
+def test_a_timed_out_session_keeps_the_typed_reply(env, rdb, ops_users):
+    app, _ = make(env)
+    item, _, _ = texted(app, rdb)
+    client = dashboard(app)
+    token = csrf_token_from(page(client.get("/ops/inbox")))
+    for key in rdb.scan_iter("ops:session:*"):
+        rdb.delete(key)  # the idle timeout: the session's key expired
+    words = "Салом! Ба 103 занг занед, агар вазъ вазнин бошад."
+    resp = client.post(f"/ops/inbox/{item}/reply", data={"body": words, "csrf_token": token,
+                                                         "back": f"/ops/inbox#in-{item}"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 401 and "Сеанс закончился" in html and words in html and "Bad Request" not in html
+    assert inbox.get(rdb, item)["status"] == "open"
+    relogin = client.post("/ops/login", data={
+        "name": "olga", "password": ops_users["olga"], "csrf_token": csrf_token_from(html),
+        **{k: re.search(rf'name="{k}" value="([^"]*)"', html).group(1)
+           for k in ("draft_action", "draft_field", "draft_back")},
+        "draft_text": words})
+    assert relogin.status_code == 302 and relogin.headers["Location"].startswith("/ops/inbox")
+    again = page(client.get("/ops/inbox"))
+    assert f">{words}</textarea>" in again
+    assert f">{words}</textarea>" not in page(client.get("/ops/inbox"))  # shown once
+
+
+def test_a_refused_form_is_a_russian_page_that_keeps_the_words(env, rdb, ops_users):
+    app, _ = make(env)
+    item, _, _ = texted(app, rdb)
+    client = dashboard(app)
+    resp = client.post(f"/ops/inbox/{item}/reply", data={"body": "мой ответ", "csrf_token": "stale",
+                                                         "back": "/ops/inbox"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "Не удалось сохранить" in html and "мой ответ" in html
+    assert ">мой ответ</textarea>" in page(client.get("/ops/inbox"))
+
+
+def test_a_long_reply_needs_confirmation_and_the_words_stay(env, fake, rdb, redis_url, ops_users):
+    app, _ = make(env)
+    item, _, _ = texted(app, rdb)
+    client = dashboard(app)
+    long = "ы" * 250  # UCS-2: 4 segments
+    token = csrf_token_from(page(client.get("/ops/inbox")))
+    client.post(f"/ops/inbox/{item}/reply", data={"body": long, "csrf_token": token})
+    listing = page(client.get("/ops/inbox"))
+    assert "4 SMS" in listing and f">{long}</textarea>" in listing and inbox.get(rdb, item)["status"] == "open"
+    client.post(f"/ops/inbox/{item}/reply", data={"body": long, "confirm_long": "y", "csrf_token": token})
+    run_jobs(redis_url)
+    assert [s["Body"] for s in fake.sent] == [long]
+
+
+def test_reply_from_the_thread_and_the_caller_page(env, fake, rdb, redis_url, ops_users):
+    app, _ = make(env)
+    item, caller, conv = texted(app, rdb)
+    client = dashboard(app)
+    thread = page(client.get(f"/ops/sms/{conv}"))
+    assert f"/ops/sms/{conv}/reply" in thread and "Готовые ответы" in thread
+    client.post(f"/ops/sms/{conv}/reply", data={"body": "первый", "csrf_token": csrf_token_from(thread)})
+    assert inbox.get(rdb, item)["status"] == "replied"
+    who = page(client.get(f"/ops/caller?h={caller}"))
+    client.post(f"/ops/caller/{caller}/reply", data={"body": "второй", "csrf_token": csrf_token_from(who)})
+    run_jobs(redis_url)
+    assert [s["Body"] for s in fake.sent] == ["первый", "второй"]
+    assert len({m["id"] for m in msg_records(rdb)}) == 2
+    entry = audit.page(rdb)[-1]
+    assert entry["action"] == "history" and entry["ref"] == caller[:8]
+
+
+def test_exports_and_account_changes_are_audited(env, rdb, ops_users):
+    app, _ = make(env)
+    admin = dashboard(app, "adam")
+    assert admin.get("/ops/export/calls.csv").status_code == 200
+    assert admin.get("/ops/export/sms-corpus.jsonl").status_code == 200
+    listing = page(admin.get("/ops/admin/users"))
+    token = csrf_token_from(listing)
+    admin.post("/ops/admin/users", data={"name": "zara", "role": "operator", "csrf_token": token})
+    admin.post("/ops/admin/users/zara/role", data={"role": "admin", "csrf_token": token})
+    admin.post("/ops/admin/users/zara/disable", data={"csrf_token": token})
+    admin.post("/ops/admin/users/zara/enable", data={"csrf_token": token})
+    admin.post("/ops/admin/users/zara/reset", data={"csrf_token": token})
+    actions = [(e["action"], e["ref"]) for e in audit.page(rdb)][::-1]
+    assert actions == [("export", "calls.csv"), ("export", "sms-corpus.jsonl"), ("user.add", "zara"),
+                       ("user.role", "zara"), ("user.disable", "zara"), ("user.enable", "zara"),
+                       ("user.reset", "zara")]
+    log = page(admin.get("/ops/audit"))
+    assert "выгрузка" in log and "сброшен пароль" in log and "изменена роль" in log
