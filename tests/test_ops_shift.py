@@ -147,3 +147,25 @@ def test_exports_and_account_changes_are_audited(env, rdb, ops_users):
                        ("user.reset", "zara")]
     log = page(admin.get("/ops/audit"))
     assert "выгрузка" in log and "сброшен пароль" in log and "изменена роль" in log
+
+
+def test_a_number_is_read_in_every_usual_form():
+    from ivr.store.privacy import from_typed
+
+    for typed in ("8 701 111 00 01", "87011110001", "7 701 111-00-01", "+7 (701) 111-00-01", "8-701-111-00-01",
+                  "701 111 00 01"):
+        assert from_typed(typed) == "+77011110001", typed
+    for typed in ("+992 92 912 3456", "00992929123456", "810 992 92 912 3456", "992929123456"):
+        assert from_typed(typed) == "+992929123456", typed
+    assert from_typed("abc") == "" and from_typed("12") == ""
+
+
+def test_8_701_finds_the_caller(env, rdb, ops_users):
+    app, _ = make(env)
+    item, caller, _ = texted(app, rdb, body="где врач", number="+77011110001")
+    client = dashboard(app)
+    form = page(client.get("/ops/caller"))
+    found = page(client.post("/ops/caller", data={"number": "8 701 111 00 01", "csrf_token": csrf_token_from(form)}))
+    assert "где врач" in found and "+7 701 *** ** 01" in found and "77011110001" not in found
+    listing = page(client.get("/ops/inbox"))
+    assert f'href="/ops/caller?h={caller}"' in listing  # the caller's hash links to their page

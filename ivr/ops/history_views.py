@@ -1,7 +1,7 @@
 """One caller's history: search by phone number, see every call, text, SMS sent and callback.
 
-The number typed in is hashed with the same HMAC as everywhere (ivr.store.privacy) and never
-stored or put in a URL: the form posts it, and the page links on by the hash. Each search
+The number typed in, in any usual form (`8 701 …`, `+7 …`, other countries: privacy.from_typed),
+is hashed with the same HMAC as everywhere (ivr.store.privacy) and never stored or put in a URL: the form posts it, and the page links on by the hash. Each search
 by number, and each history opened by hash, goes to the audit log. The per-caller sets
 `caller:<hash>:convs|msgs|callbacks|inbox` (also used by `hotline forget`) find everything
 without a scan.
@@ -55,8 +55,8 @@ def caller_history():
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        number = form.number.data.strip()
-        if privacy.is_withheld(number) or len(privacy.normalize(number)) < 8:
+        number = privacy.from_typed(form.number.data)
+        if not number or privacy.is_withheld(number) or len(number) < 8:
             return render_template("ops/caller.html", form=form, caller=None, bad=True)
         caller, masked = svc.caller_hash(number), privacy.mask(number)
         audit.log(svc.redis, current_user.name, "search", caller[:8], masked)
