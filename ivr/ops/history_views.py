@@ -1,10 +1,10 @@
 """One caller's history: search by phone number, see every call, text, SMS sent and callback.
 
 The number typed in, in any usual form (`8 701 …`, `+7 …`, other countries: privacy.from_typed),
-is hashed with the same HMAC as everywhere (ivr.store.privacy) and never stored or put in a URL: the form posts it, and the page links on by the hash. Each search
-by number, and each history opened by hash, goes to the audit log. The per-caller sets
-`caller:<hash>:convs|msgs|callbacks|inbox` (also used by `hotline forget`) find everything
-without a scan.
+is hashed with the same HMAC as everywhere (ivr.store.privacy) and never stored or put in a URL:
+the form posts it, and the page links on by the hash. Each search by number, and each history
+opened by hash, goes to the audit log. The per-caller sets `caller:<hash>:convs|msgs|callbacks|inbox`
+(also used by `hotline forget`) find everything without a scan.
 """
 from __future__ import annotations
 
