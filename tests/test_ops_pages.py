@@ -20,8 +20,9 @@ TZ = ZoneInfo("Asia/Almaty")
 @pytest.fixture
 def app(app_factory, tmp_path):
     # The real clock: the dashboard's periods (statistics by language) meet the records' real timestamps.
+    # No minimum interval between callback attempts here (its own test: tests/test_callback_queue.py).
     return app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "prompts")), HOTLINE_OPS_PAGE_SIZE="3",
-                       CLOCK=lambda: dt.datetime.now(TZ))
+                       HOTLINE_CALLBACK_MIN_INTERVAL_MINUTES="0", CLOCK=lambda: dt.datetime.now(TZ))
 
 
 @pytest.fixture

@@ -169,3 +169,46 @@ def test_8_701_finds_the_caller(env, rdb, ops_users):
     assert "где врач" in found and "+7 701 *** ** 01" in found and "77011110001" not in found
     listing = page(client.get("/ops/inbox"))
     assert f'href="/ops/caller?h={caller}"' in listing  # the caller's hash links to their page
+
+
+def test_callbacks_like_a_call_centre(env, fake, rdb, redis_url, ops_users):
+    """Number visible through the claim, 'done' only after a call, a failed attempt texts the caller in
+    their language when we call again, the minimum interval, age and 'mine' columns, the claim limit."""
+    from ivr.store import callbacks
+
+    app, _ = make(env)
+    svc = app.extensions["hotline"]
+    cid = callbacks.request(rdb, "+992929123456", svc.caller_hash("+992929123456"), "", "tg", source="sms")
+    client = dashboard(app)
+    listing = page(client.get("/ops/callbacks"))
+    assert "Ждёт" in listing and "SMS" in listing and "таджикский" in listing
+    token = csrf_token_from(listing)
+    client.post(f"/ops/callbacks/{cid}/claim", data={"csrf_token": token})
+    assert "мой" in page(client.get("/ops/callbacks"))
+    client.post(f"/ops/callbacks/{cid}/attempt", data={"outcome": "done", "csrf_token": token, "note": "ок"})
+    assert callbacks.get(rdb, cid)["status"] == "open"
+    detail = page(client.get(f"/ops/callbacks/{cid}"))
+    assert "только после звонка" in detail and ">ок</textarea>" in detail  # refused, the note kept
+    client.post(f"/ops/callbacks/{cid}/reveal", data={"csrf_token": token})
+    assert 'href="tel:+992929123456"' in page(client.get(f"/ops/callbacks/{cid}"))  # still shown while claimed
+    client.post(f"/ops/callbacks/{cid}/attempt", data={"outcome": "no_answer", "send_sms": "y", "csrf_token": token})
+    again = client.post(f"/ops/callbacks/{cid}/attempt", data={"outcome": "no_answer", "csrf_token": token})
+    assert "Слишком скоро" in page(client.get(again.headers["Location"]))
+    assert callbacks.get(rdb, cid)["failed"] == "1"
+    run_jobs(redis_url)
+    [sms] = [m for m in msg_records(rdb) if m["kind"] == "callback_at"]
+    assert sms["lang"] == "tg" and any(s["To"] == "+992929123456" for s in fake.sent)
+
+
+def test_the_claim_limit_is_a_setting(env, rdb, ops_users):
+    from ivr.store import callbacks
+
+    app, _ = make(dict(env, HOTLINE_CALLBACK_CLAIM_LIMIT="1"))
+    svc = app.extensions["hotline"]
+    ids = [callbacks.request(rdb, n, svc.caller_hash(n), "", "ru") for n in ("+77015550001", "+77015550002")]
+    client = dashboard(app)
+    token = csrf_token_from(page(client.get("/ops/callbacks")))
+    client.post(f"/ops/callbacks/{ids[0]}/claim", data={"csrf_token": token})
+    client.post(f"/ops/callbacks/{ids[1]}/claim", data={"csrf_token": token})
+    assert "claimed_by" not in callbacks.get(rdb, ids[1])
+    assert "У вас уже 1" in page(client.get("/ops/callbacks"))
