@@ -179,8 +179,8 @@ def callback_attempt(cid):
                                     logged_call=bool(form.logged_call.data))
     if status in (None, callback_store.TOO_SOON, callback_store.NOT_CALLED):
         drafts.keep(drafts.from_request())  # the note typed with it is not lost
-        fresh = callback_store.get(svc.redis, cid)
-        when = timeline.local_time(float(fresh.get("call_after") or 0), tz()) if status == callback_store.TOO_SOON else ""
+        after = float(callback_store.get(svc.redis, cid).get("call_after") or 0)
+        when = timeline.local_time(after, tz()) if status == callback_store.TOO_SOON else ""
         flash({None: t("claim_first"), callback_store.TOO_SOON: t("too_soon", at=when),
                callback_store.NOT_CALLED: t("not_called")}[status])
         return _back(cid)

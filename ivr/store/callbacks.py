@@ -201,6 +201,17 @@ def shown_to(record: dict, user: str) -> str | None:
 TOO_SOON, NOT_CALLED = "too_soon", "not_called"  # why an attempt was refused (besides None: not yours)
 
 
+def _refusal(record: dict, user: str, outcome: str, now: float, min_interval: float, logged_call: bool) -> str | None:
+    """Why this attempt may not be recorded ('' when it is not the user's to record), or None."""
+    if record.get("status") != "open" or record.get("claimed_by") != user:
+        return ""
+    if outcome in FAILED and now < float(record.get("last_failed_at") or 0) + min_interval:
+        return TOO_SOON
+    if outcome == "done" and record.get("revealed_by") != user and not logged_call:
+        return NOT_CALLED
+    return None
+
+
 def attempt(redis, cid: str, user: str, outcome: str, note: str = "", max_failed: int = 3,
             now: float | None = None, min_interval: float = 0, logged_call: bool = False) -> str | None:
     """Record one call attempt by the claimer. Returns the callback's status after it; None if it is not
@@ -215,13 +226,10 @@ def attempt(redis, cid: str, user: str, outcome: str, note: str = "", max_failed
     def change(pipe, record):
         result.clear()
         unrevealed.clear()  # redis-py runs this again after a WatchError
-        if record.get("status") != "open" or record.get("claimed_by") != user:
-            return False
-        if outcome in FAILED and now < float(record.get("last_failed_at") or 0) + min_interval:
-            result.append(TOO_SOON)
-            return False
-        if outcome == "done" and record.get("revealed_by") != user and not logged_call:
-            result.append(NOT_CALLED)
+        refused = _refusal(record, user, outcome, now, min_interval, logged_call)
+        if refused is not None:
+            if refused:
+                result.append(refused)
             return False
         failed = int(record.get("failed") or 0) + (outcome in FAILED)
         status = outcome if outcome in ("done", "wrong_number") else "open"

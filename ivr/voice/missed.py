@@ -8,7 +8,8 @@ The callback is an outbound call (workers/call_jobs.py) whose Url is the app's o
 `human_answer` adds the "you asked us to call back" line and the log writes, `machine_answer`
 hangs up or leaves 1406/103 on a voicemail. Twilio's status callback (`/voice/status?cb=<id>`)
 ends in `on_status`: busy, no-answer and failed are retried after HOTLINE_CALLBACK_RETRY_INTERVALS,
-then given up — and handed to the operators' callback queue (ivr.store.callbacks, source `missed`). Records and caps: ivr/store/missed_calls.py.
+then given up — and handed to the operators' callback queue (ivr.store.callbacks, source `missed`).
+Records and caps: ivr/store/missed_calls.py.
 """
 from __future__ import annotations
 
