@@ -39,6 +39,12 @@ EN = {
     "cb_rules": "A failed attempt counts only {m} min after the previous one.",
     "cb_sms_queued": "SMS to the caller queued.", "cb_sms_scheduled": "SMS to the caller scheduled for the morning.",
     "cb_sms_not_sent": "No SMS was sent (opted out, daily limit or no number).",
+    "audit.recording_accept": "recording accepted", "audit.recording_reject": "recording rejected",
+    "audit.recording_revert": "recording reverted", "rec_revert": "Revert",
+    "rec_revert_confirm": "Callers hear the audio this recording replaced again.", "yes_do_it": "Yes, do it",
+    "rec_accept_confirm": "Every caller in this language hears it from now on.", "rec_reverted": "Reverted.",
+    "reset_confirm": "The old password stops working and every session of theirs ends.",
+    "disable_confirm": "Their sessions end at once.",
     "reply_not_possible": "No reply is possible: the number is kept only for a week after a text, and not after "
     "the text was closed.",
 }
@@ -82,6 +88,12 @@ RU = {
     "cb_rules": "Неудачная попытка засчитывается не раньше чем через {m} мин после прошлой.",
     "cb_sms_queued": "SMS абоненту в очереди.", "cb_sms_scheduled": "SMS абоненту запланировано на утро.",
     "cb_sms_not_sent": "SMS не отправлено (отписка, дневной лимит или нет номера).",
+    "audit.recording_accept": "запись принята", "audit.recording_reject": "запись отклонена",
+    "audit.recording_revert": "запись отменена", "rec_revert": "Отменить",
+    "rec_revert_confirm": "Абоненты снова услышат то, что эта запись заменила.", "yes_do_it": "Да, выполнить",
+    "rec_accept_confirm": "Её услышит каждый абонент на этом языке.", "rec_reverted": "Отменено.",
+    "reset_confirm": "Старый пароль перестанет работать, все его сеансы закончатся.",
+    "disable_confirm": "Его сеансы закончатся сразу.",
     "reply_not_possible": "Ответить нельзя: номер хранится только неделю после сообщения и удаляется, когда "
     "сообщение закрыто.",
 }

@@ -6,10 +6,12 @@ by a login-required route here, never by /audio/: a pending recording is not for
 upload a file for a line still missing one (checked by content with soxi, at most
 HOTLINE_RECORDING_MAX_BYTES). Accepting and rejecting is for admins: accepting changes what every
 caller in that language hears, as publishing content does (README). Accept / reject / upload are
-CSRF-checked POSTs; accept and reject go to the audit log. The work is ivr/voice/recordings.py.
+CSRF-checked POSTs; accept asks first and can be undone (revert: the audio it replaced comes back);
+accept, reject and revert go to the audit log. The work is ivr/voice/recordings.py.
 """
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -23,10 +25,13 @@ from ..services import services
 from ..store import audit, reviewers
 from ..voice import audio, recordings
 from ..voice.review_order import order_for
-from .auth import admin_required
+from .auth import admin_required, privileged
 from .blueprint import bp
 from .forms import ActionForm
 from .i18n import t
+
+
+LINE_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,120}$")
 
 
 class UploadForm(FlaskForm):
@@ -63,10 +68,11 @@ def _recorded(svc, lang: str | None) -> list[dict]:
     """Accepted recordings from the ledger, with whether their text is still the line's."""
     ledger, order, today, out = audio.read_ledger(_directory()), order_for(svc), svc.today(), []
     for code in [lang] if lang else svc.catalog.languages:
+        undo = recordings.revertible(_directory(), code)
         for line_id, rec in sorted(ledger.get(code, {}).items()):
             line = order.line(code, today, line_id)
             out.append({"lang": code, "line_id": line_id, "text": rec.get("text", ""),
-                        "current": bool(line) and line.sha == rec.get("text_sha")})
+                        "current": bool(line) and line.sha == rec.get("text_sha"), "revertible": line_id in undo})
     return out
 
 
@@ -112,8 +118,29 @@ def recording_accept(pid):
     except recordings.RecordingError:
         abort(404)
     audit.log(svc.redis, current_user.name, "recording_accept", f"{done.rec.lang}/{done.rec.line_id}")
+    privileged()
     flash(t("rec_accepted", seconds=done.seconds) if done.current else t("rec_accepted_stale"))
     return redirect(url_for("ops.recordings_page", lang=done.rec.lang))
+
+
+@bp.post("/recordings/<lang>/<line_id>/revert")
+@admin_required
+def recording_revert(lang, line_id):
+    """Undo the last accept of a line: the audio it replaced (a recording, or the robot voice) comes back."""
+    svc = services()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if lang not in svc.catalog.langs or not LINE_ID.match(line_id):
+        abort(404)
+    try:
+        if not recordings.revert(svc.catalog, _directory(), svc.today(), lang, line_id):
+            abort(404)
+    except recordings.RecordingError:
+        abort(404)
+    audit.log(svc.redis, current_user.name, "recording_revert", f"{lang}/{line_id}")
+    privileged()
+    flash(t("rec_reverted"))
+    return redirect(url_for("ops.recordings_page", lang=lang))
 
 
 @bp.post("/recordings/<pid>/reject")
