@@ -30,7 +30,6 @@ from .blueprint import bp
 from .forms import ActionForm
 from .i18n import t
 
-
 LINE_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,120}$")
 
 
