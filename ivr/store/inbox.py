@@ -71,9 +71,21 @@ def get(redis, item: str) -> dict | None:
     return redis.hgetall(key(item)) or None
 
 
+URGENT_FIRST_WINDOW = 1000  # open texts sorted by urgency; past this many, by time alone
+FIRST = {"urgent": 0, "flagged": 1, "callback": 1}  # what needs attention comes before the rest
+
+
 def page(redis, status: str = "open", offset: int = 0, limit: int = 50) -> list[dict]:
-    """Open texts oldest first (the one waiting longest on top); others newest first."""
-    if status == "open":
+    """Open texts: urgent ones first, then those whose texter asked for a person, then the rest, each
+    group oldest first (the one waiting longest on top); other statuses newest first."""
+    if status == "open" and redis.zcard("inbox:open") <= URGENT_FIRST_WINDOW:
+        ids = redis.zrange("inbox:open", 0, -1)
+        pipe = redis.pipeline(transaction=False)
+        for item in ids:
+            pipe.hget(key(item), "reason")
+        ranked = sorted(zip(ids, pipe.execute(), strict=True), key=lambda pair: FIRST.get(pair[1] or "", 2))
+        ids = [item for item, _ in ranked][offset:offset + limit]
+    elif status == "open":
         ids = redis.zrange("inbox:open", offset, offset + limit - 1)
     else:
         ids = redis.zrevrange("inbox:all", offset, offset + limit - 1)
