@@ -75,9 +75,11 @@ GSM_EXT = "".join(sorted(segments.GSM7_EXTENDED))
 def template_helpers():
     if not request.path.startswith("/ops"):
         return {}
+    # After a POST (a login page for a timed-out form), the language switch returns to a page, not the POST.
+    here = request.full_path if request.method == "GET" else local_path(request.form.get("back")) or ""
     return {"t": t, "ui_lang": ui_lang(), "logout_form": LogoutForm(), "draft_for": drafts.draft_for,
-            "gsm_basic": GSM_BASIC, "gsm_ext": GSM_EXT,
-            "lang_form": LanguageForm(lang="en" if ui_lang() == "ru" else "ru", next=request.full_path)}
+            "leftover_draft": drafts.leftover, "gsm_basic": GSM_BASIC, "gsm_ext": GSM_EXT,
+            "lang_form": LanguageForm(lang="en" if ui_lang() == "ru" else "ru", next=here)}
 
 
 @bp.route("/login", methods=["GET", "POST"])

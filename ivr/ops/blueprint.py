@@ -52,4 +52,4 @@ def bad_request(error):
     if current_user.is_authenticated:
         drafts.keep(draft)
     back = (draft or {}).get("back") or ""
-    return render_template("ops/error.html", draft=draft, back=back), 400
+    return render_template("ops/error.html", draft=draft, back=back, keep_draft=True), 400

@@ -54,8 +54,10 @@ def draft_for(action: str, field: str = "body") -> str:
     return draft.get("text", "")
 
 
-def pending() -> dict | None:
-    return session.get(KEY)
+def leftover() -> dict | None:
+    """Kept words no form on this page took (the text was answered by someone else meanwhile, the form is
+    gone): the page shows them once at its foot, so that they can be copied, never silently dropped."""
+    return session.pop(KEY, None)
 
 
 def _referrer() -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 EN = {
     "session_ended": "Your session ended. Log in again: what you typed is kept and comes back in the form.",
     "draft_kept": "Kept for you:",
+    "draft_left": "What you typed (not sent; copy it if you still need it):",
     "bad_request": "This could not be saved.", "bad_request_help": "The page was out of date (or a field was "
     "missing). What you typed is kept: go back to the page and send it again.", "go_back": "Back to the page",
     "seg_counter": "{chars} characters · {n} SMS ({enc})", "seg_over": "More than 3 SMS: tick the box to send anyway.",
@@ -52,6 +53,7 @@ EN = {
 RU = {
     "session_ended": "Сеанс закончился. Войдите снова: набранный текст сохранён и вернётся в форму.",
     "draft_kept": "Сохранено для вас:",
+    "draft_left": "Ваш текст (не отправлен; скопируйте, если он ещё нужен):",
     "bad_request": "Не удалось сохранить.", "bad_request_help": "Страница устарела (или не заполнено поле). "
     "Набранный текст сохранён: вернитесь на страницу и отправьте снова.", "go_back": "Вернуться на страницу",
     "seg_counter": "{chars} знаков · {n} SMS ({enc})",

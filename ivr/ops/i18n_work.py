@@ -37,7 +37,9 @@ EN = {
     "ev.unknown": "not understood", "ev.optout": "opted out (STOP)", "ev.optin": "opted back in (START)",
     "ev.help": "asked for help", "ev.language": "language chosen", "ev.keyword": "keyword recognised",
     "ev.welcome": "welcome", "ev.callback": "callback requested",
-    "inbox_help": "Texts the hotline did not understand, the one waiting longest on top. Reply (the worker "
+    "inbox_help": "Texts a person must see — urgent ones first, then those asking for a person, then what the hotline "
+                  "did not understand; in each, the one waiting longest on top. Take one before answering (others then "
+                  "see who has it). Reply (the worker "
                   "sends it; never to an opted-out number), say what the text was about (it joins the SMS "
                   "test corpus), or close it.",
     "inbox.open": "open", "inbox.replied": "replied", "inbox.closed": "closed", "inbox.all": "all",
@@ -99,7 +101,9 @@ RU = {
     "ev.unknown": "не понято", "ev.optout": "отписка (STOP)", "ev.optin": "снова подписался (START)",
     "ev.help": "просьба о помощи", "ev.language": "выбран язык", "ev.keyword": "распознано ключевое слово",
     "ev.welcome": "приветствие", "ev.callback": "запрос обратного звонка",
-    "inbox_help": "Сообщения, которые линия не поняла; дольше всех ждущее — сверху. Ответьте (отправит "
+    "inbox_help": "Сообщения, которые должен увидеть человек: сначала срочные, потом просьбы позвать оператора, потом "
+                  "то, что линия не поняла; в каждой группе дольше всех ждущее — сверху. Возьмите сообщение перед "
+                  "ответом (другие увидят, кто отвечает). Ответьте (отправит "
                   "обработчик; отписавшимся не отправляется), укажите тему (сообщение попадёт в тестовый "
                   "корпус SMS) или закройте.",
     "inbox.open": "открыто", "inbox.replied": "отвечено", "inbox.closed": "закрыто", "inbox.all": "все",
