@@ -1,20 +1,17 @@
 """A shift's work without losses (issue 30): two operators on one inbox text send one reply and the
 second is told; every reply has its own id and status; a timed-out session and a refused form keep
 what was typed; replies from a thread and the caller page; the 3-segment cap; the audit of exports,
-history by hash and account changes."""
+history by hash and account changes; no node id or English status word on any Russian page."""
 import re
+import time
+from html.parser import HTMLParser
+from pathlib import Path
 
-from ivr.store import audit, inbox
+from ivr.store import audit, inbox, messages
 
 from .conftest import csrf_token_from
 from .followup_helpers import make, msg_records, run_jobs
 from .test_ops_work import dashboard, page, texted
-
-
-def post(client, url, **data):
-    listing = client.get("/ops/inbox").get_data(as_text=True)
-    data.setdefault("csrf_token", csrf_token_from(listing))
-    return client.post(url, data=data)
 
 
 def test_two_operators_on_one_text_send_one_reply_and_the_second_is_told(env, fake, rdb, redis_url, ops_users):
@@ -212,3 +209,83 @@ def test_the_claim_limit_is_a_setting(env, rdb, ops_users):
     client.post(f"/ops/callbacks/{ids[1]}/claim", data={"csrf_token": token})
     assert "claimed_by" not in callbacks.get(rdb, ids[1])
     assert "У вас уже 1" in page(client.get("/ops/callbacks"))
+
+
+class _Text(HTMLParser):
+    """The words a page shows (not its markup, attributes, scripts or styles)."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self.skip += tag in ("script", "style", "textarea")
+
+    def handle_endtag(self, tag):
+        self.skip -= tag in ("script", "style", "textarea") and self.skip > 0
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def shown_words(html: str) -> set[str]:
+    parser = _Text()
+    parser.feed(html)
+    return set(re.findall(r"[@A-Za-z_][A-Za-z0-9_.@-]*[A-Za-z0-9_]", " ".join(parser.parts)))
+
+
+STATUS_WORDS = {"requested", "scheduled", "queued", "accepted", "sending", "sent", "delivered", "undelivered",
+                "failed", "read", "canceled", "partially_delivered", "outbox", "opted_out", "rejected", "uncertain",
+                "completed", "busy", "no-answer", "in-progress", "ringing", "reply", "callback_at", "inbox",
+                "open", "replied", "closed", "unreachable", "wrong_number", "no_answer", "done", "unclear",
+                "out_of_scope", "urgent", "flagged", "voice", "missed", "gave_up", "reveal", "search", "history",
+                "export"}
+
+
+def test_no_node_id_or_english_status_on_any_russian_page(env, rdb, ops_users):
+    """Every dashboard page, with the real catalog and records of every kind, in Russian: no menu node id,
+    no English status or kind word in what the page shows (attributes and ids in URLs may keep them)."""
+    from ivr.content.catalog import load_catalog
+    from ivr.store import callbacks, calllog
+
+    prompts = Path(__file__).resolve().parents[1] / "prompts"
+    app, _ = make(dict(env, HOTLINE_PROMPTS_DIR=str(prompts)))
+    svc = app.extensions["hotline"]
+    catalog = load_catalog(prompts)
+    nodes = [n for n in catalog.nodes if n not in ("main", "more", "callback")] + ["@language"]
+    caller = svc.caller_hash("+77011110001")
+    pipe = rdb.pipeline()
+    calllog.start(pipe, "voice", "CA" + "1" * 32, caller, time.time(), svc.retention)
+    calllog.update(pipe, "CA" + "1" * 32, None, lang="ru", last_node="algorithm.checklist", status="completed")
+    for node in ("@language", "main", "algorithm.checklist"):
+        calllog.event(pipe, "CA" + "1" * 32, "key", svc.retention, node=node, key="1", result="goto")
+    calllog.start(pipe, "sms", f"SMS-{caller}", caller, time.time(), svc.retention)
+    calllog.update(pipe, f"SMS-{caller}", None, lang="ru", last_node="osms.amount")
+    calllog.event(pipe, f"SMS-{caller}", "sms_in", svc.retention, body="сколько платить")
+    calllog.event(pipe, f"SMS-{caller}", "inbox", None, node="osms.amount", reason="urgent")
+    calllog.event(pipe, f"SMS-{caller}", "keyword", None, topic="amount", node="osms.amount", lang="ru")
+    messages.create(pipe, kind="reply", conv=f"SMS-{caller}", lang="ru", number="+77011110001", caller=caller,
+                    retention=svc.retention, status="undelivered", body="ответ", error_code="30003")
+    messages.create(pipe, kind="algorithm.checklist", conv="CA" + "1" * 32, lang="ru", number="+77011110001",
+                    caller=caller, retention=svc.retention, status="delivered", body="памятка")
+    pipe.execute()
+    for n, reason in enumerate(inbox.REASONS):
+        inbox.record(rdb, conv=f"SMS-{caller}", caller=caller, lang="ru", body=f"текст {n}", received=time.time(),
+                     retention=svc.retention, number="+77011110001", reason=reason)
+    cid = callbacks.request(rdb, "+77011110001", caller, "CA" + "1" * 32, "ru", source="missed")
+    for action in ("reveal", "search", "history", "export", "user.add", "recording_accept", "recording_revert"):
+        audit.log(rdb, "adam", action, "x")
+    client = dashboard(app, "adam")
+    ids = {"cid": cid, "conv": "CA" + "1" * 32, "sms": f"SMS-{caller}"}
+    urls = ["/ops/calls", "/ops/sms", "/ops/inbox", "/ops/inbox?status=all", "/ops/messages",
+            "/ops/messages?status=", "/ops/callbacks", f"/ops/callbacks/{ids['cid']}", f"/ops/calls/{ids['conv']}",
+            f"/ops/sms/{ids['sms']}", f"/ops/caller?h={caller}", "/ops/stats", "/ops/coverage", "/ops/export",
+            "/ops/audit", "/ops/admin/users", "/ops/admin/reviewers", "/ops/recordings"]
+    problems = {}
+    for url in urls:
+        html = page(client.get(url))
+        bad = sorted(w for w in shown_words(html) if w in nodes or w in STATUS_WORDS)
+        if bad:
+            problems[url] = bad
+    assert problems == {}, problems

@@ -77,7 +77,7 @@ def admin_add_user():
     try:
         users.add(services().redis, name, None, form.role.data)
     except users.UserError as exc:
-        flash(str(exc))
+        flash(user_error(exc))
         return _page(add_form=form, status=400)
     _audit("user.add", name, form.role.data)
     flash(t("user_added", name=name))
@@ -120,6 +120,13 @@ def admin_user_action(name, action):
     return redirect(url_for("ops.admin_users"))
 
 
+def user_error(exc: users.UserError) -> str:
+    """A refused account change in the operator's language (the CLI's English text if it has no words)."""
+    key = f"usererr.{exc.code}"
+    word = t(key, **exc.fmt) if exc.code else key
+    return str(exc) if word == key else word
+
+
 def _audit(action: str, name: str, detail: str = "") -> None:
     """An account change in the audit log; the admin's session gets a new id (auth.privileged)."""
     audit.log(services().redis, current_user.name, action, name, detail)
@@ -147,7 +154,7 @@ def reset_password(token):
             try:
                 users.use_reset(redis, token, form.password.data)
             except users.UserError as exc:
-                error = str(exc)
+                error = user_error(exc)
             else:
                 flash(t("password_set"))
                 return redirect(url_for("ops.login"))

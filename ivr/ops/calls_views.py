@@ -9,7 +9,7 @@ from flask import abort, render_template, request, url_for
 
 from ..services import services
 from ..store.calllog import read as read_conversation
-from . import convlist, timeline
+from . import convlist, smslist, timeline
 from .blueprint import bp
 
 CONV_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -38,6 +38,8 @@ def _list(channel: str, endpoint: str):
     result = convlist.page(svc.redis, flt, number, size, tz())
     for row in result.rows:
         row["ending"] = convlist.ending(row)
+    if channel == "sms":
+        smslist.enrich(svc.redis, result.rows)
     links = {"newer": url_for(endpoint, page=number - 1, **flt.args()) if number > 1 else None,
              "older": url_for(endpoint, page=number + 1, **flt.args()) if result.has_next else None}
     return render_template("ops/calls.html", channel=channel, flt=flt, result=result, number=number,

@@ -91,11 +91,8 @@ def _audio_rows(svc) -> list[dict] | None:
         rows = audio.coverage(svc.catalog, audio.audio_dir(svc.config), svc.today())
     except Exception:  # noqa: BLE001 — a half-built audio folder must not take this page down
         return None
-    shown = []
-    for row in rows:
-        shown.append({k: (", ".join(map(str, v[:12])) + (" …" if len(v) > 12 else "") if isinstance(v, list) else v)
-                      for k, v in row.items()})
-    return shown
+    # Counts only, under words (ivr/ops/words.py `audio_column`): the lists of prompt ids are for `hotline audio`.
+    return [{k: len(v) if isinstance(v, list) else v for k, v in row.items()} for row in rows]
 
 
 @bp.get("/coverage")

@@ -28,7 +28,11 @@ _DUMMY_HASH = generate_password_hash("not-a-password-at-all")  # equalises timin
 
 
 class UserError(ValueError):
-    pass
+    """A refused account change: the message is for the CLI; `code` names it for the dashboard's words."""
+
+    def __init__(self, message: str, code: str = "", **fmt):
+        super().__init__(message)
+        self.code, self.fmt = code, fmt
 
 
 def key(name: str) -> str:
@@ -68,19 +72,19 @@ def fingerprint(password_hash: str) -> str:
 
 def _check_password(password: str | None) -> None:
     if len(password or "") < MIN_PASSWORD:
-        raise UserError(f"password: at least {MIN_PASSWORD} characters")
+        raise UserError(f"password: at least {MIN_PASSWORD} characters", "password_short", n=MIN_PASSWORD)
 
 
 def add(redis, name: str, password: str | None, role: str, replace: bool = False) -> User:
     """A new account (or, with replace, a new password and role). password None: none yet (a link sets it)."""
     if not NAME_RE.match(name or ""):
-        raise UserError("name: 2-32 characters, lower-case letters, digits, . _ -")
+        raise UserError("name: 2-32 characters, lower-case letters, digits, . _ -", "bad_name")
     if role not in ROLES:
-        raise UserError(f"role must be one of {', '.join(ROLES)}")
+        raise UserError(f"role must be one of {', '.join(ROLES)}", "bad_role")
     if password is not None:
         _check_password(password)
     if not replace and redis.exists(key(name)):
-        raise UserError(f"user {name!r} exists (use --replace to change the password or role)")
+        raise UserError(f"user {name!r} exists (use --replace to change the password or role)", "exists", name=name)
     user = User(name, role, generate_password_hash(password) if password is not None else "")
     pipe = redis.pipeline(transaction=True)
     pipe.hset(key(name), mapping={"name": name, "role": role, "password": user.password_hash})
@@ -97,7 +101,7 @@ def set_password(redis, name: str, password: str | None) -> None:
     if password is not None:
         _check_password(password)
     if get(redis, name) is None:
-        raise UserError(f"no user {name!r}")
+        raise UserError(f"no user {name!r}", "no_user", name=name)
     redis.hset(key(name), "password", generate_password_hash(password) if password is not None else "")
     revoke_user(redis, name)
 
@@ -105,16 +109,16 @@ def set_password(redis, name: str, password: str | None) -> None:
 def set_role(redis, name: str, role: str) -> None:
     """Takes effect on the user's next request (the loader reads the role each time)."""
     if role not in ROLES:
-        raise UserError(f"role must be one of {', '.join(ROLES)}")
+        raise UserError(f"role must be one of {', '.join(ROLES)}", "bad_role")
     if get(redis, name) is None:
-        raise UserError(f"no user {name!r}")
+        raise UserError(f"no user {name!r}", "no_user", name=name)
     redis.hset(key(name), "role", role)
 
 
 def set_disabled(redis, name: str, disabled: bool) -> None:
     """Disabling ends every session of the user at once and refuses their logins until enabled."""
     if get(redis, name) is None:
-        raise UserError(f"no user {name!r}")
+        raise UserError(f"no user {name!r}", "no_user", name=name)
     redis.hset(key(name), "disabled", "1" if disabled else "")
     if disabled:
         revoke_user(redis, name)
@@ -123,7 +127,7 @@ def set_disabled(redis, name: str, disabled: bool) -> None:
 def issue_reset(redis, name: str, ttl_seconds: int) -> str:
     """A one-time token that lets `name` set a password (an older token of theirs stops working)."""
     if get(redis, name) is None:
-        raise UserError(f"no user {name!r}")
+        raise UserError(f"no user {name!r}", "no_user", name=name)
     token = secrets.token_urlsafe(32)
     latest = f"{RESET_PREFIX}latest:{name}"
     old = redis.get(latest)
@@ -149,7 +153,7 @@ def use_reset(redis, token: str, password: str) -> str:
     pipe.delete(RESET_PREFIX + _token_digest(token))
     name = pipe.execute()[0]
     if not name:
-        raise UserError("this link was used or has expired; ask an admin for a new one")
+        raise UserError("this link was used or has expired; ask an admin for a new one", "link_used")
     set_password(redis, name, password)
     return name
 
