@@ -59,15 +59,7 @@ def safe_next(target: str | None) -> str:
     return local_path(target) or url_for("ops.calls")
 
 
-def login_again(draft: dict | None):
-    """The login page for a form posted without a live session: nothing changed, the words kept
-    in the page (ivr/ops/drafts.py), in the operator's language, not a bare 'Bad Request'."""
-    form = LoginForm()
-    return render_template("ops/login.html", form=form, error=t("session_ended"), draft=draft,
-                           next_url=(draft or {}).get("back") or ""), 401
-
-
-GSM_BASIC = "".join(sorted(segments.GSM7_BASIC))
+GSM_BASIC = "".join(sorted(segments.GSM7_BASIC))  # the live segment counter's alphabet (ops.js)
 GSM_EXT = "".join(sorted(segments.GSM7_EXTENDED))
 
 

@@ -30,8 +30,7 @@ def guard():
         if request.method == "POST":
             # A form posted after the session ended: nothing changes, the typed words come back
             # in the login page (no CSRF check needed for a page that changes nothing).
-            from .auth import login_again
-            from .drafts import from_request
+            from .drafts import from_request, login_again
 
             return login_again(from_request())
         return login_manager.unauthorized()

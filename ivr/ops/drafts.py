@@ -11,9 +11,11 @@ without confirmation, a CSRF error) keeps its words the same way.
 """
 from __future__ import annotations
 
-from flask import request, session
+from flask import render_template, request, session
 
 from .auth_paths import local_path
+from .forms import LoginForm
+from .i18n import t
 
 FIELDS = ("body", "note")
 MAX_TEXT = 2000
@@ -64,3 +66,10 @@ def _referrer() -> str:
     ref = request.referrer or ""
     host = request.host_url.rstrip("/")
     return ref[len(host):] if ref.startswith(host + "/") else ""
+
+
+def login_again(draft: dict | None):
+    """The login page for a form posted without a live session: nothing changed, the words kept in the
+    page, in the operator's language, not a bare 'Bad Request'."""
+    return render_template("ops/login.html", form=LoginForm(), error=t("session_ended"), draft=draft,
+                           next_url=(draft or {}).get("back") or ""), 401

@@ -205,7 +205,7 @@ def _refusal(record: dict, user: str, outcome: str, now: float, min_interval: fl
     """Why this attempt may not be recorded ('' when it is not the user's to record), or None."""
     if record.get("status") != "open" or record.get("claimed_by") != user:
         return ""
-    if outcome in FAILED and now < float(record.get("last_failed_at") or 0) + min_interval:
+    if outcome in FAILED and min_interval and now < float(record.get("last_failed_at") or 0) + min_interval:
         return TOO_SOON
     if outcome == "done" and record.get("revealed_by") != user and not logged_call:
         return NOT_CALLED
