@@ -41,6 +41,9 @@ def init_app(app: Flask) -> None:
     app.session_interface = RedisSessions(
         lambda: svc.redis, idle_seconds=int(app.config["HOTLINE_OPS_IDLE_MINUTES"]) * 60,
         absolute_seconds=int(app.config["HOTLINE_OPS_SESSION_HOURS"]) * 3600, clock=lambda: svc.clock().timestamp())
+    from .i18n import init_app as init_words
+
+    init_words(app)
     login_manager.init_app(app)
     login_manager.login_view = "ops.login"
     # Not flask-login's "strong" protection: it binds the session to the address, and a phone moving

@@ -184,7 +184,7 @@ def callback_attempt(cid):
         flash({None: t("claim_first"), callback_store.TOO_SOON: t("too_soon", at=when),
                callback_store.NOT_CALLED: t("not_called")}[status])
         return _back(cid)
-    message = t("saved") + " " + t("cb." + status)
+    message = t("saved") + " " + t(f"cb.{status}")
     if form.send_sms.data and form.outcome.data in callback_store.FAILED and status == "open":
         message += " " + t(_tell_caller(svc, record, callback_store.get(svc.redis, cid)))
     flash(message)
