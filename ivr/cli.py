@@ -611,7 +611,7 @@ def _lexicon_summary(catalog) -> str:
     return f"SMS lexicon: {len(lexicon.topics)} topics; words per language: {', '.join(counts) or 'none'}"
 
 
-from .ops.cli import users  # noqa: E402  (the dashboard's accounts)
+from .ops.people.cli import users  # noqa: E402  (the dashboard's accounts)
 
 main.add_command(users)
 from .voice.audio_cli import audio_cli as audio  # noqa: E402  (hotline audio build / report / accept / check)

@@ -7,7 +7,7 @@ import secrets
 import pytest
 from click.testing import CliRunner
 
-from ivr.ops import users
+from ivr.ops.people import users
 
 from . import catalog_fixture as fx
 from .conftest import FIXED_NOW, OPS_PASSWORDS, csrf_token_from, ops_login, stand_in_audio

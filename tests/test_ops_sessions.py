@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from ivr.ops import users
+from ivr.ops.people import users
 
 from . import catalog_fixture as fx
 from .conftest import FIXED_NOW, client_transport, csrf_token_from, ops_login

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from ..services import services
 from .blueprint import bp
 from .i18n import t, ui_lang
-from .timeline import LANGUAGE_MENU, node_text
+from .messages.timeline import LANGUAGE_MENU, node_text
 
 FILE = Path(__file__).with_name("data") / "words.yaml"
 

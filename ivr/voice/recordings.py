@@ -1,7 +1,7 @@
 """Native speakers' recordings on their way to callers: pending, then accepted (or rejected).
 
 A recording made on the reviewers' number (ivr/voice/review.py, downloaded by
-workers/recording_jobs.py) or uploaded in the dashboard (ivr/ops/recording_views.py) waits in
+workers/recording_jobs.py) or uploaded in the dashboard (ivr/ops/admin/recording_views.py) waits in
 `<audio dir>/pending/` (not committed) as `<id>.<ext>` with `<id>.json`: lang, line id, the exact
 text and its key (`text_sha`) at recording time, reviewer (a caller hash or an operator's name),
 source (phone | upload), time, seconds. A pending recording is never served to callers: the audio

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from ..content.model import LANGUAGE_MENU, Catalog
+from ...content.model import LANGUAGE_MENU, Catalog
 
 PROMPT_LANG = "ru"
 MSG_WINDOW_BEFORE = 60  # seconds before the call started

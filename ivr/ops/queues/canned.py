@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-FILE = Path(__file__).with_name("data") / "canned_replies.yaml"
+FILE = Path(__file__).resolve().parents[1] / "data" / "canned_replies.yaml"
 
 
 @cache

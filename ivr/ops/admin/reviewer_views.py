@@ -13,12 +13,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from ..services import services
-from ..store import audit, privacy, reviewers
-from .auth import admin_required
-from .blueprint import bp
-from .forms import ActionForm
-from .i18n import t
+from ...services import services
+from ...store import audit, privacy, reviewers
+from ..blueprint import bp
+from ..forms import ActionForm
+from ..i18n import t
+from ..people.auth import admin_required
 
 
 class ReviewerForm(FlaskForm):  # the languages are checkboxes in the template, read with getlist

@@ -2,7 +2,7 @@
 
 The `msgs` index (newest first) is walked in batches, at most SCAN_WINDOW messages (no index by
 status; never a key scan), filtered by status and error code. Each error code is explained in
-words (ivr/ops/sms_errors.py); a retryable one has a retry button (ivr/ops/outgoing.py).
+words (ivr/ops/messages/sms_errors.py); a retryable one has a retry button (ivr/ops/queues/outgoing.py).
 Statuses are read generically: one this page does not know still shows and filters.
 """
 from __future__ import annotations
@@ -12,13 +12,14 @@ import re
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..services import services
-from ..store import messages
-from . import outgoing, sms_errors
-from .blueprint import bp
-from .forms import ActionForm
-from .i18n import t, ui_lang
-from .queue_views import page_args
+from ...services import services
+from ...store import messages
+from ..blueprint import bp
+from ..forms import ActionForm
+from ..i18n import t, ui_lang
+from ..queues import outgoing
+from ..queues.queue_views import page_args
+from . import sms_errors
 
 SCAN_WINDOW = 5000
 BATCH = 500

@@ -10,14 +10,15 @@ from collections import Counter
 from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user
 
-from ..content import coverage, stale
-from ..services import services
-from ..store import audit
-from . import charts, convlist, export, missed_stats, stats
-from .blueprint import bp
-from .calls_views import tz
-from .i18n import t
-from .timeline import node_text
+from ...content import coverage, stale
+from ...services import services
+from ...store import audit
+from ..blueprint import bp
+from ..i18n import t
+from ..messages import convlist
+from ..messages.calls_views import tz
+from ..messages.timeline import node_text
+from . import charts, export, missed_stats, stats
 
 EXPORT_LIMIT = 100_000  # conversations per export at most
 
@@ -82,7 +83,7 @@ def statistics():
 def _audio_rows(svc) -> list[dict] | None:
     """Audio coverage per language (missing, stale), when the audio module is there to ask."""
     try:
-        from ..voice import audio
+        from ...voice import audio
     except ImportError:
         return None
     if not (callable(getattr(audio, "coverage", None)) and callable(getattr(audio, "audio_dir", None))):

@@ -3,7 +3,7 @@
 The thread shows the texter's words and the hotline's replies as speech bubbles, other events
 (language chosen, keyword matched, callback asked for, STOP) as small notes between them, and
 the thread's opt-out state and language. The inbox (ivr.store.inbox) lists open texts oldest
-first; an operator replies (sent by the worker: ivr/ops/outgoing.py), says what a text was
+first; an operator replies (sent by the worker: ivr/ops/queues/outgoing.py), says what a text was
 about (it joins the SMS test corpus, exported at /ops/export/sms-corpus.jsonl) or closes it.
 """
 from __future__ import annotations
@@ -15,15 +15,17 @@ import time
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..services import services
-from ..store import inbox, messages
-from ..store.calllog import read as read_conversation
-from . import canned, convlist, drafts, outgoing, timeline
-from .auth_paths import local_path
-from .blueprint import bp
-from .calls_views import CONV_ID
-from .forms import ActionForm, LabelForm, ReplyForm
-from .i18n import t, ui_lang
+from ...services import services
+from ...store import inbox, messages
+from ...store.calllog import read as read_conversation
+from .. import drafts
+from ..auth_paths import local_path
+from ..blueprint import bp
+from ..forms import ActionForm, LabelForm, ReplyForm
+from ..i18n import t, ui_lang
+from ..messages import convlist, timeline
+from ..messages.calls_views import CONV_ID
+from . import canned, outgoing
 from .queue_views import found_or_404, page_args
 
 ITEM_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

@@ -15,13 +15,13 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from ..services import services
-from ..store import audit
-from . import users
-from .auth import admin_required, privileged
-from .blueprint import bp
-from .i18n import t
-from .session_store import count_user
+from ...services import services
+from ...store import audit
+from ..blueprint import bp
+from ..i18n import t
+from ..people import users
+from ..people.auth import admin_required, privileged
+from ..people.session_store import count_user
 
 
 class AddUserForm(FlaskForm):  # the role is a <select> in the template (wtforms' SelectField warns on choices)

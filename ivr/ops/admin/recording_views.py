@@ -21,14 +21,14 @@ from flask_wtf import FlaskForm
 from wtforms import FileField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..services import services
-from ..store import audit, reviewers
-from ..voice import audio, recordings
-from ..voice.review_order import order_for
-from .auth import admin_required, privileged
-from .blueprint import bp
-from .forms import ActionForm
-from .i18n import t
+from ...services import services
+from ...store import audit, reviewers
+from ...voice import audio, recordings
+from ...voice.review_order import order_for
+from ..blueprint import bp
+from ..forms import ActionForm
+from ..i18n import t
+from ..people.auth import admin_required, privileged
 
 LINE_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,120}$")
 

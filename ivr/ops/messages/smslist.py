@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from ..store import calllog, inbox, messages
+from ...store import calllog, inbox, messages
 
 TAIL = 12  # events read from each thread's end to find its last message
 ATTENTION = ("urgent", "flagged", "callback")

@@ -24,9 +24,9 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from ..sms import followups, segments
-from ..store import calllog, inbox, messages
-from . import sms_errors
+from ...sms import followups, segments
+from ...store import calllog, inbox, messages
+from ..messages import sms_errors
 
 MAX_RETRIES = 3  # operator retries per message
 

@@ -20,16 +20,17 @@ import time
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..services import services
-from ..sms import followups
-from ..store import audit
-from ..store import callbacks as callback_store
-from . import drafts, timeline
-from .auth import privileged
-from .blueprint import bp
-from .calls_views import tz
-from .forms import ActionForm, AttemptForm, CallAfterForm, NoteForm
-from .i18n import t
+from ...services import services
+from ...sms import followups
+from ...store import audit
+from ...store import callbacks as callback_store
+from .. import drafts
+from ..blueprint import bp
+from ..forms import ActionForm, AttemptForm, CallAfterForm, NoteForm
+from ..i18n import t
+from ..messages import timeline
+from ..messages.calls_views import tz
+from ..people.auth import privileged
 
 ITEM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

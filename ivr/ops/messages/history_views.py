@@ -13,14 +13,15 @@ import re
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from ..services import services
-from ..store import audit, inbox, messages, privacy
-from . import canned, convlist, outgoing
-from .auth import privileged
-from .blueprint import bp
-from .forms import ReplyForm, SearchForm
-from .i18n import ui_lang
-from .queue_views import hashes
+from ...services import services
+from ...store import audit, inbox, messages, privacy
+from ..blueprint import bp
+from ..forms import ReplyForm, SearchForm
+from ..i18n import ui_lang
+from ..people.auth import privileged
+from ..queues import canned, outgoing
+from ..queues.queue_views import hashes
+from . import convlist
 
 HASH = re.compile(r"^[0-9a-f]{32}$")
 

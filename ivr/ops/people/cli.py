@@ -10,12 +10,12 @@ import sys
 
 import click
 
-from ..settings import load_settings
+from ...settings import load_settings
 from . import users as store
 
 
 def _redis():
-    from ..store.connection import connect, start_embedded
+    from ...store.connection import connect, start_embedded
 
     conf = load_settings()
     return connect(conf["REDIS_URL"] or start_embedded(conf["HOTLINE_VAR_DIR"]), 5.0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .i18n import ui_lang
+from ..i18n import ui_lang
 
 OUTCOMES = ("answered", "machine", "busy", "no-answer", "failed", "gave_up")
 COLUMNS = ("rang", "skipped", "placed") + OUTCOMES + ("wait",)

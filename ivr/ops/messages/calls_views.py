@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, render_template, request, url_for
 
-from ..services import services
-from ..store.calllog import read as read_conversation
+from ...services import services
+from ...store.calllog import read as read_conversation
+from ..blueprint import bp
 from . import convlist, smslist, timeline
-from .blueprint import bp
 
 CONV_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 

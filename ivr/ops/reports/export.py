@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from ..content.model import LANGUAGE_MENU, Catalog
-from .convlist import ending
-from .timeline import node_text, summary
+from ...content.model import LANGUAGE_MENU, Catalog
+from ..messages.convlist import ending
+from ..messages.timeline import node_text, summary
 
 CSV_HEADER = ["id", "channel", "started", "ended", "lang", "status", "ending", "duration", "last_node",
               "keys", "path", "no_inputs", "wrong_keys", "caller"]

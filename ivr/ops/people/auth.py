@@ -13,13 +13,14 @@ from functools import wraps
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..services import services
-from ..sms import segments
-from . import drafts, ratelimit, users
-from .auth_paths import local_path
-from .blueprint import bp, login_manager
-from .forms import LanguageForm, LoginForm, LogoutForm
-from .i18n import t, ui_lang
+from ...services import services
+from ...sms import segments
+from .. import drafts
+from ..auth_paths import local_path
+from ..blueprint import bp, login_manager
+from ..forms import LanguageForm, LoginForm, LogoutForm
+from ..i18n import t, ui_lang
+from . import ratelimit, users
 
 
 @login_manager.user_loader
