@@ -514,6 +514,7 @@ def content_check(today, per_prompt):
     text, ok = coverage_report(catalog, day)
     click.echo(text)
     click.echo(_lexicon_summary(catalog))
+    click.echo(_optout_summary(catalog))
     old = stale.stale_facts(catalog, day)
     if old:
         click.echo(f"May be stale, to review ({len(old)}):")
@@ -571,7 +572,10 @@ def content_export(lang, out):
 
 @content.command("import")
 @click.argument("po_file", type=click.Path(exists=True, dir_okay=False))
-def content_import(po_file):
+@click.option("--stale", type=click.Choice(["refuse", "unreviewed"]), default="refuse", show_default=True,
+              help="Entries translated from a Russian text that has changed since the export: refuse the file, "
+                   "or import them as unreviewed.")
+def content_import(po_file, stale):
     """Read a translated PO file back into prompts/<lang>.yaml with its review status; refuse a bad result."""
     from pathlib import Path
 
@@ -582,10 +586,13 @@ def content_import(po_file):
 
     conf = load_settings()
     catalog = catalog_or_exit(conf)
+    notes: list[str] = []
     try:
-        lang, prompts = po.read(po_file, catalog)
+        lang, prompts = po.read(po_file, catalog, stale=stale, notes=notes)
     except CatalogError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(f"not imported, nothing written: {exc}") from exc
+    for note in notes:
+        click.echo(note)
     path = Path(conf["HOTLINE_PROMPTS_DIR"]) / f"{lang}.yaml"
     before = path.read_text(encoding="utf-8")
     changed = po.write_prompts(path, prompts)
@@ -609,6 +616,18 @@ def _lexicon_summary(catalog) -> str:
         sys.exit(1)
     counts = [f"{code} {sum(len(words) for words in lex.topics.values())}" for code, lex in lexicon.langs.items()]
     return f"SMS lexicon: {len(lexicon.topics)} topics; words per language: {', '.join(counts) or 'none'}"
+
+
+def _optout_summary(catalog) -> str:
+    """The stop/start/help phrases (prompts/lexicon/optout.yaml): per language, or why they do not load (exit 1)."""
+    from .content.model import CatalogError
+    from .sms import optout
+
+    try:
+        return optout.summary(catalog)
+    except CatalogError as exc:
+        click.echo(f"SMS stop/start/help phrases: {exc}", err=True)
+        sys.exit(1)
 
 
 from .ops.people.cli import users  # noqa: E402  (the dashboard's accounts)

@@ -156,7 +156,7 @@ class RedisSessions(SecureCookieSessionInterface):
 
 
 def _user_of(session) -> str:
-    """The user name in flask-login's id (`name:fingerprint`, ivr.ops.users.User.get_id)."""
+    """The user name in flask-login's id (`name:fingerprint`, ivr.ops.people.users.User.get_id)."""
     return str(session.get("_user_id") or "").partition(":")[0]
 
 
