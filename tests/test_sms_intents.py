@@ -123,6 +123,18 @@ def test_an_urgent_text_gets_103_at_once_and_reaches_the_inbox(twilio, rdb, cata
     assert [i["reason"] for i in inbox.page(rdb) if i["caller"] == caller] == ["urgent"]
 
 
+@pytest.mark.parametrize("lang, text", [("ru", "помогите"), ("ru", "Помогите!"), ("ky", "жардам бериңиз"),
+                                        ("tk", "kömek ediň"), ("az", "kömək edin"), ("hy", "օգնեք")])
+def test_a_bare_cry_for_help_is_urgent_not_the_help_text(twilio, rdb, catalog, lang, text):
+    """"Помогите" alone is someone asking for help now: 103 at once and an operator, never the service's help text."""
+    sender = next(SENDERS)
+    twilio.sms(catalog.langs[lang].name, sender=sender)
+    status, [reply_text] = twilio.sms(text, sender=sender)
+    assert status == 200 and reply_text.startswith(catalog.sms(lang, "ui.sms_urgent"))
+    caller = privacy.number_hash("test-hash-secret", sender)
+    assert [i["reason"] for i in inbox.page(rdb) if i["caller"] == caller] == ["urgent"]
+
+
 def test_a_callback_by_text_creates_one_callback_like_the_voice(twilio, rdb, catalog):
     sender = next(SENDERS)
     twilio.sms("русский", sender=sender)
