@@ -189,14 +189,22 @@ def _answered(svc, pipe, answer: Answer, outcome: str) -> None:
 
 # -- how the callback call ended -----------------------------------------------------------
 
-def on_status(svc, cid: str, call_sid: str, status: str) -> None:
-    """Twilio's final status for a callback call (each status once: `/voice/status` dedups)."""
+def on_status(svc, cid: str, call_sid: str, status: str, attempt: str = "") -> None:
+    """Twilio's final status for a callback call (each status once: `/voice/status` dedups).
+    `attempt` (from the status callback's URL) names the attempt even when Twilio's answer to the
+    call's creation was lost: this callback then settles it (workers/call_jobs.py looks no further)."""
     record = missed_calls.get(svc.redis, cid)
     ended = record.get("status") in missed_calls.STATUSES_ENDED
-    if not record or record.get("call_sid", call_sid) != call_sid or ended:
+    current = str(record.get("attempts") or "")
+    if not record or ended or (attempt and attempt != current):
         return  # not ours, an older attempt, or already ended (answered: counted when it was)
+    if record.get("call_sid", call_sid) != call_sid and not attempt:
+        return  # an older attempt (a callback URL without the attempt in it)
     day, caller, retention = svc.today().isoformat(), record["caller"], svc.retention
     pipe = svc.redis.pipeline(transaction=False)
+    if record.get("call_sid") != call_sid:  # its placing was in doubt, or its answer not stored yet
+        pipe.set(missed_calls.claim_key(cid, int(current or 1)), f"placed:{call_sid}", ex=7 * 86400)
+        pipe.hset(missed_calls.key(cid), "call_sid", call_sid)
     if status in RETRY_STATUSES:
         missed_calls.count(pipe, day, status, retention)
         attempt = int(record.get("attempts") or 1)

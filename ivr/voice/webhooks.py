@@ -213,7 +213,7 @@ def status():
         calllog.update(pipe, sid, svc.retention, **fields)
     pipe.execute()
     if request.args.get("cb") and call_status in TERMINAL:  # a missed-call callback: retry, or done
-        missed.on_status(svc, request.args["cb"], sid, call_status)
+        missed.on_status(svc, request.args["cb"], sid, call_status, request.args.get("a", "")[:4])
     return Response("", status=204)
 
 
