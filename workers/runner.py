@@ -23,8 +23,9 @@ from rq.worker import WorkerStatus
 
 from ivr.settings import load_settings
 
-from . import housekeeping
+from . import housekeeping, schedulers
 
+MAINTENANCE_EVERY = 60
 QUEUES = ("calls", "sms", "default")  # callbacks first: the caller has just rung and waits
 
 
@@ -43,19 +44,40 @@ class HotlineWorker(SimpleWorker):
     """
 
     EVERY = 1.0  # seconds between heartbeats, and between suspension checks
+    SCHEDULER_EVERY = 2.0  # seconds between looks at the scheduler process (workers/schedulers.py)
+    WAKE = 5  # seconds a dequeue blocks (RQ: 405): the look at the scheduler needs the loop to turn
+    max_connection_wait_time = 5.0  # Redis gone: try again every few seconds (RQ backs off to 60)
+    _scheduler_checked = float("-inf")
+    _tending = False
     log_result_lifespan = False  # "result is kept for 3600 seconds" after every job says nothing new
     _suspension_checked = float("-inf")
     _start = None  # the job-start transaction, from prepare_execution to prepare_job_execution
 
+    @property
+    def dequeue_timeout(self) -> int:
+        return self.WAKE
+
+    def work(self, burst=False, *args, **kwargs):
+        self._tending = not burst and bool(kwargs.get("with_scheduler"))
+        return super().work(burst, *args, **kwargs)
+
     def heartbeat(self, timeout=None, pipeline=None):
         if pipeline is not None or timeout is not None:
             return super().heartbeat(timeout, pipeline=pipeline)
+        self._tend_scheduler()  # the dequeue loop beats here after every job and every WAKE seconds
         if self.last_heartbeat and (now() - self.last_heartbeat).total_seconds() < self.EVERY:
             return None
         pipe = self.connection.pipeline(transaction=False)
         super().heartbeat(pipeline=pipe)
         pipe.execute()
         return None
+
+    def _tend_scheduler(self) -> None:
+        """RQ restarts a dead scheduler only every 10 minutes: here within seconds (workers/schedulers.py)."""
+        if not self._tending or time.monotonic() - self._scheduler_checked < self.SCHEDULER_EVERY:
+            return
+        self._scheduler_checked = time.monotonic()
+        schedulers.tend(self.connection, self.scheduler)
 
     def set_state(self, state, pipeline=None):
         if pipeline is None and state == getattr(self, "_state", None):
@@ -112,7 +134,10 @@ def make_worker(worker_class, conn) -> Worker:
     """A worker of `worker_class` on the hotline's queues and serializer."""
     queues = [Queue(name, connection=conn, serializer=JSONSerializer) for name in QUEUES]
     # log_job_description=False: RQ would otherwise log the job's arguments, the number among them.
-    return worker_class(queues, connection=conn, serializer=JSONSerializer, log_job_description=False)
+    # maintenance_interval: RQ's registry cleanup (a killed worker's job retried, RQ's own scheduler
+    # check) every minute rather than every 10: a job abandoned by a SIGKILL comes back sooner.
+    return worker_class(queues, connection=conn, serializer=JSONSerializer, log_job_description=False,
+                        maintenance_interval=MAINTENANCE_EVERY)
 
 
 def run_worker(burst: bool = False, fork: bool = False, max_jobs: int | None = None, verbose: bool = False) -> None:
