@@ -18,14 +18,14 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, g, request
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 from twilio.twiml.voice_response import VoiceResponse
 
 from ..services import services
 from ..sms import followups
-from ..store import calllog, missed_calls, privacy, write_once
+from ..store import calllog, missed_calls, privacy, spool, write_once
 from ..store.sessions import language_key
 from ..twilio_auth import require_twilio_signature
 
@@ -51,8 +51,13 @@ def ring():
     # the caller pays for it. So a failure to queue is logged, not turned into the fallback TwiML.
     try:
         request_callback(services(), request.form.get("From", ""), request.form.get("CallSid", ""))
-    except Exception:  # noqa: BLE001
-        log.exception("missed call: the callback could not be queued")
+    except Exception as exc:  # noqa: BLE001
+        if g.get("spool_replay"):
+            raise  # a replay that failed stays in the spool
+        if spool.is_redis_down(exc):  # kept on disk, and queued when Redis is back (ivr/store/spool.py)
+            spool.keep(current_app, request.path, request.query_string.decode(), request.form.to_dict())
+        else:
+            log.exception("missed call: the callback could not be queued")
     return Response(REJECT, mimetype="text/xml")
 
 
