@@ -8,7 +8,7 @@ A GET serves `files[path]` (a recording's WAV, as Twilio's Recordings API does),
 Faults after Twilio has accepted (the message or call is created, then its answer goes wrong), one
 per POST from `faults`: "late" answers after `late_by` seconds (past the client's timeout), "reset"
 closes the connection with a TCP reset instead of answering, "500" answers 500. "lost" never creates
-anything and answers late: the request reached nobody. GET on Messages.json / Calls.json lists what
+anything and answers late: the request reached nobody; "429" and "503" refuse it (nothing created). GET on Messages.json / Calls.json lists what
 was created, in Twilio's page shape (`messages` / `calls`, `next_page_uri`, …), filtered by To, From,
 DateSent> / StartTime> and Status as Twilio filters them, newest first.
 """
@@ -49,6 +49,8 @@ class FakeTwilio:
                 with fake.lock:
                     fault = fake.faults.pop(0) if fake.faults else ""
                     status, body = fake.plan.pop(0) if fake.plan and fault != "lost" else (201, None)
+                    if fault in ("429", "503"):  # Twilio refuses before doing anything
+                        status, body = FakeTwilio.error(int(fault), 20000 + int(fault), "refused")
                     if status < 300 and fault != "lost":
                         fake.requests.append({"path": self.path, "form": form,
                                               "auth": self.headers.get("Authorization", "")})
