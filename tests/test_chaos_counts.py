@@ -16,8 +16,8 @@ from rq.serializers import JSONSerializer
 from ivr.store import messages
 
 from .followup_helpers import ask_for_sms, msg_records
-from .missed_helpers import records, ring
 from .missed_helpers import make as make_missed
+from .missed_helpers import records, ring
 from .test_chaos import wait_for, worker
 from .test_lost_answers import stop
 
