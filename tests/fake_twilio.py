@@ -8,9 +8,10 @@ A GET serves `files[path]` (a recording's WAV, as Twilio's Recordings API does),
 Faults after Twilio has accepted (the message or call is created, then its answer goes wrong), one
 per POST from `faults`: "late" answers after `late_by` seconds (past the client's timeout), "reset"
 closes the connection with a TCP reset instead of answering, "500" answers 500. "lost" never creates
-anything and answers late: the request reached nobody; "429" and "503" refuse it (nothing created). GET on Messages.json / Calls.json lists what
-was created, in Twilio's page shape (`messages` / `calls`, `next_page_uri`, …), filtered by To, From,
-DateSent> / StartTime> and Status as Twilio filters them, newest first.
+anything and answers late: the request reached nobody; "429" and "503" refuse it (nothing created).
+GET on Messages.json / Calls.json lists what was created, in Twilio's page shape (`messages` /
+`calls`, `next_page_uri`, …), filtered by To, From, DateSent> / StartTime> and Status as Twilio
+filters them, newest first.
 """
 from __future__ import annotations
 
@@ -46,27 +47,7 @@ class FakeTwilio:
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                with fake.lock:
-                    fault = fake.faults.pop(0) if fake.faults else ""
-                    status, body = fake.plan.pop(0) if fake.plan and fault != "lost" else (201, None)
-                    if fault in ("429", "503"):  # Twilio refuses before doing anything
-                        status, body = FakeTwilio.error(int(fault), 20000 + int(fault), "refused")
-                    if status < 300 and fault != "lost":
-                        fake.requests.append({"path": self.path, "form": form,
-                                              "auth": self.headers.get("Authorization", "")})
-                        body = fake._create(self.path, form, body)
-                if fault == "reset":  # Twilio has it; the connection dies before the answer
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    self.connection.close()
-                    self.close_connection = True
-                    return
-                if fault in ("late", "lost"):
-                    time.sleep(fake.late_by)
-                if fault == "500":
-                    status, body = FakeTwilio.error(500, 20500, "Internal Server Error")
-                if fake.delay:
-                    time.sleep(fake.delay)  # Twilio has the message; the answer is late
-                self._json(status, body or {})
+                fake._post(self, form)
 
             def _json(self, status, body):
                 data = json.dumps(body).encode()
@@ -110,6 +91,30 @@ class FakeTwilio:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+    def _post(self, handler, form: dict) -> None:
+        """Answer one POST: its fault (if any), the plan's answer, or the resource created."""
+        with self.lock:
+            fault = self.faults.pop(0) if self.faults else ""
+            status, body = self.plan.pop(0) if self.plan and fault != "lost" else (201, None)
+            if fault in ("429", "503"):  # Twilio refuses before doing anything
+                status, body = FakeTwilio.error(int(fault), 20000 + int(fault), "refused")
+            if status < 300 and fault != "lost":
+                self.requests.append({"path": handler.path, "form": form,
+                                      "auth": handler.headers.get("Authorization", "")})
+                body = self._create(handler.path, form, body)
+        if fault == "reset":  # Twilio has it; the connection dies before the answer
+            handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            handler.connection.close()
+            handler.close_connection = True
+            return
+        if fault in ("late", "lost"):
+            time.sleep(self.late_by)
+        if fault == "500":
+            status, body = FakeTwilio.error(500, 20500, "Internal Server Error")
+        if self.delay:
+            time.sleep(self.delay)  # Twilio has the message; the answer is late
+        handler._json(status, body or {})
 
     def _create(self, path: str, form: dict, given: dict | None = None) -> dict:
         """The resource Twilio creates for a POST (the plan's answer if it gave one), kept for the lists."""
