@@ -11,12 +11,23 @@ import redis as redis_lib
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from .conftest import free_port
-from .test_chaos import wait_for, worker
+from .conftest import ROOT, free_port
+from .test_chaos import wait_for
 from .test_redis_outage import start_redis
 
 pytestmark = pytest.mark.slow
 LOCK = "rq:scheduler-lock:sms"
+
+
+def worker(env, log_path):
+    """`hotline worker` (with its scheduler), its log kept for a failure's message."""
+    import subprocess
+    import sys
+
+    with open(log_path, "ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "ivr.cli", "worker", "--verbose"], cwd=ROOT,
+                                env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=log,
+                                start_new_session=True)
 
 
 def stop(proc, sig=signal.SIGTERM):
@@ -51,13 +62,14 @@ def own_redis(tmp_path):
             proc.wait(timeout=10)
 
 
-def test_the_scheduler_comes_back_after_a_redis_outage(env, own_redis, monkeypatch):
+def test_the_scheduler_comes_back_after_a_redis_outage(env, own_redis, monkeypatch, tmp_path):
     port, procs, restart = own_redis
     url = f"redis://127.0.0.1:{port}/0"
     monkeypatch.setenv("REDIS_URL", url)
     env = dict(env, REDIS_URL=url)
     conn = redis_lib.Redis.from_url(url)
-    proc = worker(env)
+    log = tmp_path / "worker.log"
+    proc = worker(env, log)
     try:
         assert wait_for(lambda: conn.exists(LOCK), timeout=30), "the worker's scheduler never started"
         procs[-1].terminate()  # Redis goes away for 20 s
@@ -67,25 +79,26 @@ def test_the_scheduler_comes_back_after_a_redis_outage(env, own_redis, monkeypat
         assert wait_for(lambda: pings(conn), timeout=10)
         schedule_touch(conn, "probe:after-outage", 10)
         assert wait_for(lambda: conn.exists("probe:after-outage"), timeout=40), \
-            "a job due 10 s after the outage did not run within 30 s of its time"
+            "a job due 10 s after the outage did not run within 30 s of its time\n" + log.read_text()[-3000:]
         assert proc.poll() is None  # the worker lived through it
     finally:
         stop(proc)
 
 
-def test_a_new_worker_takes_scheduling_over_from_a_killed_one(env, redis_url):
+def test_a_new_worker_takes_scheduling_over_from_a_killed_one(env, redis_url, tmp_path):
     conn = redis_lib.Redis.from_url(redis_url)
-    first = worker(env)
+    log = tmp_path / "worker.log"
+    first = worker(env, log)
     try:
         assert wait_for(lambda: conn.exists(LOCK), timeout=30), "the first worker's scheduler never started"
         held_by = conn.get(LOCK)
     finally:
         stop(first, signal.SIGKILL)  # the worker and its scheduler, no chance to release the lock
     assert conn.get(LOCK) == held_by  # the dead scheduler's lock is still there
-    second = worker(env)
+    second = worker(env, log)
     try:
         schedule_touch(conn, "probe:after-kill", 5)
         assert wait_for(lambda: conn.exists("probe:after-kill"), timeout=60), \
-            "no scheduled job ran within 60 s of a new worker's start"
+            "no scheduled job ran within 60 s of a new worker's start\n" + log.read_text()[-3000:]
     finally:
         stop(second)

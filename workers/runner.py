@@ -72,6 +72,12 @@ class HotlineWorker(SimpleWorker):
         pipe.execute()
         return None
 
+    def run_maintenance_tasks(self):
+        try:
+            super().run_maintenance_tasks()
+        except (redis.ConnectionError, redis.TimeoutError):
+            return  # as for check_for_suspension: RQ would quit; the next pass comes after Redis is back
+
     def _tend_scheduler(self) -> None:
         """RQ restarts a dead scheduler only every 10 minutes: here within seconds (workers/schedulers.py)."""
         if not self._tending or time.monotonic() - self._scheduler_checked < self.SCHEDULER_EVERY:
@@ -87,7 +93,12 @@ class HotlineWorker(SimpleWorker):
     def check_for_suspension(self, burst):
         if time.monotonic() - self._suspension_checked < self.EVERY:
             return
-        super().check_for_suspension(burst)
+        try:
+            super().check_for_suspension(burst)
+        except (redis.ConnectionError, redis.TimeoutError):
+            # RQ would quit on this (its work loop takes any error here for fatal); the dequeue that
+            # follows waits for Redis to come back, and then the scheduler is restarted at once.
+            return
         self._suspension_checked = time.monotonic()
 
     def prepare_execution(self, job):

@@ -6,8 +6,9 @@ worker, which holds `rq:scheduler-lock:<queue>` (TTL 61 s, refreshed by its hear
 dies on any Redis error, and RQ restarts it only in the worker's maintenance pass, every 10
 minutes; a SIGKILLed worker's lock keeps every other worker from scheduling until it expires, and
 they retry only in their own maintenance. So `HotlineWorker` (workers/runner.py) wakes every few
-seconds and calls `tend`: a dead scheduler is started again, and a lock whose owner is a process
-of this host that no longer lives is released at once (on another host, its TTL frees it).
+seconds and calls `tend`: a dead scheduler is started again, and a lock whose owner is dead is
+released: a process of this host that no longer lives, or any holder that has not refreshed its
+lock for STALE seconds (a live scheduler refreshes it every second, on any host).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 from rq.scripts import release_lock
 
 log = logging.getLogger(__name__)
+STALE = 15  # seconds without a refresh after which a scheduler lock's holder is taken for dead
 
 
 def alive(pid: int) -> bool:
@@ -48,8 +50,12 @@ def free_dead_locks(conn, scheduler: RQScheduler) -> list[str]:
         info = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
                 for k, v in conn.hgetall(SCHEDULER_KEY_TEMPLATE % owner).items()}
         pid = int(info.get("pid") or 0)
-        if info.get("hostname") == host and pid > 0 and not alive(pid) and release_lock(conn, key, owner):
-            log.warning("scheduler lock for %s: its holder (pid %s) is dead; released", name, pid)
+        dead = info.get("hostname") == host and pid > 0 and not alive(pid)
+        ttl = conn.ttl(key)
+        stale = 0 < ttl < scheduler.interval + 60 - STALE  # RQ sets interval + 60 at every refresh
+        if (dead or stale) and release_lock(conn, key, owner):
+            log.warning("scheduler lock for %s: its holder (%s) is %s; released", name, pid or owner,
+                        "dead" if dead else f"silent for {STALE} s")
             freed.append(name)
     return freed
 
