@@ -31,9 +31,17 @@ def worker(env, log_path):
 
 
 def stop(proc, sig=signal.SIGTERM):
+    """Stop the worker; one that does not stop within 30 s is killed (no leftover) and the test fails."""
+    import subprocess
+
     if proc.poll() is None:
         os.killpg(proc.pid, sig)
-    proc.wait(timeout=30)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
 
 
 def pings(conn) -> bool:

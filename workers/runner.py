@@ -78,9 +78,17 @@ class HotlineWorker(SimpleWorker):
         except (redis.ConnectionError, redis.TimeoutError):
             return  # as for check_for_suspension: RQ would quit; the next pass comes after Redis is back
 
+    def _shutdown(self):
+        # `idle` is set with the job's closing transaction: a SIGTERM during it raises StopRequested
+        # inside the job's bookkeeping, where RQ swallows it. The request is kept here first.
+        self._stop_requested = True
+        super()._shutdown()
+
     def _tend_scheduler(self) -> None:
         """RQ restarts a dead scheduler only every 10 minutes: here within seconds (workers/schedulers.py)."""
-        if not self._tending or time.monotonic() - self._scheduler_checked < self.SCHEDULER_EVERY:
+        if not self._tending or self._stop_requested:
+            return  # stopping: the scheduler was stopped on purpose
+        if time.monotonic() - self._scheduler_checked < self.SCHEDULER_EVERY:
             return
         self._scheduler_checked = time.monotonic()
         schedulers.tend(self.connection, self.scheduler)
