@@ -11,6 +11,7 @@ keeps RQ's fork-per-job Worker.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from zoneinfo import ZoneInfo
 
@@ -164,8 +165,16 @@ def run_worker(burst: bool = False, fork: bool = False, max_jobs: int | None = N
     # RQ needs bytes responses and a longer socket timeout than webhooks do (it blocks on BLPOP).
     conn = redis.Redis.from_url(conf["REDIS_URL"])
     housekeeping.schedule(conn, dt.datetime.now(ZoneInfo(conf["HOTLINE_TIMEZONE"])))
-    worker = make_worker(Worker if fork else HotlineWorker, conn)
-    # RQ logs three INFO lines per job. At a few hundred SMS a second that is more than journald
-    # keeps (10 000 lines per 30 s per unit by default) and ~4 % of the worker's instructions; each
-    # message's fate is in its record (the dashboard), and retries and failures are warnings.
-    worker.work(with_scheduler=True, burst=burst, max_jobs=max_jobs, logging_level="INFO" if verbose else "WARNING")
+    while True:
+        worker = make_worker(Worker if fork else HotlineWorker, conn)
+        # RQ logs three INFO lines per job. At a few hundred SMS a second that is more than journald
+        # keeps (10 000 lines per 30 s per unit by default) and ~4 % of the worker's instructions; each
+        # message's fate is in its record (the dashboard), and retries and failures are warnings.
+        worker.work(with_scheduler=True, burst=burst, max_jobs=max_jobs,
+                    logging_level="INFO" if verbose else "WARNING")
+        if burst or max_jobs or getattr(worker, "_stop_requested", False) or fork:
+            return
+        # RQ's work loop quits on a Redis error outside its dequeue (a Redis outage at the wrong
+        # moment): start again here, as systemd would, without waiting for its restart delay.
+        logging.getLogger(__name__).warning("worker stopped on an error; starting again")
+        time.sleep(1)
