@@ -6,6 +6,7 @@ from flask import Flask
 from . import services as services_mod
 from .flask_app import HotlineFlask
 from .settings import load_settings
+from .store import spool
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -23,6 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_front_door(app)
+    if spool.pending(app.config):  # requests kept while Redis was down, by a process now gone
+        spool.watch(app)
     return app
 
 

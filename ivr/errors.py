@@ -3,15 +3,18 @@
 A Twilio webhook that fails (Redis down, a bug) still answers valid TwiML: voice says a short
 message in the caller's language if known (else Kazakh and Russian) with 1406 and 103, and
 hangs up; SMS replies with the same in a message. 4xx errors (bad signature, bad input) stay
-4xx: they are answers to whoever forged or garbled the request, not to a caller.
+4xx: they are answers to whoever forged or garbled the request, not to a caller. When Redis is
+what failed, inbound texts, status callbacks and missed-call rings are kept in the spool first.
 """
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, g, request
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
+
+from .store import spool
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +24,11 @@ def register(app: Flask) -> None:
     def unexpected(exc):
         if isinstance(exc, HTTPException):
             return exc
-        log.exception("webhook failed: %s %s", request.method, request.path)
+        if spool.is_redis_down(exc) and request.path in spool.SPOOLED_PATHS and not g.get("spool_replay"):
+            # What the person sent is kept on disk and replayed when Redis is back (ivr/store/spool.py).
+            spool.keep(current_app, request.path, request.query_string.decode(), request.form.to_dict())
+        else:
+            log.exception("webhook failed: %s %s", request.method, request.path)
         if request.path.startswith(("/voice", "/sms")):
             return fallback_twiml()
         return Response("Internal error", status=500, mimetype="text/plain")

@@ -42,6 +42,8 @@ DEFAULTS = {
     "HOTLINE_MAX_REQUEST_BYTES": 65536,  # Twilio's webhooks are small; anything larger is refused (413)
     "HOTLINE_SMS_SEGMENTS": 3,  # the most segments one SMS reply may use
     "HOTLINE_SMS_RETRY_INTERVALS": "10,30,60,180,600",  # seconds between send retries (RQ Retry)
+    # A send whose answer was lost: seconds after it before Twilio's list is trusted to show it (or not).
+    "HOTLINE_RECONCILE_AFTER": 60.0,
     "HOTLINE_TIMEZONE": "Asia/Almaty",
     "HOTLINE_TODAY": "",  # development and review only: the date the catalog treats as today (YYYY-MM-DD)
     "HOTLINE_OPS_SESSION_HOURS": 12,  # a dashboard login ends this long after it began, however busy
@@ -78,7 +80,7 @@ INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL"
         "HOTLINE_OPS_PAGE_SIZE", "HOTLINE_CALLBACK_MAX_ATTEMPTS", "HOTLINE_CALLBACK_MIN_INTERVAL_MINUTES",
         "HOTLINE_CALLBACK_CLAIM_LIMIT", "HOTLINE_CALLBACK_GAP_MINUTES",
         "HOTLINE_CALLBACK_PER_DAY", "HOTLINE_REVIEW_PER_DAY", "HOTLINE_RECORDING_MAX_BYTES"}
-FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT", "HOTLINE_CALLBACK_CPS"}
+FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT", "HOTLINE_CALLBACK_CPS", "HOTLINE_RECONCILE_AFTER"}
 SECRETS = ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")
 MIN_SECRET = 32  # characters; Twilio's auth tokens are 32, `secrets.token_hex(32)` gives 64
 PLACEHOLDERS = ("change-me", "changeme", "change_me", "replace-me", "secret", "xxxx", "example", "todo")

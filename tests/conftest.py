@@ -198,6 +198,7 @@ def env(monkeypatch, redis_url, fake, tmp_path):
     values = {"REDIS_URL": redis_url, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "tok",
               "TWILIO_FROM_NUMBER": "+77270000000", "TWILIO_API_BASE_URL": fake.url,
               "HOTLINE_PUBLIC_URL": "https://hotline.example.org", "HOTLINE_SMS_RETRY_INTERVALS": "0,0,0",
+              "HOTLINE_RECONCILE_AFTER": "0",  # a send in doubt is looked up at once (tests that wait say so)
               "HOTLINE_PROMPTS_DIR": str(fx.write(tmp_path / "prompts")), "HOTLINE_HASH_SECRET": "test-hash-secret",
               "HOTLINE_SECRET_KEY": "test-secret", "HOTLINE_VAR_DIR": str(tmp_path / "var")}
     for k, v in values.items():

@@ -39,7 +39,7 @@ def test_the_ring_is_rejected_first_and_called_back_exactly_once(env, fake, rdb,
     cid = record["id"]
     assert sent["To"] == CALLER and sent["From"] == "+77270000000"
     assert sent["Url"] == f"https://hotline.example.org/voice?cb={cid}"
-    assert sent["StatusCallback"] == f"https://hotline.example.org/voice/status?cb={cid}"
+    assert sent["StatusCallback"] == f"https://hotline.example.org/voice/status?cb={cid}&a=1"
     assert sent["MachineDetection"] == "DetectMessageEnd"
     record = rdb.hgetall(missed_calls.key(cid))
     assert record["status"] == "calling" and record["call_sid"].startswith("CA") and record["attempts"] == "1"

@@ -19,6 +19,7 @@ class JobContext:
     redis: object
     transport: object
     calls: object = None  # ivr.voice.calls: Twilio's Calls API, or the outbox
+    _rq_redis: object = None
 
     @property
     def retention(self) -> int:
@@ -27,9 +28,22 @@ class JobContext:
     def now(self) -> dt.datetime:
         return dt.datetime.now(ZoneInfo(self.config["HOTLINE_TIMEZONE"]))
 
-    def status_callback(self) -> str | None:
+    def status_callback(self, msg_id: str = "") -> str | None:
+        """The SMS status callback, with our message id in it: Twilio's callback then says which
+        message it is even when Twilio's answer to the send was lost."""
         public = self.config["HOTLINE_PUBLIC_URL"].rstrip("/")
-        return f"{public}/sms/status" if public else None
+        if not public:
+            return None
+        return f"{public}/sms/status?m={msg_id}" if msg_id else f"{public}/sms/status"
+
+    @property
+    def rq_redis(self):
+        """A client for enqueueing (RQ wants bytes replies), made when first needed."""
+        if self._rq_redis is None:
+            import redis as redis_lib
+
+            self._rq_redis = redis_lib.Redis.from_url(self.config["REDIS_URL"], socket_timeout=5.0)
+        return self._rq_redis
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ keeps RQ's fork-per-job Worker.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from zoneinfo import ZoneInfo
 
@@ -23,8 +24,9 @@ from rq.worker import WorkerStatus
 
 from ivr.settings import load_settings
 
-from . import housekeeping
+from . import housekeeping, schedulers
 
+MAINTENANCE_EVERY = 60
 QUEUES = ("calls", "sms", "default")  # callbacks first: the caller has just rung and waits
 
 
@@ -43,19 +45,54 @@ class HotlineWorker(SimpleWorker):
     """
 
     EVERY = 1.0  # seconds between heartbeats, and between suspension checks
+    SCHEDULER_EVERY = 2.0  # seconds between looks at the scheduler process (workers/schedulers.py)
+    WAKE = 5  # seconds a dequeue blocks (RQ: 405): the look at the scheduler needs the loop to turn
+    max_connection_wait_time = 5.0  # Redis gone: try again every few seconds (RQ backs off to 60)
+    _scheduler_checked = float("-inf")
+    _tending = False
     log_result_lifespan = False  # "result is kept for 3600 seconds" after every job says nothing new
     _suspension_checked = float("-inf")
     _start = None  # the job-start transaction, from prepare_execution to prepare_job_execution
 
+    @property
+    def dequeue_timeout(self) -> int:
+        return self.WAKE
+
+    def work(self, burst=False, *args, **kwargs):
+        self._tending = not burst and bool(kwargs.get("with_scheduler"))
+        return super().work(burst, *args, **kwargs)
+
     def heartbeat(self, timeout=None, pipeline=None):
         if pipeline is not None or timeout is not None:
             return super().heartbeat(timeout, pipeline=pipeline)
+        self._tend_scheduler()  # the dequeue loop beats here after every job and every WAKE seconds
         if self.last_heartbeat and (now() - self.last_heartbeat).total_seconds() < self.EVERY:
             return None
         pipe = self.connection.pipeline(transaction=False)
         super().heartbeat(pipeline=pipe)
         pipe.execute()
         return None
+
+    def run_maintenance_tasks(self):
+        try:
+            super().run_maintenance_tasks()
+        except (redis.ConnectionError, redis.TimeoutError):
+            return  # as for check_for_suspension: RQ would quit; the next pass comes after Redis is back
+
+    def _shutdown(self):
+        # `idle` is set with the job's closing transaction: a SIGTERM during it raises StopRequested
+        # inside the job's bookkeeping, where RQ swallows it. The request is kept here first.
+        self._stop_requested = True
+        super()._shutdown()
+
+    def _tend_scheduler(self) -> None:
+        """RQ restarts a dead scheduler only every 10 minutes: here within seconds (workers/schedulers.py)."""
+        if not self._tending or self._stop_requested:
+            return  # stopping: the scheduler was stopped on purpose
+        if time.monotonic() - self._scheduler_checked < self.SCHEDULER_EVERY:
+            return
+        self._scheduler_checked = time.monotonic()
+        schedulers.tend(self.connection, self.scheduler)
 
     def set_state(self, state, pipeline=None):
         if pipeline is None and state == getattr(self, "_state", None):
@@ -65,7 +102,12 @@ class HotlineWorker(SimpleWorker):
     def check_for_suspension(self, burst):
         if time.monotonic() - self._suspension_checked < self.EVERY:
             return
-        super().check_for_suspension(burst)
+        try:
+            super().check_for_suspension(burst)
+        except (redis.ConnectionError, redis.TimeoutError):
+            # RQ would quit on this (its work loop takes any error here for fatal); the dequeue that
+            # follows waits for Redis to come back, and then the scheduler is restarted at once.
+            return
         self._suspension_checked = time.monotonic()
 
     def prepare_execution(self, job):
@@ -112,7 +154,10 @@ def make_worker(worker_class, conn) -> Worker:
     """A worker of `worker_class` on the hotline's queues and serializer."""
     queues = [Queue(name, connection=conn, serializer=JSONSerializer) for name in QUEUES]
     # log_job_description=False: RQ would otherwise log the job's arguments, the number among them.
-    return worker_class(queues, connection=conn, serializer=JSONSerializer, log_job_description=False)
+    # maintenance_interval: RQ's registry cleanup (a killed worker's job retried, RQ's own scheduler
+    # check) every minute rather than every 10: a job abandoned by a SIGKILL comes back sooner.
+    return worker_class(queues, connection=conn, serializer=JSONSerializer, log_job_description=False,
+                        maintenance_interval=MAINTENANCE_EVERY)
 
 
 def run_worker(burst: bool = False, fork: bool = False, max_jobs: int | None = None, verbose: bool = False) -> None:
@@ -120,8 +165,16 @@ def run_worker(burst: bool = False, fork: bool = False, max_jobs: int | None = N
     # RQ needs bytes responses and a longer socket timeout than webhooks do (it blocks on BLPOP).
     conn = redis.Redis.from_url(conf["REDIS_URL"])
     housekeeping.schedule(conn, dt.datetime.now(ZoneInfo(conf["HOTLINE_TIMEZONE"])))
-    worker = make_worker(Worker if fork else HotlineWorker, conn)
-    # RQ logs three INFO lines per job. At a few hundred SMS a second that is more than journald
-    # keeps (10 000 lines per 30 s per unit by default) and ~4 % of the worker's instructions; each
-    # message's fate is in its record (the dashboard), and retries and failures are warnings.
-    worker.work(with_scheduler=True, burst=burst, max_jobs=max_jobs, logging_level="INFO" if verbose else "WARNING")
+    while True:
+        worker = make_worker(Worker if fork else HotlineWorker, conn)
+        # RQ logs three INFO lines per job. At a few hundred SMS a second that is more than journald
+        # keeps (10 000 lines per 30 s per unit by default) and ~4 % of the worker's instructions; each
+        # message's fate is in its record (the dashboard), and retries and failures are warnings.
+        worker.work(with_scheduler=True, burst=burst, max_jobs=max_jobs,
+                    logging_level="INFO" if verbose else "WARNING")
+        if burst or max_jobs or getattr(worker, "_stop_requested", False) or fork:
+            return
+        # RQ's work loop quits on a Redis error outside its dequeue (a Redis outage at the wrong
+        # moment): start again here, as systemd would, without waiting for its restart delay.
+        logging.getLogger(__name__).warning("worker stopped on an error; starting again")
+        time.sleep(1)

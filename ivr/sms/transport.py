@@ -4,9 +4,15 @@ Twilio is the first implementation. Twilio's two-way SMS may not be available on
 numbers, so a local aggregator must be able to replace it without touching the menu logic:
 write a class with the same three methods (parse an inbound request, render a reply, send
 a message) and choose it in `make_transport`.
+
+A failed send says what Twilio may have done (`SendError`): `permanent` (never retried),
+`ambiguous` (the request may have been accepted and its answer lost: workers/reconcile.py looks at
+Twilio's list before anything is sent again), or neither (Twilio certainly did not take it: retry).
+`find` is that look: the messages to a number since a moment, matched by sender, body and time.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask import Response
@@ -30,17 +36,43 @@ class Sent:
 
 
 class SendError(Exception):
-    """A send that failed. `permanent` errors (bad number, unsubscribed) are never retried."""
+    """A send that failed. `permanent` errors (bad number, unsubscribed) are never retried;
+    `ambiguous` ones (Twilio may have accepted it) are never retried before a look at Twilio's list."""
 
-    def __init__(self, message: str, code: int | None = None, permanent: bool = False):
+    def __init__(self, message: str, code: int | None = None, permanent: bool = False, ambiguous: bool = False):
         super().__init__(message)
-        self.code, self.permanent = code, permanent
+        self.code, self.permanent, self.ambiguous = code, permanent, ambiguous
+
+
+# Twilio's refusals before it does anything: too many requests, and its overload answer.
+REFUSED_STATUSES = {429, 503}
 
 
 def rest_error(exc, permanent_codes: set[int]) -> SendError:
-    """Twilio's REST error as a SendError: permanent for the codes given and for 4xx but 429."""
-    permanent = exc.code in permanent_codes or (400 <= (exc.status or 0) < 500 and exc.status != 429)
-    return SendError(str(exc.msg), code=exc.code, permanent=permanent)
+    """Twilio's REST error as a SendError: permanent for the codes given and for 4xx but 429; a 429 or
+    503 is a refusal (retry); any other 5xx may come after the message or call was created (ambiguous)."""
+    status = exc.status or 0
+    permanent = exc.code in permanent_codes or (400 <= status < 500 and status != 429)
+    ambiguous = not permanent and status >= 500 and status not in REFUSED_STATUSES
+    return SendError(str(exc.msg), code=exc.code, permanent=permanent, ambiguous=ambiguous)
+
+
+def network_error(exc: Exception) -> SendError:
+    """A failure without Twilio's answer: a retry only when no connection was ever made."""
+    from .twilio_http import NotSent
+
+    return SendError(f"{type(exc).__name__}: {exc}", ambiguous=not isinstance(exc, NotSent))
+
+
+# Twilio's list endpoints filter on the date a message was sent (a call started): a message still
+# queued has none yet. So the look also reads the newest page to the number, unfiltered.
+RECENT_PAGE = 20
+CLOCK_SLACK = dt.timedelta(seconds=120)  # our clock against Twilio's, and the time a request takes
+
+
+def created_since(resource, since: dt.datetime) -> bool:
+    created = getattr(resource, "date_created", None)
+    return created is None or created >= since - CLOCK_SLACK
 
 
 # Twilio error codes that no retry will fix.
@@ -97,9 +129,24 @@ class TwilioTransport:
             message = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:
             raise rest_error(exc, PERMANENT_CODES) from exc
-        except Exception as exc:  # network errors, timeouts: worth a retry
-            raise SendError(f"{type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # no answer (or one that did not parse): did Twilio take it?
+            raise network_error(exc) from exc
         return Sent(message.sid, message.status or "queued")
+
+    def find(self, to: str, body: str, since: dt.datetime) -> Sent | None:
+        """The message we sent to `to` with this body since `since`, if Twilio has it (else None).
+        Errors (Twilio unreachable) raise: not knowing is not 'not sent'."""
+        found = {}
+        for query in ({"date_sent_after": since - CLOCK_SLACK, "limit": 50}, {"limit": RECENT_PAGE}):
+            for message in self.client.messages.list(to=to, **query):
+                found[message.sid] = message
+        matches = [m for m in found.values()
+                   if (m.from_ or "") == self.from_number and (m.body or "").strip() == body.strip()
+                   and created_since(m, since)]
+        if not matches:
+            return None
+        oldest = min(matches, key=lambda m: m.date_created or since)
+        return Sent(oldest.sid, oldest.status or "queued")
 
 
 class OutboxTransport(TwilioTransport):
@@ -112,6 +159,9 @@ class OutboxTransport(TwilioTransport):
 
     def send(self, to: str, body: str, status_callback: str | None = None) -> Sent:
         return Sent("", "outbox")
+
+    def find(self, to: str, body: str, since) -> Sent | None:
+        return None  # the outbox never leaves an answer in doubt
 
 
 def make_transport(config: dict):

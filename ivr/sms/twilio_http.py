@@ -5,6 +5,11 @@ hooks, cookie jars and a scan of the environment for proxies around one urllib3 
 cores that was about a third of a send job's CPU (docs/performance.md). twilio documents custom
 HTTP clients (`Client(http_client=...)`); this one keeps one urllib3 pool, the timeout, and the
 proxy and CA bundle read once at start, and hands twilio the same Response it expects.
+
+It also says what a failure means for a request that creates something (a message, a call):
+`NotSent` when no connection was made (Twilio certainly did nothing), `AnswerLost` when the request
+went out and no answer came back (a read timeout, a reset): Twilio may have acted on it, and only a
+look at what Twilio has (workers/reconcile.py) can tell.
 """
 from __future__ import annotations
 
@@ -18,6 +23,24 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 
 JSON_TYPES = ("application/json", "application/scim+json")
+# Failures before the request could leave: no connection, so Twilio has not seen it.
+_NOT_SENT = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
+             urllib3.exceptions.NameResolutionError, urllib3.exceptions.ProxyError)
+
+
+class NotSent(Exception):
+    """No connection reached Twilio: the request certainly had no effect."""
+
+
+class AnswerLost(Exception):
+    """The request may have reached Twilio, and its answer never came (timeout, reset, broken reply)."""
+
+
+def _classify(exc: Exception) -> Exception:
+    reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
+    if isinstance(reason, _NOT_SENT):
+        return NotSent(f"{type(reason).__name__}: {reason}")
+    return AnswerLost(f"{type(reason).__name__}: {reason}")
 
 
 def _ca_bundle() -> str | None:
@@ -67,7 +90,11 @@ class Urllib3HttpClient(HttpClient):
         if data:
             body = json.dumps(data) if headers.get("Content-Type") in JSON_TYPES else urlencode(data, doseq=True)
         pool, target = self._route(uri)
-        reply = pool.urlopen(method.upper(), target, body=body, headers=headers, redirect=allow_redirects,
-                             timeout=urllib3.Timeout(total=timeout or self.timeout))
-        self._test_only_last_response = Response(reply.status, reply.data.decode("utf-8"), reply.headers)
+        try:
+            reply = pool.urlopen(method.upper(), target, body=body, headers=headers, redirect=allow_redirects,
+                                 timeout=urllib3.Timeout(total=timeout or self.timeout))
+            text = reply.data.decode("utf-8")
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _classify(exc) from exc
+        self._test_only_last_response = Response(reply.status, text, reply.headers)
         return self._test_only_last_response

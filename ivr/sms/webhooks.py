@@ -1,7 +1,8 @@
 """The SMS channel: Twilio's messaging webhooks.
 
   POST /sms          an incoming text: answered from the same menu tree as the voice channel
-  POST /sms/status   a delivery status for a follow-up SMS the workers sent
+  POST /sms/status   a delivery status for a follow-up SMS the workers sent (`?m=<id>`: ours, which
+                     settles a send whose answer from Twilio was lost)
 
 A MessageSid is answered and logged once: the reply is kept for a day under the sid, and a
 second delivery of the same sid (Twilio retries when it did not get our answer) gets that
@@ -178,5 +179,5 @@ def status():
     if not provider_sid or not state:
         return svc.transport.reply([])  # an empty callback says nothing: 200 (an empty <Response/>), no change
     messages.record_status(svc.redis, provider_sid, state, request.form.get("ErrorCode", "")[:16].strip(),
-                           svc.today().isoformat(), svc.retention)
+                           svc.today().isoformat(), svc.retention, msg_id=request.args.get("m", "")[:32])
     return Response("", status=204)

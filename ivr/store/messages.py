@@ -5,6 +5,11 @@ requested, updated by the worker that sends it and by delivery status callbacks 
 arrive before the worker has stored the provider's sid: `msg:early:<sid>`). The opt-out list lives
 here too: `optout:<hash>` — a number that said STOP, or that Twilio reports as unsubscribed (21610),
 is never sent to.
+
+Each message's send is claimed in `msg:<id>:claim` (workers/sms_jobs.py): `sending:<time>` while a
+send is under way or in doubt, `sent:<MessageSid>` once Twilio's sid is known, `failed`. The status
+callback URL carries the message's id (`/sms/status?m=<id>`, signed by Twilio with the URL), so a
+callback settles a send in doubt (`settle`) whenever it comes, as Twilio's answer would have.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from . import calllog, privacy
 # Delivery states in the order they happen; a late callback never moves a message backwards.
 # Every status Twilio reports for an outgoing message is here (accepted, scheduled and canceled come
 # with Messaging Services and scheduled sends, read and partially_delivered from some channels).
-ORDER = {"requested": 0, "scheduled": 1, "queued": 2, "accepted": 2, "sending": 3, "sent": 4, "uncertain": 4,
+ORDER = {"requested": 0, "scheduled": 1, "queued": 2, "accepted": 2, "sending": 3, "sent": 4, "uncertain": 3,
          "outbox": 5, "delivered": 5, "partially_delivered": 5, "read": 6, "undelivered": 6, "failed": 6,
          "canceled": 6, "opted_out": 6, "rejected": 6}
 TWILIO_STATUSES = {"accepted", "scheduled", "queued", "sending", "sent", "delivered", "partially_delivered",
@@ -74,13 +79,71 @@ def update(redis, msg_id: str, **fields) -> None:
     redis.hset(key(msg_id), mapping={k: str(v) for k, v in fields.items() if v is not None})
 
 
-def set_status(redis, msg_id: str, status: str, **fields) -> bool:
-    """Move a message to `status` unless it is already further along. True if it moved."""
-    current = redis.hget(key(msg_id), "status")
-    if current and ORDER.get(current, 0) > ORDER.get(status, 0):
-        return False
-    update(redis, msg_id, status=status, **fields)
-    return True
+# Read and write in one step: a status callback between the two would be undone.
+_ADVANCE = """
+local current = redis.call('HGET', KEYS[1], 'status')
+local order = cjson.decode(ARGV[1])
+if current and current ~= ARGV[3] and (order[current] or 0) > (order[ARGV[2]] or 0) then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], unpack(ARGV, 4))
+return 1
+"""
+_scripts: dict[str, object] = {}
+
+
+def _script(redis, name: str, source: str):
+    if name not in _scripts:
+        _scripts[name] = redis.register_script(source)
+    return _scripts[name]
+
+
+def set_status(redis, msg_id: str, status: str, replaces: str = "", **fields) -> bool:
+    """Move a message to `status` unless it is already further along (or is `replaces`, which any
+    status may replace: a send in doubt that turned out sent). True if it moved."""
+    fields["updated"] = f"{time.time():.3f}"
+    pairs = [str(x) for k, v in fields.items() if v is not None for x in (k, v)]
+    return bool(_script(redis, "advance", _ADVANCE)(keys=[key(msg_id)], args=[json.dumps(ORDER), status, replaces,
+                                                                              *pairs], client=redis))
+
+
+def claim_key(msg_id: str) -> str:
+    return f"msg:{msg_id}:claim"
+
+
+CLAIM_TTL = 7 * 86400
+
+# The provider's sid is known (Twilio's answer, its list, or a status callback with our id): the claim
+# says sent, and the sid finds the message. A claim that already names a sid keeps it.
+_SETTLE = """
+local claim = redis.call('GET', KEYS[1])
+if claim and string.sub(claim, 1, 5) == 'sent:' and claim ~= 'sent:' then return claim end
+redis.call('SET', KEYS[1], 'sent:' .. ARGV[1], 'EX', ARGV[3])
+if ARGV[1] ~= '' then
+  redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[4])
+  redis.call('HSET', KEYS[2], 'provider_sid', ARGV[1])
+end
+return false
+"""
+
+
+def settle(redis, msg_id: str, provider_sid: str, retention: int) -> str | None:
+    """Record that message `msg_id` is Twilio's `provider_sid`. None if this settled it, else the
+    claim it already had (`sent:<sid>`)."""
+    return _script(redis, "settle", _SETTLE)(
+        keys=[claim_key(msg_id), key(msg_id), provider_key(provider_sid)],
+        args=[provider_sid, msg_id, CLAIM_TTL, retention], client=redis) or None
+
+
+# Swap a claim only if it is still the one read: another run, or a status callback, may have moved it.
+_SWAP = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
+return 1
+"""
+
+
+def swap_claim(redis, claim: str, expected: str, new: str, ttl: int = CLAIM_TTL) -> bool:
+    """Set `claim` to `new` ('' deletes it) if it is still `expected`. Also for calls' claims."""
+    return bool(_script(redis, "swap", _SWAP)(keys=[claim], args=[expected, new, ttl], client=redis))
 
 
 def provider_key(provider_sid: str) -> str:
@@ -104,10 +167,16 @@ return false
 _lookup_or_park = None
 
 
-def record_status(redis, provider_sid: str, status: str, error_code: str, day: str, retention: int) -> str:
-    """Apply a delivery status callback. Returns applied, repeated, early (kept for later) or ignored."""
+def record_status(redis, provider_sid: str, status: str, error_code: str, day: str, retention: int,
+                  msg_id: str = "") -> str:
+    """Apply a delivery status callback. Returns applied, repeated, early (kept for later) or ignored.
+    `msg_id`: our id from the callback's URL, which settles a send whose answer was lost."""
     if status not in TWILIO_STATUSES:
         return "ignored"  # not a status of an outgoing message: nothing to move
+    if msg_id and msg_id.isalnum() and len(msg_id) <= 32 and redis.exists(key(msg_id)):
+        if settle(redis, msg_id, provider_sid, retention) is None:
+            set_status(redis, msg_id, "queued", replaces="uncertain")  # in doubt no longer: Twilio has it
+        return apply_status(redis, msg_id, status, error_code, day, retention)
     global _lookup_or_park
     if _lookup_or_park is None:
         _lookup_or_park = redis.register_script(_LOOKUP_OR_PARK)
@@ -145,7 +214,7 @@ def apply_status(redis, msg_id: str, status: str, error_code: str, day: str, ret
         pipe.expire(seen, retention)
         unsubscribed = str(error_code) == UNSUBSCRIBED
         new = "opted_out" if unsubscribed else status
-        if ORDER.get(current, 0) <= ORDER[new]:
+        if ORDER.get(current, 0) <= ORDER[new] or current == "uncertain":
             pipe.hset(key(msg_id), mapping={"status": new, "updated": f"{time.time():.3f}",
                                             **({"error_code": str(error_code)} if error_code else {})})
         if unsubscribed:

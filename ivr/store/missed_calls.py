@@ -25,7 +25,9 @@ import time
 
 from . import calllog, privacy
 
-STATUSES_ENDED = {"answered", "machine", "completed", "gave_up", "failed", "canceled", "do_not_call"}
+# unconfirmed: an attempt whose answer was lost and that Twilio's list never showed, looked at until
+# workers/reconcile.py gave up (the number's next ring is not held back by it).
+STATUSES_ENDED = {"answered", "machine", "completed", "gave_up", "failed", "canceled", "do_not_call", "unconfirmed"}
 MACHINE = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax")
 MARGIN = 2 * 3600  # how long past its planned time a callback may still be placed and its number kept
 

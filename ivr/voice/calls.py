@@ -5,16 +5,20 @@
 newcomer gets with `make run`: the call is written to `calls:outbox:<number hash>` (a list of JSON
 entries: sid, url, status_callback, from; one hour), where `hotline call --missed` picks it up and
 plays the phone being called back. No plaintext number is written there.
+
+A call whose creation is in doubt (no answer, a reset, a 5xx that may come after Twilio created it)
+fails `ambiguous`, as an SMS does; `find` then looks through Twilio's Calls list for it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import uuid
 
+from ..sms.transport import RECENT_PAGE, created_since, network_error, rest_error
 from ..sms.transport import SendError as CallError
 from ..sms.transport import Sent as Placed
-from ..sms.transport import rest_error
 from ..store import privacy
 
 OUTBOX_TTL = 3600
@@ -45,9 +49,24 @@ class TwilioCalls:
                                                       machine_detection=machine_detection)
         except TwilioRestException as exc:
             raise rest_error(exc, PERMANENT_CODES) from exc
-        except Exception as exc:  # network errors, timeouts: worth a retry
-            raise CallError(f"{type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # no answer (or one that did not parse): did Twilio take it?
+            raise network_error(exc) from exc
         return Placed(call.sid, call.status or "queued")
+
+    def find(self, to: str, from_: str, since: dt.datetime) -> Placed | None:
+        """The call we placed to `to` from `from_` since `since`, if Twilio has it. A call still queued
+        (Twilio paces calls per second) has no start time, so the queued ones are listed too."""
+        found = {}
+        client = self.transport.client
+        for query in ({"start_time_after": since - dt.timedelta(seconds=120), "limit": 50},
+                      {"status": "queued", "limit": 50}, {"limit": RECENT_PAGE}):
+            for call in client.calls.list(to=to, from_=from_, **query):
+                found[call.sid] = call
+        matches = [c for c in found.values() if (c._from or from_) == from_ and created_since(c, since)]
+        if not matches:
+            return None
+        oldest = min(matches, key=lambda c: c.date_created or since)
+        return Placed(oldest.sid, oldest.status or "queued")
 
 
 class OutboxCalls:
@@ -68,6 +87,9 @@ class OutboxCalls:
         pipe.expire(box, OUTBOX_TTL)
         pipe.execute()
         return Placed(sid, "outbox")
+
+    def find(self, to: str, from_: str, since) -> Placed | None:
+        return None  # the outbox never leaves an answer in doubt
 
 
 def outbox_key(caller: str) -> str:

@@ -19,14 +19,14 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, g, request
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 from twilio.twiml.voice_response import VoiceResponse
 
 from ..services import services
 from ..sms import followups
-from ..store import callbacks, calllog, missed_calls, privacy, write_once
+from ..store import callbacks, calllog, missed_calls, privacy, spool, write_once
 from ..store.sessions import language_key
 from ..twilio_auth import require_twilio_signature
 
@@ -52,8 +52,13 @@ def ring():
     # the caller pays for it. So a failure to queue is logged, not turned into the fallback TwiML.
     try:
         request_callback(services(), request.form.get("From", ""), request.form.get("CallSid", ""))
-    except Exception:  # noqa: BLE001
-        log.exception("missed call: the callback could not be queued")
+    except Exception as exc:  # noqa: BLE001
+        if g.get("spool_replay"):
+            raise  # a replay that failed stays in the spool
+        if spool.is_redis_down(exc):  # kept on disk, and queued when Redis is back (ivr/store/spool.py)
+            spool.keep(current_app, request.path, request.query_string.decode(), request.form.to_dict())
+        else:
+            log.exception("missed call: the callback could not be queued")
     return Response(REJECT, mimetype="text/xml")
 
 
@@ -190,14 +195,22 @@ def _answered(svc, pipe, answer: Answer, outcome: str) -> None:
 
 # -- how the callback call ended -----------------------------------------------------------
 
-def on_status(svc, cid: str, call_sid: str, status: str) -> None:
-    """Twilio's final status for a callback call (each status once: `/voice/status` dedups)."""
+def on_status(svc, cid: str, call_sid: str, status: str, attempt: str = "") -> None:
+    """Twilio's final status for a callback call (each status once: `/voice/status` dedups).
+    `attempt` (from the status callback's URL) names the attempt even when Twilio's answer to the
+    call's creation was lost: this callback then settles it (workers/call_jobs.py looks no further)."""
     record = missed_calls.get(svc.redis, cid)
     ended = record.get("status") in missed_calls.STATUSES_ENDED
-    if not record or record.get("call_sid", call_sid) != call_sid or ended:
+    current = str(record.get("attempts") or "")
+    if not record or ended or (attempt and attempt != current):
         return  # not ours, an older attempt, or already ended (answered: counted when it was)
+    if record.get("call_sid", call_sid) != call_sid and not attempt:
+        return  # an older attempt (a callback URL without the attempt in it)
     day, caller, retention = svc.today().isoformat(), record["caller"], svc.retention
     pipe = svc.redis.pipeline(transaction=False)
+    if record.get("call_sid") != call_sid:  # its placing was in doubt, or its answer not stored yet
+        pipe.set(missed_calls.claim_key(cid, int(current or 1)), f"placed:{call_sid}", ex=7 * 86400)
+        pipe.hset(missed_calls.key(cid), "call_sid", call_sid)
     if status in RETRY_STATUSES:
         missed_calls.count(pipe, day, status, retention)
         attempt = int(record.get("attempts") or 1)

@@ -14,10 +14,13 @@ the callee is then `To`, not `From`, and the menu starts with the callback line.
 Where the caller is travels in the signed action URL (`call_state`), so a key press reads
 nothing from Redis and writes once (`write_once`: the log event, the call record, counters).
 The URL carries the step number `s`: a webhook delivered twice writes nothing the second time
-and answers the same TwiML.
+and answers the same TwiML. So while Redis is down a call in progress walks on from its URL (its
+steps go unlogged); only a step that must write (an SMS, a reminder, a callback request) says that
+the service is briefly unavailable, and the menu goes on.
 """
 from __future__ import annotations
 
+import logging
 import time
 
 from flask import Blueprint, Response, abort, request
@@ -25,11 +28,12 @@ from flask import Blueprint, Response, abort, request
 from ..flow import Step
 from ..services import services
 from ..sms import followups
-from ..store import callbacks, calllog, messages, sessions, write_once
+from ..store import callbacks, calllog, messages, sessions, spool, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
 from . import call_state, missed
 
+log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
 
@@ -76,10 +80,15 @@ def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claim
     body = _goodbye(svc, session, step) if step.hangup else _menu(svc, screen, session)
     if also:
         also(pipe)
-    if claimed:
-        pipe.execute()
-    else:
-        write_once.apply(svc.redis, session.id, mark, pipe, svc.retention)
+    try:
+        if claimed:
+            pipe.execute()
+        else:
+            write_once.apply(svc.redis, session.id, mark, pipe, svc.retention)
+    except Exception as exc:
+        if is_new or not spool.is_redis_down(exc):
+            raise
+        log.warning("Redis unavailable: call %s walks on from its URL, this step unlogged", session.id[:10])
     return twiml(body)
 
 
@@ -125,16 +134,33 @@ def key():
         step = svc.flow.press(session, digits[:8], svc.today())
     if session.caller == ANONYMOUS and step.action in ("reminder", "callback"):
         _refuse_hidden(svc, session, step)
-    elif step.action == "reminder" and messages.is_opted_out(svc.redis, session.caller):
+    try:
+        return _step_that_may_write(svc, sid, mark, session, step)
+    except Exception as exc:
+        if not spool.is_redis_down(exc):
+            raise
+        return _answer(session, _unavailable(step), mark)  # nothing was asked for: say so, go on
+
+
+def _step_that_may_write(svc, sid: str, mark: str, session: Session, step: Step) -> Response:
+    if step.action == "reminder" and messages.is_opted_out(svc.redis, session.caller):
         _refuse_opted_out(svc, session, step)
     if not (step.sms_request or step.action in ("reminder", "callback")):
-        return _answer(session, step, mark)
+        return _answer(session, step, mark)  # walks on from the URL even when Redis is down
     # A step that sends or queues something claims its mark first: a retried webhook must not
     # send a second SMS. The retry hears where the first delivery left the caller.
     first = write_once.claim(svc.redis, sid, mark, svc.retention)
     if first:
         _carry_out(svc, session, step)
     return _answer(session, step, mark, claimed=True) if first else _replay(svc, session, step)
+
+
+def _unavailable(step: Step) -> Step:
+    """A step that had to write while Redis is down: the caller hears that the service is briefly
+    unavailable (1406, 103) and stays where they were, nothing promised."""
+    step.event.update(result="unavailable", wanted=step.action or "sms")
+    step.action, step.sms_request, step.notices = None, (), ["ui.unavailable"]
+    return step
 
 
 def _refuse_hidden(svc, session: Session, step: Step) -> None:
@@ -224,7 +250,7 @@ def status():
         calllog.update(pipe, sid, svc.retention, **fields)
     pipe.execute()
     if request.args.get("cb") and call_status in TERMINAL:  # a missed-call callback: retry, or done
-        missed.on_status(svc, request.args["cb"], sid, call_status)
+        missed.on_status(svc, request.args["cb"], sid, call_status, request.args.get("a", "")[:4])
     return Response("", status=204)
 
 

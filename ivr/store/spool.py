@@ -1,0 +1,208 @@
+"""What people send while Redis is down, kept on the web host's disk and replayed when it returns.
+
+Inbound texts (`/sms`), status callbacks (`/sms/status`, `/voice/status`) and missed-call rings
+(`/voice/missed`) that fail on a Redis error are appended to a spool file: one JSON line per request
+(path with its query, the form, the time), written and fsynced before Twilio gets its answer, one
+file per process (`<HOTLINE_VAR_DIR>/spool/<host>-<pid>.jsonl`, so no two writers share a file).
+
+A replay thread in each web process looks every second while its host has spool files: when Redis
+answers it claims every file (a rename, atomic: two processes never replay one file; a file of a
+process that died is claimed too), runs the requests again in the order they came, through the same
+views with their usual once-only checks (`sms:seen:<MessageSid>`, `missed:ring:<CallSid>`, the
+status dedups), and deletes the files. An inbound text's answer, which the texter could not get
+while Redis was down (they were told the service was briefly unavailable), is sent as an SMS then.
+A request that fails again for Redis stays spooled for the next round.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import redis as redis_lib
+
+log = logging.getLogger(__name__)
+SPOOLED_PATHS = ("/sms", "/sms/status", "/voice/status", "/voice/missed")
+CHECK_EVERY = 1.0  # seconds between looks at Redis while something waits in the spool
+
+_lock = threading.Lock()  # one writer per process file, one replay thread per app
+
+
+def is_redis_down(exc: BaseException | None) -> bool:
+    """A Redis error that means 'not reachable now' (down, frozen, out of memory), here or in a cause."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, (redis_lib.ConnectionError, redis_lib.TimeoutError, redis_lib.exceptions.OutOfMemoryError,
+                            redis_lib.exceptions.BusyLoadingError)):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def directory(config) -> Path:
+    return Path(config["HOTLINE_VAR_DIR"]) / "spool"
+
+
+def own_file(config) -> Path:
+    return directory(config) / f"{socket.gethostname()}-{os.getpid()}.jsonl"
+
+
+def keep(app, path: str, query: str, form: dict) -> None:
+    """Append one request to this process's spool file, fsynced, and make sure it will be replayed."""
+    app = getattr(app, "_get_current_object", lambda: app)()  # the app itself, not Flask's proxy
+    entry = {"at": time.time(), "path": path, "query": query, "form": form}
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode()
+    target = own_file(app.config)
+    with _lock:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    log.warning("Redis unavailable: %s kept in the spool for replay", path)
+    watch(app)
+
+
+def pending(config) -> list[Path]:
+    """Spool files waiting: every process's, and those a process died replaying."""
+    folder = directory(config)
+    if not folder.is_dir():
+        return []
+    return sorted(list(folder.glob("*.jsonl")) + [p for p in folder.glob("*.replay-*") if _orphaned(p)])
+
+
+def _orphaned(path: Path) -> bool:
+    """A file claimed for replay by a process of this host that is gone (it died mid-replay)."""
+    try:
+        pid = int(path.suffix.split("-")[1])
+        os.kill(pid, 0)
+    except (IndexError, ValueError):
+        return True
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def watch(app) -> None:
+    """Start the app's replay thread if it is not running (it ends when the spool is empty)."""
+    with _lock:
+        running = app.extensions.get("spool_replay")
+        if running is not None and running.is_alive():
+            return
+        thread = app.extensions["spool_replay"] = threading.Thread(target=_replay_loop, args=(app,),
+                                                                   name="spool-replay", daemon=True)
+        thread.start()
+
+
+def _replay_loop(app) -> None:
+    while True:
+        if not pending(app.config):
+            with _lock:  # keep() writes under the lock: a line written now is seen, or starts a new thread
+                if not pending(app.config):
+                    app.extensions.pop("spool_replay", None)
+                    return
+        try:
+            replay(app)
+        except Exception:  # noqa: BLE001 - a replay that failed is tried again; the files stay
+            log.exception("spool replay failed; trying again")
+        time.sleep(CHECK_EVERY)
+
+
+def replay(app) -> int:
+    """Replay every spooled request of this host if Redis answers. Returns how many were replayed."""
+    svc = app.extensions["hotline"]
+    try:
+        svc.redis.ping()
+    except redis_lib.RedisError:
+        return 0
+    claimed = []
+    for path in pending(app.config):
+        mine = path.with_suffix(f".replay-{os.getpid()}-{time.monotonic_ns()}")
+        try:
+            path.rename(mine)  # atomic: another process that got there first keeps it
+        except FileNotFoundError:
+            continue
+        claimed.append(mine)
+    entries = []
+    for path in claimed:
+        with open(path, encoding="utf-8") as source:
+            for number, line in enumerate(source):
+                try:
+                    entries.append((json.loads(line), path.name, number))
+                except ValueError:  # a line cut short by a crash mid-write: nothing was answered 'kept'
+                    log.error("spool %s line %s unreadable; skipped", path.name, number)
+    entries.sort(key=lambda e: (e[0]["at"], e[1], e[2]))
+    done = 0
+    for index, (entry, _, _) in enumerate(entries):
+        try:
+            _run(app, entry)
+        except Exception as exc:  # noqa: BLE001
+            if not is_redis_down(exc):
+                log.exception("spooled %s failed on replay; dropped", entry.get("path"))
+                continue
+            _put_back(app, [e for e, _, _ in entries[index:]])  # Redis went away again: next round
+            break
+        done += 1
+    for path in claimed:
+        path.unlink(missing_ok=True)
+    if done:
+        log.warning("spool: %s requests replayed after a Redis outage", done)
+    return done
+
+
+def _put_back(app, entries: list[dict]) -> None:
+    target = own_file(app.config)
+    with _lock:
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, b"".join((json.dumps(e, ensure_ascii=False) + "\n").encode() for e in entries))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _run(app, entry: dict) -> None:
+    """The request again, through its view (its signature was checked when it came)."""
+    from flask import g
+
+    path, query, form = entry["path"], entry.get("query", ""), entry["form"]
+    svc = app.extensions["hotline"]
+    # Answered already (Twilio delivered it again once Redis was back)? Then its reply reached the texter.
+    answered = path == "/sms" and bool(svc.redis.exists(f"sms:seen:{form.get('MessageSid', '')[:64]}"))
+    with app.test_request_context(path, method="POST", data=form, query_string=query):
+        g.spool_replay = True
+        endpoint, args = app.url_map.bind("localhost").match(path, method="POST")
+        response = app.ensure_sync(app.view_functions[endpoint])(**args)
+        if path == "/sms" and not answered:
+            _send_late_answer(app, form, response)
+
+
+def _send_late_answer(app, form: dict, response) -> None:
+    """An inbound text answered on replay: the texter had the outage line, so its answer goes by SMS."""
+    from xml.etree import ElementTree
+
+    from ..sms import followups
+    from ..sms.webhooks import conv_id
+    from .sessions import language_key
+
+    body = response.get_data(as_text=True) if hasattr(response, "get_data") else str(response)
+    if not body.strip().startswith("<"):
+        return
+    texts = [(m.text or "").strip() for m in ElementTree.fromstring(body).iter("Message")]
+    texts = [t for t in texts if t]
+    svc = app.extensions["hotline"]
+    number = form.get("From", "")
+    caller = svc.caller_hash(number)
+    if not texts or caller == "anonymous":
+        return
+    lang = svc.redis.get(language_key(caller)) or ""
+    followups.request(svc, kind="late_reply", number=number, caller=caller, conv=conv_id(caller),
+                      lang=lang, prompt_ids=[], body="\n\n".join(texts), quiet_hours=False)
