@@ -255,7 +255,9 @@ def call(url, caller, token, keys, missed, machine, wait):
     """A terminal phone: call the hotline, hear what it says, press keys (Enter alone = no key)."""
     emulator = _emulator(url, token, words=_transcript())
     if not missed:
-        return _converse(emulator.call(caller=caller), keys)
+        phone = emulator.call(caller=caller)
+        _converse(phone, keys)
+        return _texts_sent(phone.sid, caller)
     turn = emulator.ring_missed(caller)
     if not turn.rejected:
         click.echo(f"  the hotline answered instead of rejecting the call: {turn.raw[:200]}", err=True)
@@ -271,7 +273,30 @@ def call(url, caller, token, keys, missed, machine, wait):
         sys.exit(1)
     click.echo(f"  ☎ the hotline is calling you back ({placed['sid']}); answered by "
                f"{'a voicemail' if machine else 'you'}")
-    _converse(emulator.answer(caller, placed, "machine_start" if machine else "human"), keys)
+    phone = emulator.answer(caller, placed, "machine_start" if machine else "human")
+    _converse(phone, keys)
+    _texts_sent(phone.sid, caller)
+
+
+def _texts_sent(sid: str, caller: str) -> None:
+    """The SMS this call asked for, and whose phone each one goes to: the terminal phone's (`--from`),
+    on a callback too, where Twilio posts the hotline as From on every webhook."""
+    import redis
+
+    from .store import calllog, messages
+    from .store.privacy import number_hash
+
+    conf = load_settings()
+    mine = number_hash(conf["HOTLINE_HASH_SECRET"], caller)
+    with redis.Redis.from_url(_ensure_redis(conf), decode_responses=True) as r:
+        _, events = calllog.read(r, sid)
+        for msg_id in [e["msg"] for e in events if e.get("msg")]:
+            msg = r.hgetall(messages.key(msg_id))
+            if not msg:
+                continue
+            whose = "to you" if msg.get("to_hash") == mine else "to ANOTHER number"
+            click.echo(f"  ✉ SMS {whose} ({msg.get('to_mask', '?')}, {msg.get('status', '?')}): "
+                       f"{msg.get('body', '')}")
 
 
 def _wait_for_callback(caller: str, wait: int) -> dict | None:

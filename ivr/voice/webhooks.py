@@ -9,7 +9,8 @@ A withheld caller ID (+266696687, anonymous, …) is nobody in particular: no la
 for it, and a callback or a reminder it asks for is refused out loud (ui.number_hidden).
 
 A missed-call callback (`missed.py`) is an outbound call to this same `/voice`, marked `?cb=<id>`:
-the callee is then `To`, not `From`, and the menu starts with the callback line.
+the menu starts with the callback line. On every webhook of such a call the person is `To`, not
+`From` (the hotline): `caller.number` decides it for every path here.
 
 Where the caller is travels in the signed action URL (`call_state`), so a key press reads
 nothing from Redis and writes once (`write_once`: the log event, the call record, counters).
@@ -29,6 +30,7 @@ from ..store import callbacks, calllog, sessions, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
 from . import call_state, missed
+from . import caller as person
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
@@ -87,9 +89,9 @@ def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claim
 def incoming():
     svc = services()
     sid = _call_sid()
-    outbound = request.form.get("Direction") == "outbound-api"  # a callback we placed: the caller is `To`
-    caller = svc.caller_hash(request.form.get("To" if outbound else "From", ""))
-    callback = outbound and missed.answered(svc, request.args.get("cb", ""), caller, request.form.get("AnsweredBy"))
+    caller = svc.caller_hash(person.number(request.form))
+    callback = person.is_outbound(request.form) and missed.answered(svc, request.args.get("cb", ""), caller,
+                                                                     request.form.get("AnsweredBy"))
     if callback and callback.machine:
         return twiml(missed.machine_answer(svc, sid, callback))
     lang = _remembered_language(svc, caller)
@@ -109,7 +111,7 @@ def _remembered_language(svc, caller: str) -> str | None:
 def key():
     svc = services()
     sid = _call_sid()
-    caller = svc.caller_hash(request.form.get("From", ""))
+    caller = svc.caller_hash(person.number(request.form))  # on a callback too: To, never the hotline
     mark = "step:" + request.args.get("s", "")[:8]
     session = call_state.decode(request.args, sid, caller, svc.catalog)
     if session is None:  # an action URL without a whole state: the main menu, not an error
@@ -165,7 +167,7 @@ def _menu(svc, screen, session: Session) -> str:
 
 def _carry_out(svc, session: Session, step: Step) -> None:
     """What a key asked the hotline to do besides moving: an SMS, a reminder, a callback."""
-    number = request.form.get("From", "")
+    number = person.number(request.form)
     if step.sms_request:
         outcome, msg_id = followups.request(svc, kind=session.node, number=number, caller=session.caller,
                                             conv=session.id, lang=session.lang, prompt_ids=list(step.sms_request))
@@ -222,8 +224,7 @@ def _orphan(svc, pipe, sid: str, duration: str) -> None:
     a call record of its own, listed like every call, so operators see that the call happened."""
     seconds = int(duration) if duration.isdigit() else 0
     direction = request.form.get("Direction", "")[:16]
-    # A missed-call callback nobody answered (busy, no answer) is an outbound call: the person is `To`.
-    caller = svc.caller_hash(request.form.get("To" if direction == "outbound-api" else "From", ""))
+    caller = svc.caller_hash(person.number(request.form))  # a callback nobody answered: the person it rang
     calllog.start(pipe, CHANNEL, sid, caller, time.time() - seconds, svc.retention)
     calllog.update(pipe, sid, svc.retention, origin="status_callback", direction=direction or None,
                    kind="callback" if request.args.get("cb") else None)

@@ -1,0 +1,86 @@
+"""A missed-call callback is the caller's call: on every webhook Twilio posts From = the hotline,
+To = the person, Direction = outbound-api and AnsweredBy; each key press, SMS, reminder, callback
+request, the language remembered and the call log must credit the person, in every audio mode."""
+import pytest
+
+from ivr.store import callbacks, calllog, messages, privacy, sessions
+
+from . import catalog_fixture as fx
+from .conftest import stand_in_audio
+from .followup_helpers import run_jobs
+from .missed_helpers import CALLER, make, placed, ring, run_calls
+
+HOTLINE = "+77270000000"
+
+
+def _prompts(directory):
+    tree = fx.tree()
+    tree["nodes"]["main"]["options"]["3"] = {"label": "opt.callback", "goto": "callback"}
+    tree["nodes"]["main"]["options"]["4"] = {"label": "opt.reminder", "goto": "reminder"}
+    tree["nodes"]["callback"] = {"say": ["ui.callback_done"], "action": "callback"}
+    tree["nodes"]["reminder"] = {"say": ["ui.reminder_done"], "action": "reminder"}
+    langs = {}
+    for code in fx.LANGS:
+        lang = fx.language(code)
+        for pid, text in {"opt.callback": "operator", "ui.callback_done": "an operator will call",
+                          "opt.reminder": "reminder", "ui.reminder_done": "reminder set",
+                          "algo.reminder": "reminder text"}.items():
+            lang["prompts"][pid] = {"voice": f"[{code}] {text}", "status": "unreviewed"}
+        langs[code] = lang
+    cites = fx.citations()
+    cites["algo.reminder"] = dict(cites["fact.a"])
+    return fx.write(directory, tree_data=tree, cites=cites, langs=langs)
+
+
+@pytest.mark.parametrize("mode", ["say", "play", "auto"])
+def test_a_whole_callback_credits_the_person_not_the_hotline(env, fake, rdb, redis_url, tmp_path, monkeypatch, mode):
+    prompts = _prompts(tmp_path / "callback-prompts")
+    env.update(HOTLINE_PROMPTS_DIR=str(prompts), HOTLINE_VOICE_PROMPTS=mode,
+               HOTLINE_AUDIO_DIR=str(stand_in_audio(prompts, tmp_path / "audio")))
+    for k in ("HOTLINE_PROMPTS_DIR", "HOTLINE_VOICE_PROMPTS", "HOTLINE_AUDIO_DIR"):
+        monkeypatch.setenv(k, env[k])
+    app, twilio = make(env)
+    ring(twilio)
+    run_calls(redis_url)
+    call = twilio.answer(CALLER, placed(fake, rdb), answered_by="human")
+    assert call.form()["From"] == HOTLINE and call.form()["To"] == CALLER  # Twilio's outbound-api set
+    assert call.form()["Direction"] == "outbound-api" and call.form()["AnsweredBy"] == "human"
+    call.start()  # a first-time caller: the language menu
+    call.press("2")  # Russian
+    call.press("1")  # facts
+    call.press("1")  # fact a, which offers its SMS on 1
+    sms = call.press("1")
+    assert "[ru] sms queued" in sms.text
+    call.press("0")
+    call.press("4")  # a reminder by SMS
+    call.press("0")
+    done = call.press("3")  # an operator calls back
+    assert "[ru] an operator will call" in done.text
+    call.silence()  # the no-input <Redirect> carries the same parameters
+    call.hang_up()  # the status callback too
+
+    person = privacy.number_hash("test-hash-secret", CALLER)
+    hotline = privacy.number_hash("test-hash-secret", HOTLINE)
+    record, events = calllog.read(rdb, call.sid)
+    assert record["caller"] == person and record["kind"] == "callback" and record["lang"] == "ru"
+    assert rdb.get(sessions.language_key(person)) == "ru" and not rdb.exists(sessions.language_key(hotline))
+    msgs = [rdb.hgetall(messages.key(e["msg"])) for e in events if e.get("msg")]
+    assert sorted(m["kind"] for m in msgs) == ["fact_a", "reminder"]
+    assert all(m["to_hash"] == person and m["to_mask"] == privacy.mask(CALLER) for m in msgs)
+    [open_cb] = rdb.zrange("callbacks:open", 0, -1)
+    cb = callbacks.get(rdb, open_cb)
+    assert cb["caller"] == person and cb["number"] == CALLER and cb["lang"] == "ru"
+    assert not rdb.exists(f"callback:open-for:{hotline}")
+    run_jobs(redis_url)
+    assert [m["To"] for m in fake.sent] == [CALLER]  # the checklist SMS now; the reminder waits for morning
+
+
+def test_a_callback_nobody_answered_is_logged_for_the_person(env, fake, rdb, redis_url):
+    app, twilio = make(env)
+    ring(twilio)
+    run_calls(redis_url)
+    info = placed(fake, rdb)
+    status, _ = twilio.answer(CALLER, info).hang_up("no-answer")  # no /voice webhook ever came
+    assert status == 204
+    record, _ = calllog.read(rdb, info["sid"])
+    assert record["caller"] == privacy.number_hash("test-hash-secret", CALLER)
