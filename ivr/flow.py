@@ -82,6 +82,7 @@ class Flow:
     def press(self, session: Session, digits: str, today: dt.date) -> Step:
         session.noinput = 0
         key = digits.strip()
+        session.repeats = session.repeats + 1 if key == REPEAT else 0
         if session.node == LANGUAGE_MENU:
             return self._press_language(session, key)
         node_id = session.node

@@ -84,3 +84,75 @@ def test_a_callback_nobody_answered_is_logged_for_the_person(env, fake, rdb, red
     assert status == 204
     record, _ = calllog.read(rdb, info["sid"])
     assert record["caller"] == privacy.number_hash("test-hash-secret", CALLER)
+
+
+# -- bounded calls (ivr/voice/limits.py) ---------------------------------------------------------
+
+def _goodbye(turn) -> bool:
+    return turn.hangup and turn.gather is None and "goodbye 1 4 0 6 1 0 3" in turn.text
+
+
+def test_pressing_9_forever_ends_with_the_goodbye(app_factory, tmp_path):
+    from ivr.phone import Emulator
+
+    from .conftest import client_transport, words_of
+
+    app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")), HOTLINE_CALL_MAX_REPEATS="3")
+    twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()),
+                      words_of(app))
+    call = twilio.call()
+    call.start()
+    call.press("2")
+    for _ in range(3):
+        assert "[ru] main menu" in call.press("9").text  # three replays
+    last = call.press("9")
+    assert _goodbye(last)
+    again = twilio.call()  # a new call is not limited by the last one
+    again.start()
+    assert "[ru] main menu" in again.press("9").text
+
+
+def test_a_call_cannot_go_past_its_screens(app_factory, tmp_path):
+    from ivr.phone import Emulator
+
+    from .conftest import client_transport, words_of
+
+    app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")), HOTLINE_CALL_MAX_SCREENS="10")
+    twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()),
+                      words_of(app))
+    call = twilio.call()
+    call.start()
+    call.press("2")
+    presses = 0
+    while not call.ended:
+        call.press("1" if call.turn.text.startswith("[ru] main menu") else "*")  # facts, back, facts, …
+        presses += 1
+        assert presses < 20, "the call went on past its limit"
+    assert _goodbye(call.turn) and len(call.history) == 10 + 1  # ten screens, then the goodbye
+
+
+def test_a_call_cannot_go_past_its_seconds(app_factory, tmp_path):
+    import time
+
+    from ivr.phone import Emulator
+
+    from .conftest import client_transport
+
+    app = app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")), HOTLINE_CALL_MAX_SECONDS="900")
+    twilio = Emulator("http://localhost", app.config["TWILIO_AUTH_TOKEN"], client_transport(app.test_client()))
+    call = twilio.call()
+    call.start()
+    call.press("2")
+    action = call.turn.gather["action"]
+    started = int(time.time()) - 901  # the URL Twilio signs says when the call began: a quarter hour ago
+    old = action.replace(f"t={action.split('t=')[1].split('&')[0]}", f"t={started}")
+    call.turn.gather["action"] = old
+    assert _goodbye(call.press("1"))
+
+
+def test_a_callback_is_placed_with_twilios_time_limit(env, fake, rdb, redis_url):
+    app, twilio = make(env)
+    ring(twilio)
+    run_calls(redis_url)
+    [sent] = fake.calls
+    assert sent["TimeLimit"] == str(900 + 60)

@@ -16,6 +16,7 @@ import logging
 import time
 
 from ivr.store import missed_calls
+from ivr.voice import limits
 from ivr.voice.calls import CallError
 
 from .context import context
@@ -61,7 +62,7 @@ def place_callback(cid: str, attempt: int = 1) -> str:
     try:
         placed = ctx.calls.place(record["number"], _from(ctx.config), *_urls(ctx.config, cid),
                                  "DetectMessageEnd" if ctx.config["HOTLINE_CALLBACK_ON_MACHINE"] == "message"
-                                 else "Enable")
+                                 else "Enable", time_limit=limits.twilio_time_limit(ctx.config))
     except CallError as exc:
         if exc.permanent:
             r.set(claim, "failed", ex=CLAIM_TTL)

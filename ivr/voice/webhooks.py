@@ -29,7 +29,7 @@ from ..sms import followups
 from ..store import callbacks, calllog, sessions, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
-from . import call_state, missed
+from . import call_state, limits, missed
 from . import caller as person
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -127,6 +127,9 @@ def key():
         step = svc.flow.press(session, digits[:8], svc.today())
     if session.caller == ANONYMOUS and step.action in ("reminder", "callback"):
         _refuse_hidden(svc, session, step)
+    reached = limits.CallLimits.from_config(svc.config).reached(session, time.time())
+    if reached:  # a call goes on only so long: the goodbye (1406, 103) instead of the next screen
+        limits.end(step, reached)
     if not (step.sms_request or step.action in ("reminder", "callback")):
         return _answer(session, step, mark)
     # A step that sends or queues something claims its mark first: a retried webhook must not
