@@ -189,7 +189,13 @@ def load_catalog(directory: Path | str | None = None, sources_dir: Path | str | 
     greeting = [str(x) for x in tree.get("greeting_languages") or languages[:1]]
     if not set(greeting) <= set(languages):
         raise CatalogError("tree.yaml", f"greeting_languages {greeting} must be among the languages")
-    catalog = Catalog(languages, start, nodes, langs, citations, directory, keywords, greeting,
+    by_country = {str(k).lstrip("+"): str(v) for k, v in (tree.get("language_by_country") or {}).items()}
+    if not set(by_country.values()) <= set(languages) or not all(k.isdigit() for k in by_country):
+        raise CatalogError("tree.yaml", f"language_by_country {by_country} must map calling codes to the languages")
+    missing = sorted(code for code in set(by_country.values()) if "lang.offer" not in langs[code].prompts)
+    if missing:
+        raise CatalogError("tree.yaml", f"language_by_country offers {missing} with no lang.offer prompt")
+    catalog = Catalog(languages, start, nodes, langs, citations, directory, keywords, greeting, by_country,
                       sources=_load_sources(directory / "sources.yaml"),
                       glossaries=glossary.load(directory, languages))
     from .checks import validate

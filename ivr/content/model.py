@@ -115,6 +115,8 @@ class Catalog:
     directory: Path
     keywords: dict[str, str] = field(default_factory=dict)  # SMS keyword topic -> node id
     greeting_languages: list[str] = field(default_factory=list)  # a first call's greeting is said in these
+    # country calling code -> the language a first call from it is offered first ("996" -> "ky"), tree.yaml
+    language_by_country: dict[str, str] = field(default_factory=dict)
     sources: dict[str, dict] = field(default_factory=dict)  # sources.yaml: "001" -> {title, dated, note}
     glossaries: dict = field(default_factory=dict)  # lang -> content.glossary.Glossary
     # node_in_force per (node, day): every menu asks it of each option's subtree, on every step.

@@ -42,6 +42,8 @@ class VoiceRenderer:
     def lines(self, screen: Screen) -> list[tuple[str, str]]:
         """(language, text) pairs in the order they are spoken."""
         cat = self.catalog
+        if screen.offer:  # a first call whose country code names a language: the greeting and the offer in it
+            return [(screen.offer, cat.voice(screen.offer, p)) for p in [*screen.notices, "lang.offer"]]
         if screen.languages:  # before a language is chosen, notices (the greeting) are said in the tree's
             said_in = [screen.lang] if screen.lang else cat.greeting_languages  # greeting_languages
             notices = [(code, cat.voice(code, p)) for p in screen.notices for code in said_in]

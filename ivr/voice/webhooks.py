@@ -96,7 +96,7 @@ def incoming():
         return twiml(missed.machine_answer(svc, sid, callback))
     lang = _remembered_language(svc, caller)
     session = Session(id=sid, caller=caller)
-    step = svc.flow.begin(session, lang)
+    step = svc.flow.begin(session, lang, person.country_language(svc.catalog, person.number(request.form)))
     also = missed.human_answer(svc, step, session, callback) if callback else None
     # Twilio asking again for the same call gets the same answer; the mark keeps the log single.
     return _answer(session, step, "start", is_new=True, also=also)
@@ -158,7 +158,7 @@ def _replay(svc, session: Session, step: Step) -> Response:
 
 def _goodbye(svc, session: Session, step: Step) -> str:
     if not step.farewell:
-        return svc.voice.goodbye(session.lang)
+        return svc.voice.goodbye(session.lang or session.offer)
     return svc.voice.farewell(session.lang, step.farewell,
                               call_state.key_url(session) if step.farewell_sms else None)
 
