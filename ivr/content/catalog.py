@@ -86,7 +86,7 @@ def _load_nodes(data: dict) -> dict[str, Node]:
                 raise CatalogError("tree.yaml", f"node {nid!r} uses the global key {key!r} as an option")
             if not isinstance(spec, dict) or "label" not in spec or "goto" not in spec:
                 raise CatalogError("tree.yaml", f"node {nid!r} option {key!r} needs label and goto")
-            opts.append(Option(key, spec["label"], spec["goto"]))
+            opts.append(Option(key, spec["label"], spec["goto"], spoken=bool(spec.get("spoken", True))))
         if raw.get("items") and opts:
             raise CatalogError("tree.yaml", f"node {nid!r} has both items and options")
         nodes[nid] = Node(

@@ -42,6 +42,7 @@ class Option:
     key: str
     label: str  # prompt id
     goto: str  # node id or LANGUAGE_MENU
+    spoken: bool = True  # False: the key works on the phone but the voice menu does not announce it (SMS lists it)
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,8 @@ class VoiceRenderer:
             out.append(cat.voice(lang, "ui.end_of_list"))
         if screen.sms_offer:
             out.append(cat.voice(lang, "ui.sms_offer", key=SMS_KEY))
-        out += [cat.voice(lang, "ui.option", label=cat.voice(lang, o.label), key=o.key) for o in screen.options]
+        out += [cat.voice(lang, "ui.option", label=cat.voice(lang, o.label), key=o.key)
+                for o in screen.options if o.spoken]
         if screen.nav:
             out.append(cat.voice(lang, "ui.nav"))
         return [(lang, text) for text in out]
