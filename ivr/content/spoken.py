@@ -16,7 +16,13 @@ In order:
   6. numbers as words: digits said one by one ("1 4 0 6", `digit_by_digit:` numbers, long numbers),
      ranges ("40-70"), dates (9.10.2020), ordinals ("2025-nji", "1-қадам"), a suffix after a
      hyphen ("9-дан"), phone numbers, and plain amounts and years; then `symbols:` (% + / @);
-  7. `transliterate:` — a stand-in voice's script (Tajik Cyrillic into the Latin the Persian voice reads).
+  7. `replace:` — fixed joins the rules above leave ("ինըի" → "ինի": a number word and its ending);
+  8. `transliterate:` — a stand-in voice's script (Tajik Cyrillic into the Latin the Persian voice reads).
+
+`for_say` is the same rewrite for Twilio's <Say> (Polly reads numbers itself): words for Latin words,
+web addresses and lexicon entries, and each abbreviation said by its letters as SSML
+<say-as interpret-as="characters"> runs, never raw. `mixed_letter_names` finds lexicon entries that spell an
+abbreviation with letter names other than the language's own `letters:` (a language must name a letter one way).
 
 Numbers come from num2words where it knows the language (`numbers.num2words`), otherwise from the
 file's own tables (units, tens, hundred, thousand).
@@ -33,6 +39,7 @@ import yaml
 APOSTROPHES = str.maketrans({c: "'" for c in "ʻʼ’‘`´ʹ′"})
 DASHES = "-–—"
 SPACED_LETTERS = re.compile(r"(?<![\w'])[^\W\d_](?: [^\W\d_])+(?![\w'])")  # "Т М К К К"
+LETTER_RUN = re.compile(r"(?<![\w'-])[^\W\d_](?:,? [^\W\d_])+(?![\w'])")  # "в О С М С", "гепатиты А, В, С"
 WORD = re.compile(r"(?<![\w'])[^\W\d_]+(?![\w'])")
 FOREIGN_WORD = re.compile(r"(?<![\w'])([A-Za-z][A-Za-z']*|[\u0400-\u04ff]+)(?![\w'])")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -63,6 +70,9 @@ class Rules:
     chars: dict[str, str] = field(default_factory=dict)  # letters the voice lacks -> its nearest own letter
     dot: str = "."
     say_voice: str | None = None  # a Twilio <Say> voice that speaks this language, if any
+    replace: dict[str, str] = field(default_factory=dict)  # fixed joins after numbers ("ինըի" -> "ինի")
+    alphabet: str = ""  # the language's own letters (lower case): `hotline audio check` flags look-alikes
+    never_in_one_word: list = field(default_factory=list)  # letter pairs that never meet in a word (az İ, I)
 
     @cached_property
     def lexicon(self) -> re.Pattern | None:
@@ -92,6 +102,9 @@ def load_rules(directory: Path | str, lang: str) -> Rules:
         chars={str(k): str(v) for k, v in (data.get("chars") or {}).items()},
         dot=str(data.get("dot") or "."),
         say_voice=data.get("say_voice"),
+        replace={str(k): str(v) for k, v in (data.get("replace") or {}).items()},
+        alphabet=str(data.get("alphabet") or ""),
+        never_in_one_word=[str(pair) for pair in data.get("never_in_one_word") or []],
     )
 
 
@@ -121,19 +134,78 @@ def speak(rules: Rules, text: str) -> str:
         text = rules.lexicon.sub(lambda m: _from_lexicon(rules, m), text)
     text = ADDRESS.sub(lambda m: _address(rules, m), text)
     if rules.letters:
-        text = SPACED_LETTERS.sub(lambda m: _letter_names(rules, m.group().replace(" ", ""))
-                                  if m.group().isupper() else m.group(), text)
+        text = LETTER_RUN.sub(lambda m: _letter_run(rules, m.group()), text)
         text = WORD.sub(lambda m: _capitals(rules, m.group()), text)
     if rules.latin or rules.cyrillic:
         text = FOREIGN_WORD.sub(lambda m: _foreign(rules, m.group(1)), text)
     if rules.chars:
         text = text.translate(str.maketrans(rules.chars))
     text = Numbers(rules).say(text)
+    for written, said in rules.replace.items():
+        text = text.replace(written, said)
     for symbol, said in rules.symbols.items():
         text = text.replace(symbol, f" {said} " if said.strip(" ,") else said + " ")
     if rules.transliterate:
         text = _transliterate(rules.transliterate, text)
     return " ".join(text.split())
+
+
+CHARACTERS = re.compile("\x01([^\x02]*)\x02")  # an abbreviation for <say-as interpret-as="characters">
+
+
+def for_say(rules: Rules, text: str) -> list[tuple[bool, str]]:
+    """A line for Twilio's <Say>, as (by its characters?, text) runs: lexicon words, web addresses and Latin
+    words become the language's words; an abbreviation (all capitals, a lexicon entry spelled letter by letter)
+    stays itself, to be said by its characters. Numbers are left to the <Say> voice."""
+    text = text.translate(APOSTROPHES)
+
+    def lexicon(m: re.Match) -> str:
+        key, suffix = m.group(1), m.group(2)
+        if _spells(rules, key):
+            return f"\x01{key}\x02{suffix}"
+        return _from_lexicon(rules, m)
+
+    if rules.lexicon is not None:
+        text = rules.lexicon.sub(lexicon, text)
+    if rules.latin:  # a language with words for Latin letters: web addresses as words
+        text = ADDRESS.sub(lambda m: _address(rules, m), text)
+    text = SPACED_LETTERS.sub(lambda m: f"\x01{m.group().replace(' ', '')}\x02" if m.group().isupper()
+                             else m.group(), text)
+    text = WORD.sub(lambda m: m.group() if m.string[m.start() - 1:m.start()] == "\x01" else _capitals_marked(m.group()),
+                    text)
+    if rules.latin:
+        text = FOREIGN_WORD.sub(lambda m: _foreign(rules, m.group(1)) if m.group(1).isascii() else m.group(), text)
+    if rules.chars:
+        text = text.translate(str.maketrans(rules.chars))
+    parts = CHARACTERS.split(text)
+    return [(i % 2 == 1, part) for i, part in enumerate(parts) if part]
+
+
+def _capitals_marked(word: str) -> str:
+    caps = len(word) - len(word.lstrip("".join(c for c in word if c.isupper())))
+    if caps < 2 or not (caps == len(word) or word[caps:].islower()):
+        return word
+    return f"\x01{word[:caps]}\x02{word[caps:]}"
+
+
+def _spells(rules: Rules, key: str) -> bool:
+    """A lexicon entry that says an abbreviation letter by letter ("ДМС": "дэ эм эс")."""
+    letters = [c for c in key if c.isalpha()]
+    said = rules.words[key].split()
+    return len(letters) >= 2 and key.isupper() and len(said) == len(letters) and all(len(w) <= 4 for w in said)
+
+
+def mixed_letter_names(rules: Rules) -> dict[str, tuple[str, str]]:
+    """Lexicon entries spelled with other letter names than `letters:` gives: {written: (said, by letters)}."""
+    if not rules.letters:
+        return {}
+    out = {}
+    for key, said in rules.words.items():
+        if _spells(rules, key):
+            expected = _letter_names(rules, key)
+            if said.split() != expected.split():
+                out[key] = (said, expected)
+    return out
 
 
 def _from_lexicon(rules: Rules, m: re.Match) -> str:
@@ -146,6 +218,30 @@ def _from_lexicon(rules: Rules, m: re.Match) -> str:
 
 def _with_suffix(said: str, suffix: str) -> str:
     return said + suffix.lower() if suffix and suffix.islower() else (said + " " + suffix if suffix else said)
+
+
+def _letter_run(rules: Rules, run: str) -> str:
+    """One-letter words in a row: capitals spaced out ("О С М С") are one abbreviation, said by the letters'
+    names; capitals in a list ("А, В, С") each by its name; a lower-case word ("в", "и") stays itself."""
+    out, caps = [], []
+
+    def flush():
+        if caps:
+            out.append(_letter_names(rules, "".join(caps)))
+            caps.clear()
+
+    for sep, letter in re.findall(r"(,? ?)([^\W\d_])", run):
+        if letter.isupper() and caps and not sep.startswith(","):
+            caps.append(letter)  # the next letter of a spaced-out abbreviation
+            continue
+        flush()
+        out.append(sep)
+        if letter.isupper():
+            caps.append(letter)
+        else:
+            out.append(letter)
+    flush()
+    return "".join(out)
 
 
 def _capitals(rules: Rules, word: str) -> str:
@@ -208,14 +304,15 @@ def _address(rules: Rules, m: re.Match) -> str:
 
 def _transliterate(table: dict[str, str], text: str) -> str:
     """Letter for letter; a word-initial `^x` entry wins at the start of a word; where two letters
-    would merge into a digraph of the target script ("s" + "h" = "sh"), `'` keeps them apart."""
+    would merge into a digraph of the target script ("s" + "h" = "sh"), `_separator` keeps them apart."""
     digraphs = set(table.get("_digraphs", "").split())
+    separator = table.get("_separator", "'")  # keeps two letters from reading as a digraph
     out: list[str] = []
     for i, ch in enumerate(text.lower()):
         start = i == 0 or not text[i - 1].isalpha()
         latin = table.get("^" + ch) if start and "^" + ch in table else table.get(ch, ch)
         if out and out[-1] and latin and (out[-1][-1] + latin[0]) in digraphs:
-            latin = "'" + latin
+            latin = separator + latin
         out.append(latin)
     return "".join(out)
 

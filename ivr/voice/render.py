@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
 from ..content.model import Catalog
-from ..content.spoken import Speaker
+from ..content.spoken import Speaker, for_say
 from ..flow import SMS_KEY, Screen
 
 # Twilio <Say> languages of ours, and the voice used when prompts/spoken/<lang>.yaml names none.
@@ -37,6 +37,7 @@ class VoiceRenderer:
         self.audio = audio  # an object with url(lang, text) -> str | None
         self._menus: dict[tuple, str] = {}
         self.voices = twilio_voices(catalog)  # lang -> (Twilio language, voice) for the languages it speaks
+        self.speaker = Speaker(catalog.directory / "spoken")
 
     # -- what is said ------------------------------------------------------------------
     def lines(self, screen: Screen) -> list[tuple[str, str]]:
@@ -71,12 +72,23 @@ class VoiceRenderer:
         if url:
             parent.play(url)
         elif lang in self.voices:
-            language, voice = self.voices[lang]
-            parent.say(text, language=language, voice=voice)
+            parent.append(self.say(lang, text))
         elif self.audio is not None:
             parent.play(self.audio.missing_url(lang, text))  # not built: never <Say> it in English
         else:
             parent.pause(length=1)
+
+    def say(self, lang: str, text: str) -> Say:
+        """<Say> with words for what the voice would read raw (Latin words, web addresses: the spoken rules'
+        `for_say`) and each abbreviation in <say-as interpret-as="characters">."""
+        language, voice = self.voices[lang]
+        say = Say(language=language, voice=voice)
+        for characters, part in for_say(self.speaker.rules(lang), text):
+            if characters:
+                say.say_as(part, interpret_as="characters")
+            else:
+                say.nest(part)
+        return say
 
     def audio_url(self, lang: str, text: str) -> str | None:
         """The audio this mode plays for a line, or None (then <Say>, or a pause)."""
