@@ -156,3 +156,13 @@ def test_a_callback_is_placed_with_twilios_time_limit(env, fake, rdb, redis_url)
     run_calls(redis_url)
     [sent] = fake.calls
     assert sent["TimeLimit"] == str(900 + 60)
+
+
+def test_a_voicemail_hears_one_short_message_in_one_language(env, fake, rdb, redis_url):
+    app, twilio = make(env)  # a number with no language remembered
+    ring(twilio)
+    run_calls(redis_url)
+    call = twilio.answer(CALLER, placed(fake, rdb), answered_by="machine_end_beep")
+    turn = call.start()
+    assert [h.text for h in turn.heard] == ["[kk] machine 1 4 0 6 1 0 3"]  # the greeting's language, once
+    assert turn.hangup

@@ -93,7 +93,8 @@ def incoming():
     callback = person.is_outbound(request.form) and missed.answered(svc, request.args.get("cb", ""), caller,
                                                                      request.form.get("AnsweredBy"))
     if callback and callback.machine:
-        return twiml(missed.machine_answer(svc, sid, callback))
+        return twiml(missed.machine_answer(svc, sid, callback,
+                                           person.country_language(svc.catalog, person.number(request.form))))
     lang = _remembered_language(svc, caller)
     session = Session(id=sid, caller=caller)
     step = svc.flow.begin(session, lang, person.country_language(svc.catalog, person.number(request.form)))
