@@ -2,7 +2,9 @@
 
 How each piece of text is spoken is one method, `speak`. Twilio's <Say> is used only for a language
 it really speaks, with a named voice (Russian: `say_language: ru-RU` in prompts/ru.yaml and the voice
-`say_voice` of prompts/spoken/ru.yaml, else TWILIO_VOICES): never an English voice reading Kazakh.
+`say_voice` of prompts/spoken/ru.yaml, else TWILIO_VOICES): never an English voice reading Kazakh. What <Say>
+gets is the line with words for Latin words and web addresses and each abbreviation in
+<say-as interpret-as="characters"> (`spoken.for_say`, the language's spoken rules): never raw "egov.kz" or "ДМС".
 
   say   Twilio speaks what it can (<Say> for Russian); every other language plays its audio.
   auto  audio made for exactly this text; else <Say> where Twilio speaks the language; else any audio.
