@@ -60,7 +60,8 @@ def test_latin_and_abbreviations_never_reach_the_say_voice_raw():
     assert checked("ru", "на egov.kz", Rules("ru"), says=True)["say"] == "egov, kz"
     ru = Speaker(SPOKEN).rules("ru")
     assert for_say(ru, "ДМС на egov.kz, Kaspi.kz; STOP") == [
-        (True, "ДМС"), (False, " на игов точка кей зет, каспи точка ка зэ; стоп")]
+        ("characters", "ДМС", "ДМС"), ("text", " на ", " на "), ("sub", "egov.kz", "игов точка кей зет"),
+        ("text", ", ", ", "), ("sub", "Kaspi.kz", "каспи точка ка зэ"), ("text", "; ", "; "), ("sub", "STOP", "стоп")]
     assert "say" not in checked("ru", "ИИН, ДМС, ВМС, ЭЦП в ЦОНе, на fms.kz, STOP", ru, says=True)
 
 
@@ -90,4 +91,5 @@ def test_say_mode_gives_polly_ssml_characters(app_factory, tmp_path):
     response = VoiceResponse()
     renderer.speak(response, "ru", catalog.voice("ru", "algo.checklist"))
     xml = str(response)
-    assert '<say-as interpret-as="characters">ДМС</say-as>' in xml and "egov.kz" not in xml and "ИИН" not in xml
+    assert '<say-as interpret-as="characters">ДМС</say-as>' in xml
+    assert '<sub alias="игов точка кей зет">egov.kz</sub>' in xml and '<sub alias="иин">ИИН</sub>' in xml

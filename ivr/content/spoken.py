@@ -150,42 +150,76 @@ def speak(rules: Rules, text: str) -> str:
     return " ".join(text.split())
 
 
-CHARACTERS = re.compile("\x01([^\x02]*)\x02")  # an abbreviation for <say-as interpret-as="characters">
+Segment = tuple[str, str, str]  # (kind, as written, as said): kind is text, characters or sub
 
 
-def for_say(rules: Rules, text: str) -> list[tuple[bool, str]]:
-    """A line for Twilio's <Say>, as (by its characters?, text) runs: lexicon words, web addresses and Latin
-    words become the language's words; an abbreviation (all capitals, a lexicon entry spelled letter by letter)
-    stays itself, to be said by its characters. Numbers are left to the <Say> voice."""
-    text = text.translate(APOSTROPHES)
+def for_say(rules: Rules, text: str) -> list[Segment]:
+    """A line for Twilio's <Say> as segments: ("text", t, t) said as it is; ("characters", "ДМС", "ДМС") for
+    <say-as interpret-as="characters">; ("sub", "egov.kz", "игов точка кей зет") for <sub alias>: lexicon words,
+    web addresses, Latin words and letters the voice lacks become the language's words, an abbreviation spelled
+    letter by letter is said by its characters. The written text stays as it is; numbers are left to the voice."""
+    segments: list[Segment] = [("text", text, text)]
 
-    def lexicon(m: re.Match) -> str:
-        key, suffix = m.group(1), m.group(2)
-        if _spells(rules, key):
-            return f"\x01{key}\x02{suffix}"
-        return _from_lexicon(rules, m)
+    def lexicon(m):
+        key = m.group(1)
+        if _spells(rules, key) and not any(c in rules.chars for c in key):  # МӘМС: the voice has no Ә
+            return [("characters", key, key)] + ([("text", m.group(2), m.group(2))] if m.group(2) else [])
+        said = _from_lexicon(rules, m)
+        return None if said == m.group() else [("sub", m.group(), said.strip())]
 
     if rules.lexicon is not None:
-        text = rules.lexicon.sub(lexicon, text)
-    if rules.latin:  # a language with words for Latin letters: web addresses as words
-        text = ADDRESS.sub(lambda m: _address(rules, m), text)
-    text = SPACED_LETTERS.sub(lambda m: f"\x01{m.group().replace(' ', '')}\x02" if m.group().isupper()
-                             else m.group(), text)
-    text = WORD.sub(lambda m: m.group() if m.string[m.start() - 1:m.start()] == "\x01" else _capitals_marked(m.group()),
-                    text)
+        segments = _pass(segments, rules.lexicon, lexicon)
     if rules.latin:
-        text = FOREIGN_WORD.sub(lambda m: _foreign(rules, m.group(1)) if m.group(1).isascii() else m.group(), text)
+        segments = _pass(segments, ADDRESS, lambda m: [("sub", m.group(), _address(rules, m))])
+    segments = _pass(segments, LETTER_RUN, lambda m: _run_segments(m.group()))
+    segments = _pass(segments, WORD, lambda m: _capital_segments(m.group()))
+    if rules.latin:
+        segments = _pass(segments, FOREIGN_WORD, lambda m: [("sub", m.group(), _foreign(rules, m.group(1)))]
+                         if m.group(1).isascii() else None)
     if rules.chars:
-        text = text.translate(str.maketrans(rules.chars))
-    parts = CHARACTERS.split(text)
-    return [(i % 2 == 1, part) for i, part in enumerate(parts) if part]
+        table = str.maketrans(rules.chars)
+        segments = _pass(segments, WORD, lambda m: [("sub", m.group(), m.group().translate(table))]
+                         if m.group().translate(table) != m.group() else None)
+    return [seg for seg in segments if seg[1]]
 
 
-def _capitals_marked(word: str) -> str:
+def _pass(segments: list[Segment], pattern: re.Pattern, make) -> list[Segment]:
+    """Rewrite the plain-text segments where `pattern` matches and `make(match)` gives segments (None: keep)."""
+    out: list[Segment] = []
+    for kind, written, said in segments:
+        if kind != "text":
+            out.append((kind, written, said))
+            continue
+        last = 0
+        for m in pattern.finditer(written):
+            made = make(m)
+            if made is None:
+                continue
+            if m.start() > last:
+                out.append(("text", written[last:m.start()], written[last:m.start()]))
+            out += made
+            last = m.end()
+        if last < len(written):
+            out.append(("text", written[last:], written[last:]))
+    return out
+
+
+def _run_segments(run: str) -> list[Segment] | None:
+    """One-letter words in a row with capitals ("в О С М С", "А, В"): the capitals by their characters."""
+    if not any(c.isupper() for c in run):
+        return None
+    out: list[Segment] = []
+    for part in re.split(r"(\s*,\s*|\s+)", run):
+        kind = "characters" if part.isalpha() and part.isupper() else "text"
+        out.append((kind, part, part))
+    return out
+
+
+def _capital_segments(word: str) -> list[Segment] | None:
     caps = len(word) - len(word.lstrip("".join(c for c in word if c.isupper())))
     if caps < 2 or not (caps == len(word) or word[caps:].islower()):
-        return word
-    return f"\x01{word[:caps]}\x02{word[caps:]}"
+        return None
+    return [("characters", word[:caps], word[:caps])] + ([("text", word[caps:], word[caps:])] if word[caps:] else [])
 
 
 def _spells(rules: Rules, key: str) -> bool:

@@ -105,7 +105,7 @@ def written_checks(said: Said, rules, says: bool) -> None:
     if odd:
         said.problems["lookalike"] = ", ".join(odd)
     if says:
-        raw = [w for characters, part in spoken.for_say(rules, text) if not characters
+        raw = [w for kind, part, _ in spoken.for_say(rules, text) if kind == "text"
                for w in re.findall(r"[A-Za-z]+|[^\W\d_]*[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]{2,}[^\W\d_]*", part)]
         if raw:
             said.problems["say"] = ", ".join(raw)

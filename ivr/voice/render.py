@@ -3,8 +3,8 @@
 How each piece of text is spoken is one method, `speak`. Twilio's <Say> is used only for a language
 it really speaks, with a named voice (Russian: `say_language: ru-RU` in prompts/ru.yaml and the voice
 `say_voice` of prompts/spoken/ru.yaml, else TWILIO_VOICES): never an English voice reading Kazakh. What <Say>
-gets is the line with words for Latin words and web addresses and each abbreviation in
-<say-as interpret-as="characters"> (`spoken.for_say`, the language's spoken rules): never raw "egov.kz" or "ДМС".
+gets is the line as written, with <sub alias> words for Latin words, web addresses and lexicon words and each
+abbreviation in <say-as interpret-as="characters"> (`spoken.for_say`): Polly never reads "egov.kz" or "ДМС" raw.
 
   say   Twilio speaks what it can (<Say> for Russian); every other language plays its audio.
   auto  audio made for exactly this text; else <Say> where Twilio speaks the language; else any audio.
@@ -85,11 +85,20 @@ class VoiceRenderer:
         `for_say`) and each abbreviation in <say-as interpret-as="characters">."""
         language, voice = self.voices[lang]
         say = Say(language=language, voice=voice)
-        for characters, part in for_say(self.speaker.rules(lang), text):
-            if characters:
-                say.say_as(part, interpret_as="characters")
+        plain = ""
+        for kind, written, said in for_say(self.speaker.rules(lang), text):
+            if kind == "text":
+                plain += written
+                continue
+            if plain:
+                say.nest(plain)
+                plain = ""
+            if kind == "characters":
+                say.say_as(written, interpret_as="characters")
             else:
-                say.nest(part)
+                say.sub(written, alias=said)
+        if plain:
+            say.nest(plain)
         return say
 
     def audio_url(self, lang: str, text: str) -> str | None:
