@@ -543,6 +543,7 @@ def content_check(today, per_prompt):
     text, ok = coverage_report(catalog, day)
     click.echo(text)
     click.echo(_lexicon_summary(catalog))
+    click.echo(_optout_summary(catalog))
     old = stale.stale_facts(catalog, day)
     if old:
         click.echo(f"May be stale, to review ({len(old)}):")
@@ -650,6 +651,18 @@ def _lexicon_summary(catalog) -> str:
         sys.exit(1)
     counts = [f"{code} {sum(len(words) for words in lex.topics.values())}" for code, lex in lexicon.langs.items()]
     return f"SMS lexicon: {len(lexicon.topics)} topics; words per language: {', '.join(counts) or 'none'}"
+
+
+def _optout_summary(catalog) -> str:
+    """The stop/start/help phrases (prompts/lexicon/optout.yaml): per language, or why they do not load (exit 1)."""
+    from .content.model import CatalogError
+    from .sms import optout
+
+    try:
+        return optout.summary(catalog)
+    except CatalogError as exc:
+        click.echo(f"SMS stop/start/help phrases: {exc}", err=True)
+        sys.exit(1)
 
 
 from .ops.cli import users  # noqa: E402  (the dashboard's accounts)

@@ -20,6 +20,7 @@ UI = {
     "ui.callback_intro": "we call you back", "ui.callback_machine": "machine 1 4 0 6 1 0 3",
     "ui.callback_sms_at": "we will call at {time}",
     "ui.greeting": "hotline 1 0 3", "ui.more_early": "next: 1", "ui.sms_invite": "text us",
+    "ui.optout_start": "send START", "ui.optout_voice": "opted out: text START",
 }
 KEYWORDS = {
     "ru": {"facts": ["факты", "документы"], "list": ["список"], "menu": ["меню"], "language": ["язык"]},

@@ -142,4 +142,5 @@ UI_PROMPTS = (
     "ui.sms_morning", "ui.number_hidden",
     "ui.callback_intro", "ui.callback_machine", "ui.callback_sms_at",  # the missed-call callback
     "ui.greeting", "ui.more_early", "ui.sms_invite",
+    "ui.optout_start", "ui.optout_voice",  # carrier truth after STOP (ivr/sms/optout.py)
 )

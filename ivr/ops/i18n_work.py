@@ -37,6 +37,8 @@ EN = {
     "ev.unknown": "not understood", "ev.optout": "opted out (STOP)", "ev.optin": "opted back in (START)",
     "ev.help": "asked for help", "ev.language": "language chosen", "ev.keyword": "keyword recognised",
     "ev.welcome": "welcome", "ev.callback": "callback requested",
+    "ev.optin_refused": "opt-in word of ours: told that only START lifts the opt-out",
+    "ev.sms_not_sent": "reply not sent: Twilio blocks this number until it texts START",
     "inbox_help": "Texts the hotline did not understand, the one waiting longest on top. Reply (the worker "
                   "sends it; never to an opted-out number), say what the text was about (it joins the SMS "
                   "test corpus), or close it.",
@@ -99,6 +101,8 @@ RU = {
     "ev.unknown": "не понято", "ev.optout": "отписка (STOP)", "ev.optin": "снова подписался (START)",
     "ev.help": "просьба о помощи", "ev.language": "выбран язык", "ev.keyword": "распознано ключевое слово",
     "ev.welcome": "приветствие", "ev.callback": "запрос обратного звонка",
+    "ev.optin_refused": "наше слово подписки: ответ, что снять отписку может только START",
+    "ev.sms_not_sent": "ответ не отправлен: Twilio блокирует номер, пока с него не пришлют START",
     "inbox_help": "Сообщения, которые линия не поняла; дольше всех ждущее — сверху. Ответьте (отправит "
                   "обработчик; отписавшимся не отправляется), укажите тему (сообщение попадёт в тестовый "
                   "корпус SMS) или закройте.",

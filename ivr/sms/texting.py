@@ -36,7 +36,7 @@ NEXT_PAGE = "9"
 class Answer:
     replies: list[str]
     events: list[dict] = field(default_factory=list)
-    optout: bool | None = None  # True: opt out; False: opt back in; None: unchanged
+    optout: str | bool | None = None  # optout.CARRIER / HOTLINE: opt out (who blocks); False: opt back in
     action: str | None = None  # a node action (reminder, callback) for the channel to carry out
     unmatched: bool = False  # nothing in the text was understood: keep it for an operator (ivr.store.inbox)
 
@@ -50,12 +50,14 @@ class Texting:
         self.lexicon = lexicon or load_lexicon(catalog)
         self.understander = understander or Understander(catalog, self.lexicon)
 
-    def answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str = "") -> Answer:
+    def answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str = "",
+               blocked: str | None = None) -> Answer:
+        """`blocked`: the number's opt-out record, if it has one (what an opt-in word may do: ivr/sms/optout.py)."""
         text = CONTROL.sub(" ", body or "")[:1600].strip()
         offered, session.choices = session.choices, []
         keyword = self.optout_words.classify(text, opt_out_type)
         if keyword:
-            return self._command(session, keyword)
+            return self._command(session, keyword, blocked)
         if session.node == LANGUAGE_MENU or session.lang is None:
             chosen = self._language_choice(text, on_menu=session.node == LANGUAGE_MENU and not is_new)
             if chosen:
@@ -78,14 +80,11 @@ class Texting:
         return answer
 
     # -- the cases ---------------------------------------------------------------------
-    def _command(self, session: Session, keyword: Keyword) -> Answer:
-        lang = session.lang or "ru"
-        # What Twilio answered itself (its words, or OptOutType) gets no second text from us.
-        silent = keyword.twilio_answered
-        prompt = {"optout": "ui.sms_stopped", "optin": "ui.sms_started", "help": "ui.sms_help"}[keyword.kind]
-        replies = [] if silent else [self.catalog.sms(lang, prompt)]
-        optout = {"optout": True, "optin": False}.get(keyword.kind)
-        return Answer(replies, [{"type": keyword.kind, "answered_by": "twilio" if silent else "hotline"}], optout)
+    def _command(self, session: Session, keyword: Keyword, blocked: str | None) -> Answer:
+        # In the texter's language, or the phrase's own; what Twilio answered itself gets no second text.
+        decision = self.optout_words.decide(keyword, blocked, session.lang)
+        replies = [self.catalog.sms(decision.lang, decision.prompt)] if decision.prompt else []
+        return Answer(replies, [{**decision.event, "lang": decision.lang}], decision.optout)
 
     def _language_choice(self, text: str, on_menu: bool) -> str | None:
         langs = self.catalog.languages

@@ -26,7 +26,7 @@ from ..services import services
 from ..store import callbacks, calllog, inbox, messages, privacy, sessions
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
-from . import followups
+from . import followups, optout
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 bp.before_request(require_twilio_signature)
@@ -53,9 +53,12 @@ def inbound():
         return _withheld(svc, msg)
     caller = svc.caller_hash(msg.sender)
     for _attempt in range(COMMIT_ATTEMPTS):
-        session, raw, is_new, known = _load(svc, caller)
+        session, raw, is_new, known, blocked = _load(svc, caller)
         answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known,
-                                    opt_out_type=msg.opt_out_type)
+                                    opt_out_type=msg.opt_out_type, blocked=blocked)
+        if blocked:
+            optout.refuse_reminder(answer, blocked, svc.catalog.sms(session.lang or "ru", "ui.optout_voice"))
+            optout.withhold_undeliverable(answer, blocked)  # Twilio would drop it (21610): say so, send nothing
         session.seq += 1
         if _record(svc, session, msg, answer, raw, first=not known):
             break
@@ -65,20 +68,21 @@ def inbound():
     return svc.transport.reply(answer.replies)
 
 
-def _load(svc, caller: str) -> tuple[Session, str | None, bool, bool]:
-    """The texter's session, the raw value read (for `commit`), whether the session is new, and
-    whether the thread is already in the log. One round trip."""
+def _load(svc, caller: str) -> tuple[Session, str | None, bool, bool, str | None]:
+    """The texter's session, the raw value read (for `commit`), whether the session is new, whether
+    the thread is already in the log, and the number's opt-out record. One round trip."""
     pipe = svc.redis.pipeline(transaction=False)
     pipe.get(sessions.key(CHANNEL, caller))
     pipe.get(sessions.language_key(caller))
     pipe.exists(calllog.conv_key(conv_id(caller)))
-    raw, remembered, known = pipe.execute()
+    pipe.get(messages.optout_key(caller))
+    raw, remembered, known, blocked = pipe.execute()
     session = sessions.decode(raw)
     if session is not None:
-        return session, raw, False, bool(known)
+        return session, raw, False, bool(known), blocked
     session = Session(id=caller, caller=caller, lang=remembered if remembered in svc.catalog.langs else None)
     session.node = svc.catalog.start if session.lang else "@language"
-    return session, raw, True, bool(known)
+    return session, raw, True, bool(known), blocked
 
 
 def _withheld(svc, msg):
@@ -135,8 +139,8 @@ def _record(svc, session: Session, msg, answer, read_raw, first: bool) -> bool:
         sessions.remember_language(pipe, session.caller, session.lang, svc.config["HOTLINE_LANGUAGE_TTL"])
         calllog.count(pipe, svc.today().isoformat(), f"sms:{session.lang}", retention)
     calllog.update(pipe, cid, retention, last_node=session.node, updated=f"{now:.3f}")
-    if answer.optout is True:
-        messages.opt_out(pipe, session.caller, f"{now:.0f}")
+    if answer.optout in (optout.CARRIER, optout.HOTLINE):
+        messages.opt_out(pipe, session.caller, optout.record(answer.optout, now))
     elif answer.optout is False:
         messages.opt_in(pipe, session.caller)
     pipe.set(f"sms:seen:{msg.sid}", json.dumps(answer.replies, ensure_ascii=False), ex=SEEN_TTL)

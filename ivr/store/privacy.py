@@ -17,9 +17,22 @@ WITHHELD_NUMBERS = {"+266696687", "266696687", "anonymous", "restricted", "unkno
 
 
 def is_withheld(number: str | None) -> bool:
-    """A withheld or missing caller ID: never remember, text, limit or call it back as one person."""
+    """A withheld, missing or impossible caller ID ("+7000", a short code, a sender name): never remember,
+    text, limit or call it back as one person. Possible means valid by phonenumbers' metadata for its country."""
     value = (number or "").strip().lower()
-    return value in WITHHELD_NUMBERS or normalize(value) in ("", "+266696687")
+    if value in WITHHELD_NUMBERS:
+        return True
+    value = normalize(value)
+    return value in ("", "+266696687") or not _valid(value)
+
+
+def _valid(value: str) -> bool:
+    """In a range the country has assigned (phonenumbers' metadata: keep the library current, or a new
+    range reads as withheld). About 0.1 ms; not cached, so no plaintext number stays in memory."""
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(value, None))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def normalize(number: str) -> str:

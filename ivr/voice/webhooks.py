@@ -26,7 +26,7 @@ from flask import Blueprint, Response, abort, request
 from ..flow import Step
 from ..services import services
 from ..sms import followups
-from ..store import callbacks, calllog, sessions, write_once
+from ..store import callbacks, calllog, messages, sessions, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
 from . import call_state, limits, missed
@@ -128,6 +128,8 @@ def key():
         step = svc.flow.press(session, digits[:8], svc.today())
     if session.caller == ANONYMOUS and step.action in ("reminder", "callback"):
         _refuse_hidden(svc, session, step)
+    elif step.action == "reminder" and messages.is_opted_out(svc.redis, session.caller):
+        _refuse_opted_out(svc, session, step)
     reached = limits.CallLimits.from_config(svc.config).reached(session, time.time())
     if reached:  # a call goes on only so long: the goodbye (1406, 103) instead of the next screen
         limits.end(step, reached)
@@ -146,6 +148,15 @@ def _refuse_hidden(svc, session: Session, step: Step) -> None:
     callback or a reminder (no side effect is left, so the step is an ordinary one)."""
     step.event.update(result="refused", refused=step.action, reason="withheld")
     step.action, step.notices = None, ["ui.number_hidden"]
+    if not session.back():
+        session.goto(svc.catalog.start, remember=False)
+
+
+def _refuse_opted_out(svc, session: Session, step: Step) -> None:
+    """A reminder is an SMS, and this number said STOP: say why none can come (and how to get SMS again),
+    and take the caller back rather than let the reminder screen promise one."""
+    step.event.update(result="refused", refused=step.action, reason="opted_out")
+    step.action, step.notices = None, ["ui.optout_voice"]
     if not session.back():
         session.goto(svc.catalog.start, remember=False)
 
@@ -176,9 +187,9 @@ def _carry_out(svc, session: Session, step: Step) -> None:
         outcome, msg_id = followups.request(svc, kind=session.node, number=number, caller=session.caller,
                                             conv=session.id, lang=session.lang, prompt_ids=list(step.sms_request))
         step.event.update(sms=outcome, msg=msg_id)
-        # Promise an SMS only when one is on its way (an opted-out or hidden number gets none).
-        step.notices = {"queued": ["ui.sms_queued"], "scheduled": ["ui.sms_morning"],
-                        "limited": ["ui.sms_limit"], "no_number": ["ui.number_hidden"]}.get(outcome, [])
+        # Promise an SMS only when one is on its way; say why when none is (a hidden or opted-out number).
+        step.notices = {"queued": ["ui.sms_queued"], "scheduled": ["ui.sms_morning"], "limited": ["ui.sms_limit"],
+                        "no_number": ["ui.number_hidden"], "opted_out": ["ui.optout_voice"]}.get(outcome, [])
     elif step.action == "reminder":
         when = followups.next_working_day(svc.clock())
         outcome, msg_id = followups.request(svc, kind="reminder", number=number, caller=session.caller,
