@@ -89,8 +89,14 @@ class Words:
     def __init__(self, catalog, audio_words=None):
         self.languages = list(catalog.languages)
         self.audio_words = audio_words  # audio URL -> its words (ivr.voice.audio.Transcript), for <Play>
-        self.option, self.sms_offer, self.more = {}, {}, {}
+        self.option, self.sms_offer, self.more, self.actions = {}, {}, {}, {}
+        self._understood: dict = {}
+        # Options that ask for something (a reminder SMS, a callback) rather than a menu: the menu walk
+        # leaves them alone, as its steps are to be menu steps only (whole calls still press them).
+        action_labels = {o.label for node in catalog.nodes.values() for o in node.options
+                         if o.goto in catalog.nodes and catalog.nodes[o.goto].action}
         for code in self.languages:
+            self.actions[code] = {catalog.voice(code, label) for label in action_labels}
             template = re.escape(catalog.voice(code, "ui.option", label="\0L", key="\0K"))
             self.option[code] = re.compile("^" + template.replace("\0L", ".*").replace("\0K", r"(\d)") + "$")
             self.sms_offer[code] = catalog.voice(code, "ui.sms_offer", key="\0K")
@@ -102,8 +108,22 @@ class Words:
             return self.audio_words(heard.text) or heard.text
         return heard.text
 
-    def read(self, lang: str, lines: list[str]) -> tuple[list[str], str | None, bool]:
-        """(option keys, the SMS key if offered, whether "more" is offered)."""
+    def understood(self, lang: str | None, heard, menus_only: bool = False):
+        """(the lines as heard, option keys, SMS key, "more") for a screen, worked out once per distinct
+        screen: a person who has heard a menu before knows it. The load generator shares the 2 cores
+        with the servers, so its own interpreting is kept from weighing on the app's side of the ratio."""
+        key = (lang, menus_only, tuple(h.verb + h.text for h in heard))
+        got = self._understood.get(key)
+        if got is None:
+            lines = [self.hear(h) for h in heard]
+            got = (lines, *self.read(lang, lines, menus_only)) if lang else (lines, [], None, False)
+            if len(self._understood) < 20_000:
+                self._understood[key] = got
+        return got
+
+    def read(self, lang: str, lines: list[str], menus_only: bool = False) -> tuple[list[str], str | None, bool]:
+        """(option keys, the SMS key if offered, whether "more" is offered); `menus_only`: no option that
+        asks for an action."""
         keys, sms, more = [], None, False
         offer = re.compile("^" + re.escape(self.sms_offer[lang]).replace("\0K", r"(\d)") + "$")
         for line in lines:
@@ -112,7 +132,8 @@ class Words:
             elif line == self.more[lang]:
                 more = True
             elif (found := self.option[lang].match(line)):
-                keys.append(found.group(1))
+                if not (menus_only and any(label in line for label in self.actions[lang])):
+                    keys.append(found.group(1))
         return keys, sms, more
 
 
@@ -150,9 +171,10 @@ class Caller:
             self.stats.errors[f"{label} HTTP {status}"] += 1
         return url, status, body
 
-    def choose(self, lang: str, lines: list[str], depth: int) -> tuple[str | None, str, int]:
-        """The key to press at a menu (None: hang up), its label, and the new depth (walk only)."""
-        keys, sms, more = self.words.read(lang, lines)
+    def choose(self, lang: str, lines: list[str], depth: int, read=None) -> tuple[str | None, str, int]:
+        """The key to press at a menu (None: hang up), its label, and the new depth (walk only).
+        `read`: (keys, sms, more) already worked out for these lines."""
+        keys, sms, more = read or self.words.read(lang, lines, menus_only=bool(self.walk))
         if self.walk:
             if keys and depth < 2:
                 return min(keys), "key:menu", depth + 1
@@ -183,13 +205,13 @@ class Caller:
             turn = read_turn(url, status, body)
             if turn.gather is None:
                 break
-            lines = [self.words.hear(h) for h in turn.heard]
+            lines, *read = self.words.understood(lang, turn.heard, menus_only=bool(self.walk))
             if lang is None:  # the language menu: each language announced in itself, keys by position
                 choice = self.rng.randrange(len(lines))
                 lang = self.words.languages[choice] if len(lines) == len(self.words.languages) else None
                 key, label = str(choice + 1), "key:language"
             else:
-                key, label, depth = self.choose(lang, lines, depth)
+                key, label, depth = self.choose(lang, lines, depth, read)
                 if key is None:
                     break  # a leaf with nothing to press: the caller has heard the answer
             url, status, body = await self._post(label, urljoin(turn.url, turn.gather["action"]),

@@ -17,6 +17,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -26,7 +27,7 @@ from pathlib import Path
 from ivr.content.catalog import load_catalog
 from ivr.voice.audio import AudioIndex, Transcript
 
-from . import audio_stub, caller, growth, sms_worker
+from . import audio_stub, caller, growth, peer, sms_cost, sms_worker
 from .servers import ROOT, Gunicorn, Redis
 
 TOKEN = "bench-auth-token-0123456789abcdef"  # production refuses secrets under 32 characters
@@ -52,6 +53,11 @@ def parse_args(argv):
                     help="menu steps per call of the menu-walk load (0: whole calls only)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn processes (WEB_CONCURRENCY)")
     ap.add_argument("--threads", type=int, default=4, help="gunicorn threads per process")
+    ap.add_argument("--sms-webhook", default="1,32", help="concurrent texters per /sms level ('': skip)")
+    ap.add_argument("--no-peer", dest="peer", action="store_false",
+                    help="leave out Twilio's sample IVR (bench/peer.py; skipped anyway when not fetched)")
+    ap.add_argument("--memory", type=int, default=100_000,
+                    help="stored calls, SMS threads and in-process requests for the memory phase (0: skip)")
     ap.add_argument("--sms-jobs", type=int, default=1500, help="SMS jobs per worker run (0: skip)")
     ap.add_argument("--sms-runs", type=int, default=3, help="runs of each worker, alternating with the baseline's")
     ap.add_argument("--fork-jobs", type=int, default=200, help="jobs for the fork-per-job worker (0: skip)")
@@ -62,7 +68,8 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true", help="a tiny load that checks the benchmark runs (tests)")
     ap.add_argument("--json", help="also write the results to this file")
     if "--quick" in (sys.argv[1:] if argv is None else argv):  # tiny defaults; explicit options still win
-        ap.set_defaults(concurrency="1,4", requests=60, seconds=3.0, slices=2, walk=6, sms_jobs=20, sms_runs=1,
+        ap.set_defaults(concurrency="1,4", sms_webhook="4", memory=1000, requests=60, seconds=3.0, slices=2, walk=6,
+                        sms_jobs=20, sms_runs=1,
                         fork_jobs=5, stored_calls="100,300", catalog_depths="1")
     return ap.parse_args(argv)
 
@@ -160,10 +167,11 @@ class Meter:
                 "redis": 1000 * self.redis_cpu / n}
 
 
-def measure_level(app, base, r, words, c, args, walk: int = 0) -> dict:
+def measure_level(app, base, r, words, c, args, walk: int = 0, peer_server=None) -> dict:
     """App and baseline in alternating slices (`--slices`), so a machine that slows down for a
     while (a shared VM) slows both sides alike; throughput, latency and CPU are summed over slices."""
     a, b = Meter(app, r), Meter(base, r)
+    p = Meter(peer_server, r) if peer_server is not None else None
     known: dict = {}
     slices = max(1, args.slices)
     budget, seconds = args.requests // slices, args.seconds / slices
@@ -173,6 +181,8 @@ def measure_level(app, base, r, words, c, args, walk: int = 0) -> dict:
                                                           budget, seconds, seed=seed, walk=walk, stats=stats,
                                                           known=known))
         b.run(lambda stats: caller.run_baseline(base.port, TOKEN, c, budget, seconds, stats=stats))
+        if peer_server is not None:
+            p.run(lambda stats: peer.run_peer(peer_server.port, TOKEN, c, budget, seconds, stats))
     stats, bstats, used = a.stats, b.stats, a.redis_used
     webhooks = {label: {"n": len(v), "p50_ms": percentile(v, .5) * 1000, "p95_ms": percentile(v, .95) * 1000,
                         "p99_ms": percentile(v, .99) * 1000} for label, v in sorted(stats.latency.items())}
@@ -198,7 +208,81 @@ def measure_level(app, base, r, words, c, args, walk: int = 0) -> dict:
                                           sorted(used["commandstats"].items(), key=lambda kv: -kv[1])}},
     }
     result["ratio"] = result["app_req_per_s"] / result["baseline_req_per_s"]
+    if p is not None:
+        plat = p.stats.latency["peer"]
+        result["peer"] = {"req_per_s": p.stats.requests / p.elapsed, "p50_ms": percentile(plat, .5) * 1000,
+                          "p99_ms": percentile(plat, .99) * 1000, "cpu_ms_per_request": p.per_request_ms(),
+                          "errors": dict(p.stats.errors)}
+        result["peer"]["ratio_to_baseline"] = result["peer"]["req_per_s"] / result["baseline_req_per_s"]
     return result
+
+
+def measure_sms_level(app, base, r, texts, c, args) -> dict:
+    """The signed /sms webhook against the baseline, in alternating slices as the voice loads."""
+    a, b = Meter(app, r), Meter(base, r)
+    slices = max(1, args.slices)
+    budget, seconds = args.requests // slices, args.seconds / slices
+    for i in range(slices):
+        a.run(lambda stats, i=i: sms_cost.run_texters(app.port, TOKEN, texts, c, budget, seconds, stats,
+                                                      seed=c * 100 + i))
+        b.run(lambda stats: caller.run_baseline(base.port, TOKEN, c, budget, seconds, stats=stats))
+    lat, blat = a.stats.latency["sms"], b.stats.latency["baseline"]
+    res = {"load": "sms webhook", "concurrency": c, "requests": a.stats.requests, "seconds": a.elapsed,
+           "app_req_per_s": a.stats.requests / a.elapsed, "baseline_req_per_s": b.stats.requests / b.elapsed,
+           "sms": {q: percentile(lat, v) * 1000 for q, v in (("p50_ms", .5), ("p95_ms", .95), ("p99_ms", .99))},
+           "baseline": {q: percentile(blat, v) * 1000 for q, v in (("p50_ms", .5), ("p95_ms", .95), ("p99_ms", .99))},
+           "cpu_ms_per_request": {"app": a.per_request_ms(), "baseline": b.per_request_ms()},
+           "errors": dict(a.stats.errors) | {f"baseline {k}": v for k, v in b.stats.errors.items()}}
+    res["ratio"] = res["app_req_per_s"] / res["baseline_req_per_s"]
+    server_ms = res["cpu_ms_per_request"]["app"]["server"]
+    res["messages_per_s_one_process"] = 1000 / server_ms if server_ms else float("nan")
+    return res
+
+
+def print_sms_level(res: dict) -> None:
+    s, bl, cpu = res["sms"], res["baseline"], res["cpu_ms_per_request"]
+    print(f"\n== /sms webhook (signed, real Redis), {res['concurrency']} concurrent texters: {res['requests']} "
+          f"messages in {res['seconds']:.1f} s")
+    print(f"   app {res['app_req_per_s']:7.0f} msg/s   baseline {res['baseline_req_per_s']:7.0f} req/s   "
+          f"ratio app/baseline = {res['ratio']:.2f}")
+    print(f"   /sms p50 / p95 / p99 {s['p50_ms']:.1f} / {s['p95_ms']:.1f} / {s['p99_ms']:.1f} ms   baseline "
+          f"{bl['p50_ms']:.1f} / {bl['p95_ms']:.1f} / {bl['p99_ms']:.1f} ms")
+    print(f"   server CPU per message {cpu['app']['server']:.2f} ms (baseline {cpu['baseline']['server']:.2f}): "
+          f"one web "
+          f"process on one core ~{res['messages_per_s_one_process']:.0f} messages/s; client {cpu['app']['client']:.2f} "
+          f"ms, Redis {cpu['app']['redis']:.3f} ms")
+    if res["errors"]:
+        print(f"   ERRORS: {res['errors']}")
+
+
+def sms_understanding(prompts, quick: bool) -> dict:
+    """The understander alone on the corpus, and how its work grows with the lexicon."""
+    from ivr.content.lexicon import load_lexicon
+    from ivr.sms.understanding import Understander
+
+    if (ROOT / "prompts" / "kk.yaml").exists():  # the corpus is written for the real lexicons
+        prompts = ROOT / "prompts"
+    catalog = load_catalog(prompts, SOURCES)
+    lexicon = load_lexicon(catalog)
+    texts = [t for _, _, t in sms_cost.corpus()]
+    understander = Understander(catalog, lexicon)
+    out = {"catalog": str(prompts), "cost": sms_cost.understander_cost(understander, texts, repeat=2 if quick else 5)}
+    c = out["cost"]
+    print(f"\n== SMS understanding alone (in-process, {c['messages']} corpus messages, best of repeats): "
+          f"median {c['median_us']:.0f} us, p99 {c['p99_us']:.0f} us, max {c['max_us']:.0f} us; "
+          f"{c['messages_per_s']:.0f} messages/s on one thread")
+    out["growth"] = sms_cost.lexicon_growth(catalog, lexicon, texts[:60] if quick else texts,
+                                            (1, 2, 4) if quick else (1, 2, 4, 8))
+    out["growth_exponent"] = sms_cost.growth_exponent(out["growth"])
+    first = out["growth"][0]
+    print("   lexicon growth (made-up words added to every topic): work counted in operations, not time")
+    for row in out["growth"]:
+        print(f"   x{row['factor']}: {row['entries']:6d} entries {row['stems']:6d} stems   work/message "
+              f"{row['work_per_message']:8.0f} ({row['work_per_message'] / first['work_per_message']:.2f}x)   "
+              f"{row['us_per_message']:6.0f} us/message")
+    print(f"   growth exponent of work against stems, x2 -> x{out['growth'][-1]['factor']}: "
+          f"{out['growth_exponent']:.2f} (1 = linear)")
+    return out
 
 
 def print_level(res: dict) -> None:
@@ -214,6 +298,14 @@ def print_level(res: dict) -> None:
     cpu = res["cpu_ms_per_request"]
     print("   CPU ms per request   " + "   ".join(f"{side}: client {c['client']:.2f}, server {c['server']:.2f}, "
                                               f"Redis {c['redis']:.3f}" for side, c in cpu.items()))
+    if "peer" in res:
+        pr = res["peer"]
+        print(f"   peer {peer.NAME} POST {peer.PATH} (no signature check, no state, no Redis: a fixed menu built "
+              f"per request): {pr['req_per_s']:.0f} req/s = {pr['ratio_to_baseline']:.2f}x the baseline, p50 / p99 "
+              f"{pr['p50_ms']:.1f} / {pr['p99_ms']:.1f} ms, "
+              f"server CPU {pr['cpu_ms_per_request']['server']:.2f} ms/req; "
+              f"the hotline's = {res['app_req_per_s'] / pr['req_per_s']:.2f}x the peer's"
+              + (f"   ERRORS: {pr['errors']}" if pr["errors"] else ""))
     rc = res["redis_per_call"]
     top = ", ".join(f"{k} {v}" for k, v in list(rc["by_command"].items())[:8])
     print(f"   Redis per call: {rc['commands']:.1f} commands, {rc['bytes_in']:.0f} B in, {rc['bytes_out']:.0f} B out"
@@ -267,12 +359,24 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
            "HOTLINE_AUDIO_DIR": str(audio_stub.write(prompts, Path(tmp.name) / "audio", SOURCES))}
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER", "TWILIO_API_BASE_URL", "HOTLINE_PUBLIC_URL"):
         os.environ.pop(name, None)  # the app under test sends nothing: SMS go to the outbox
-    servers = []
+    servers, tmp_dirs = [], []
     try:
         app = Gunicorn("wsgi:app", env, args.workers, args.threads)
         servers.append(app)
         base = Gunicorn("bench.baseline:app", env, args.workers, args.threads)
         servers.append(base)
+        peer_server, peer_src = None, peer.source() if args.peer else None
+        if peer_src is not None:
+            peer_dir, commit = peer.extract(peer_src)
+            tmp_dirs.append(peer_dir)
+            peer_server = Gunicorn(peer.APP, env, args.workers, args.threads, cwd=peer_dir)
+            servers.append(peer_server)
+            results["peer"] = {"name": peer.NAME, "commit": commit, "probe": peer.peer_probe(peer_server.port)}
+            print(f"peer: {peer.NAME} @ {commit} from {peer_src}, same gunicorn settings; it answers "
+                  f"{results['peer']['probe']} (its /ivr/menu calls dict.has_key: Python 2)")
+        else:
+            results["peer"] = {"skipped": "not fetched" if args.peer else "--no-peer"}
+            print("peer skipped: " + results["peer"]["skipped"])
         print(f"hotline benchmark — {results['machine']}\nRedis {r.version} ({Path(r.proc.args[0])}), "
               f"gunicorn gthread {args.workers} workers x {args.threads} threads, catalog: {results['catalog']}")
         catalog = load_catalog(prompts, SOURCES)
@@ -280,19 +384,32 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
         words = caller.Words(catalog, Transcript(catalog, index, datetime.date.today()).words)
         asyncio.run(caller.run_callers(f"http://127.0.0.1:{app.port}/", app.port, TOKEN, words, 4, 200, 5))  # warm up
         asyncio.run(caller.run_baseline(base.port, TOKEN, 4, 200, 5))
+        if peer_server is not None:
+            asyncio.run(peer.run_peer(peer_server.port, TOKEN, 4, 200, 5, caller.Stats()))
         r.client.flushdb()
         results["levels"] = []
         for walk in (0, args.walk) if args.walk else (0,):
             cpu_check(results, "the menu walk" if walk else "whole calls", r.client)
             for c in [int(x) for x in args.concurrency.split(",") if x]:
-                res = measure_level(app, base, r, words, c, args, walk)
+                res = measure_level(app, base, r, words, c, args, walk, peer_server if walk else None)
                 results["levels"].append(res)
                 print_level(res)
             if not walk:  # records of whole calls, as callers leave them
                 results["memory"] = memory_per_call(r.client)
         print("\n== Redis memory per stored call (MEMORY USAGE, bytes)")
-        for k, v in results["memory"].items():
+        for k, v in results.get("memory", {}).items():
             print(f"   {k:<48}{v:8.0f}")
+
+        sms_levels = [int(x) for x in args.sms_webhook.split(",") if x]
+        if sms_levels:
+            results["sms_understanding"] = sms_understanding(prompts, args.quick)
+            cpu_check(results, "the /sms webhook", r.client)
+            texts = [t for _, _, t in sms_cost.corpus()]
+            results["sms_webhook"] = []
+            for c in sms_levels:
+                res = measure_sms_level(app, base, r, texts, c, args)
+                results["sms_webhook"].append(res)
+                print_sms_level(res)
 
         if args.sms_jobs or args.fork_jobs:
             cpu_check(results, "the SMS worker", r.client)
@@ -318,14 +435,23 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
             for row in rows:
                 print(f"   {row['catalog']:<28}{row['nodes']:>5} nodes {row['prompts (all languages)']:>6} prompts"
                       f"  load {row['load_ms']:7.0f} ms  step {row['menu step render, us']:6.0f} us")
+        if args.memory:  # a Redis and an in-process app of its own (bench/memory.py)
+            from . import memory
+
+            n = args.memory
+            results["memory_at_scale"] = memory.phase(prompts, target=n, sample=min(200, max(10, n // 50)),
+                                                      rss_checkpoints=sorted({max(1, n // 100), n // 10, n // 2, n}))
+            memory.report(results["memory_at_scale"])
     finally:
         for s in servers:
             s.stop()
         r.stop()
         tmp.cleanup()
+        for d in tmp_dirs:
+            shutil.rmtree(d, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=str))
-    errors = sum(sum(level["errors"].values()) for level in results.get("levels", []))
+    errors = sum(sum(level["errors"].values()) for level in results.get("levels", []) + results.get("sms_webhook", []))
     return 1 if errors else 0
 
 

@@ -82,12 +82,13 @@ class Redis:
 class Gunicorn:
     """`gunicorn -c deploy/gunicorn.conf.py <app>` on a loopback port, ready when a request is answered."""
 
-    def __init__(self, app: str, env: dict, workers: int, threads: int, ready_path: str = "/"):
+    def __init__(self, app: str, env: dict, workers: int, threads: int, ready_path: str = "/", cwd: Path = ROOT):
         self.port = free_port()
+        path = str(ROOT) if cwd == ROOT else f"{cwd}{os.pathsep}{ROOT}"  # a peer's app imports from its own tree
         env = dict(os.environ, **env, HOTLINE_BIND=f"127.0.0.1:{self.port}", WEB_CONCURRENCY=str(workers),
-                   HOTLINE_THREADS=str(threads), PYTHONPATH=str(ROOT))
+                   HOTLINE_THREADS=str(threads), PYTHONPATH=path)
         self.log = tempfile.TemporaryFile()  # not a pipe: a full pipe would block the server
-        self.proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), app], cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), app], cwd=cwd,
                                      env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.time() + 30
         while time.time() < deadline:

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import Flask
 
 from . import services as services_mod
+from .flask_app import HotlineFlask
 from .settings import load_settings
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. `test_config` replaces the process environment (and may add CLOCK)."""
-    app = Flask(__name__)
+    app = HotlineFlask(__name__)  # Flask with cheaper webhook parsing (flask_app.py)
     settings = load_settings(test_config)
     app.config.update(settings)
     if test_config:

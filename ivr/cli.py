@@ -613,7 +613,10 @@ def content_export(lang, out):
 
 @content.command("import")
 @click.argument("po_file", type=click.Path(exists=True, dir_okay=False))
-def content_import(po_file):
+@click.option("--stale", type=click.Choice(["refuse", "unreviewed"]), default="refuse", show_default=True,
+              help="Entries translated from a Russian text that has changed since the export: refuse the file, "
+                   "or import them as unreviewed.")
+def content_import(po_file, stale):
     """Read a translated PO file back into prompts/<lang>.yaml with its review status; refuse a bad result."""
     from pathlib import Path
 
@@ -624,10 +627,13 @@ def content_import(po_file):
 
     conf = load_settings()
     catalog = catalog_or_exit(conf)
+    notes: list[str] = []
     try:
-        lang, prompts = po.read(po_file, catalog)
+        lang, prompts = po.read(po_file, catalog, stale=stale, notes=notes)
     except CatalogError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(f"not imported, nothing written: {exc}") from exc
+    for note in notes:
+        click.echo(note)
     path = Path(conf["HOTLINE_PROMPTS_DIR"]) / f"{lang}.yaml"
     before = path.read_text(encoding="utf-8")
     changed = po.write_prompts(path, prompts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -29,6 +29,9 @@ from .voice.audio import AudioIndex, audio_dir
 from .voice.render import VoiceRenderer
 
 
+WITHHELD_KEPT = 20_000  # caller hashes whose withheld-or-not answer is kept
+
+
 @dataclass
 class Services:
     config: dict
@@ -40,6 +43,7 @@ class Services:
     texting: Texting
     transport: object
     _rq_redis: object = None
+    _withheld: dict = field(default_factory=dict)  # number hash -> withheld? (caller_hash)
 
     @property
     def rq_redis(self):
@@ -55,10 +59,18 @@ class Services:
         return self.clock().date()
 
     def caller_hash(self, number: str) -> str:
-        """The number's keyed hash; "anonymous" for a withheld caller ID, which is nobody in particular."""
-        if privacy.is_withheld(number):
-            return "anonymous"
-        return privacy.number_hash(self.config["HOTLINE_HASH_SECRET"], number)
+        """The number's keyed hash; "anonymous" for a withheld caller ID, which is nobody in particular.
+        Whether a number is withheld (phonenumbers' validity: ~0.1 ms, on every webhook) is remembered by
+        its hash, never by the number: `is_withheld` depends only on the normalised number, which the
+        hash stands for (the empty one hashes to "anonymous"). Bounded."""
+        hashed = privacy.number_hash(self.config["HOTLINE_HASH_SECRET"], number)
+        withheld = self._withheld.get(hashed)
+        if withheld is None:
+            withheld = privacy.is_withheld(number)
+            if len(self._withheld) >= WITHHELD_KEPT:
+                self._withheld.clear()
+            self._withheld[hashed] = withheld
+        return "anonymous" if withheld else hashed
 
     @property
     def retention(self) -> int:

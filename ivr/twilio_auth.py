@@ -13,6 +13,8 @@ import hmac
 from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
 
+from .request_urls import host
+
 _validators: dict[str, RequestValidator] = {}
 
 
@@ -31,19 +33,20 @@ def signed_url_candidates(suffix: str) -> list[str]:
 
 def require_twilio_signature() -> None:
     """A blueprint before_request hook: abort(403) unless Twilio signed this request."""
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature:
+    req = request._get_current_object()  # one context look-up, not one per attribute (every webhook)
+    given = req.headers.get("X-Twilio-Signature", "")
+    if not given:
         abort(403)
     token = current_app.config["TWILIO_AUTH_TOKEN"]
     validator = _validators.get(token) or _validators.setdefault(token, RequestValidator(token))
-    params = request.form if request.method == "POST" else {}  # a MultiDict: repeated keys all count
+    params = req.form if req.method == "POST" else {}  # a MultiDict: repeated keys all count
     # Every webhook pays for this, so the common case costs one HMAC over the URL as it reached us,
     # assembled straight from the WSGI environ (ProxyFix has already rewritten it). Only when that
     # fails are the candidates built properly and `validate` tries each with and without the port
     # (two HMACs each), as Twilio's signing of ports is inconsistent.
-    env, suffix = request.environ, _query_suffix()
-    direct = f"{env['wsgi.url_scheme']}://{request.host}{env.get('SCRIPT_NAME', '')}{env.get('PATH_INFO', '')}{suffix}"
-    if hmac.compare_digest(validator.compute_signature(direct, params).encode(), signature.encode()):
+    env, suffix = req.environ, _query_suffix()
+    direct = f"{env['wsgi.url_scheme']}://{host(req)}{env.get('SCRIPT_NAME', '')}{env.get('PATH_INFO', '')}{suffix}"
+    if hmac.compare_digest(validator.compute_signature(direct, params).encode(), given.encode()):
         return
-    if not any(validator.validate(url, params, signature) for url in signed_url_candidates(suffix)):
+    if not any(validator.validate(url, params, given) for url in signed_url_candidates(suffix)):
         abort(403)

@@ -36,7 +36,17 @@ def test_the_benchmark_runs_on_a_tiny_load(tmp_path, monkeypatch):
     assert [(w["worker"].split()[0], w["sent"]) for w in sms["runs"]] == [("HotlineWorker", 20), ("rq", 20)]
     assert sms["ratio"] > 0 and sms["fork"]["sent"] == 5
     assert [row["stored_calls"] for row in res["stored_calls"]] == [50, 100]
-    assert set(res["cpu_check_ms"]) == {"whole calls", "the menu walk", "the SMS worker"}
+    assert set(res["cpu_check_ms"]) == {"whole calls", "the menu walk", "the /sms webhook", "the SMS worker"}
+    texts, = res["sms_webhook"]
+    assert texts["requests"] > 0 and texts["ratio"] > 0 and not texts["errors"]
+    understood = res["sms_understanding"]
+    assert understood["cost"]["messages"] > 100 and understood["cost"]["median_us"] > 0
+    assert [row["factor"] for row in understood["growth"]] == [1, 2, 4]
+    if "skipped" not in res["peer"]:  # fetched on this machine: it ran beside the menu walk
+        assert walk["peer"]["req_per_s"] > 0 and res["peer"]["probe"]["welcome"] == 200
+    scale = res["memory_at_scale"]
+    assert scale["calls"]["records"] == scale["sms_threads"]["records"] == 1000
+    assert scale["calls"]["bytes_per_record"] > 0 and scale["rss"][-1]["requests"] >= 1000
 
 
 def test_catalog_growth_helper_builds_a_valid_catalog(tmp_path):

@@ -123,7 +123,7 @@ def test_content_check_prints_what_callers_hear_differently(tmp_path, monkeypatc
     monkeypatch.setenv("HOTLINE_TODAY", "2025-06-01")
     result = CliRunner().invoke(main, ["content", "check", "--today", "2026-01-01"])
     assert "Heard differently on 2026-01-01 than on 2025-06-01:" in result.output
-    assert "fact_old:\n  - fact.old\n  + fact.fallback: [ru] fact.fallback text" in result.output
+    assert "fact_old:\n  - fact.old: [ru] fact.old text\n  + fact.fallback: [ru] fact.fallback text" in result.output
 
 
 def test_stale_facts_are_listed_for_review():
@@ -131,6 +131,9 @@ def test_stale_facts_are_listed_for_review():
 
     catalog = load_catalog()
     listed = {s.pid: s.reason for s in stale.stale_facts(catalog, dt.date(2026, 12, 2))}
-    assert "source 004 (2025-01-01) is newer on 'gobmp.package'" in listed["status.full_package"]
+    # the free-package facts end with 004's dated ГОБМП list (sources.yaml `lists:`): no longer stale against it,
+    # said with that list's date, and still from a source over 36 months old
+    assert "status.full_package" not in listed
+    assert listed["status.full_package.dated"] == "source dated 2021-01-01, over 36 months ago"
     assert "covers.01" not in listed  # 003 (2025) is recent
     assert "amount.ie" not in listed  # out of force: not said, nothing to review

@@ -141,9 +141,11 @@ def test_eligibility_by_keypad_ends_in_a_cited_result_that_can_be_sent(twilio, c
     call.press("2")  # Russian
     call.press("6")  # other
     turn = call.press("3")  # check what care is free for me
+    assert catalog.voice("ru", "elig.q_status") in turn.text  # the status first, kandases and refugees among them
+    assert catalog.voice("ru", "opt.elig_kandas") in turn.text
+    turn = call.press("4")  # temporary stayer
     assert catalog.voice("ru", "elig.q_urgent") in turn.text
-    for _ in range(3):
-        turn = call.press("2")  # no, no, no
+    turn = call.press("2")  # not an emergency
     assert catalog.voice("ru", "elig.q_dms") in turn.text
     result = call.press("2")
     for pid in ("elig.r_none", "elig.r_dangerous", "elig.r_unsure"):

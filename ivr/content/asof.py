@@ -1,7 +1,8 @@
 """What callers hear differently on another day: `hotline content check --today DATE` prints it.
 
 For every node, the prompts it says (after successors and fallbacks), its list items and its menu
-keys on two days; a node that differs is listed with the prompts that go and come.
+keys on two days; a node that differs is listed with the prompts that go and come, with what each says
+(a fact past its dated list goes as itself and comes as "<id>.dated", said with the list's date).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def differences(catalog: Catalog, before: dt.date, after: dt.date, lang: str = "
             lines.append(f"{nid}: {'now said' if now else 'no longer said'}")
             continue
         lines.append(f"{nid}:")
-        lines += [f"  - {pid}" for pid in said_a if pid not in said_b]
+        lines += [f"  - {pid}: {catalog.voice(lang, pid)}" for pid in said_a if pid not in said_b]
         lines += [f"  + {pid}: {catalog.voice(lang, pid)}" for pid in said_b if pid not in said_a]
         if keys_a != keys_b:
             lines.append(f"  keys {' '.join(keys_a)} -> {' '.join(keys_b)}")

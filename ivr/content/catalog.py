@@ -7,6 +7,7 @@ is not among the sources. The format is described in prompts/README.md.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -25,6 +26,7 @@ from .model import (
     Node,
     Option,
     Prompt,
+    Scope,
 )
 
 _FIELDS = re.compile(r"{(\w+)}")
@@ -121,8 +123,30 @@ def _load_citations(data: dict) -> dict[str, Citation]:
             successor=raw.get("successor") or None,
             fallback=raw.get("fallback") or None,
             subject=raw.get("subject") or None,
+            scope=_scope(raw.get("scope"), pid),
         )
     return cites
+
+
+def _scope(raw, pid: str) -> tuple[Scope, ...]:
+    """citations.yaml `scope:` — concept -> {in: voice|sms (optional, default both), <lang>: word or [words]}."""
+    if not raw:
+        return ()
+    if not isinstance(raw, dict):
+        raise CatalogError("citations.yaml", "scope: must map a concept to its words per language", pid)
+    out = []
+    for concept, spec in raw.items():
+        if not isinstance(spec, dict):
+            raise CatalogError("citations.yaml", f"scope {concept!r}: give the words per language", pid)
+        spec = dict(spec)
+        texts = spec.pop("in", ["voice", "sms"])
+        texts = (texts,) if isinstance(texts, str) else tuple(texts)
+        if not texts or not set(texts) <= {"voice", "sms"}:
+            raise CatalogError("citations.yaml", f"scope {concept!r}: `in` is voice, sms or both", pid)
+        terms = tuple((str(lang), (str(w),) if isinstance(w, str) else tuple(str(x) for x in w))
+                      for lang, w in spec.items())
+        out.append(Scope(str(concept), terms, texts))
+    return tuple(out)
 
 
 def _load_sources(path: Path) -> dict[str, dict]:
@@ -132,10 +156,58 @@ def _load_sources(path: Path) -> dict[str, dict]:
     out = {}
     for code, raw in _read_yaml(path).items():
         raw = raw or {}
+        lists = {}
+        for subject, spec in (raw.get("lists") or {}).items():
+            if not isinstance(spec, dict) or not spec.get("until") or not spec.get("say"):
+                raise CatalogError("sources.yaml", f"list {subject!r} needs `until` and `say`", str(code))
+            lists[str(subject)] = {"until": _date(spec["until"], "sources.yaml", str(code), "until"),
+                                   "say": str(spec["say"])}
         out[str(code).zfill(3)] = {"title": str(raw.get("title") or ""), "note": str(raw.get("note") or ""),
                                    "dated": _date(raw.get("dated"), "sources.yaml", str(code), "dated"),
-                                   "subjects": [str(x) for x in raw.get("subjects") or []]}
+                                   "subjects": [str(x) for x in raw.get("subjects") or []], "lists": lists}
     return out
+
+
+DATED = ".dated"  # "<id>.dated": the fact <id> said with the date of the list it rests on
+
+
+def _date_lists(sources: dict, citations: dict[str, Citation], langs: dict[str, Language]) -> dict[str, str]:
+    """Facts resting on a list that a newer source dates ("the ГОБМП list until 1 January 2026", 004) end on
+    that date; after it their successor "<id>.dated" says them with the date, in the list's wording
+    (`say:`, a prompt with {fact}). The usual successor machinery does the rest: `hotline content check
+    --today` shows both sides. A fact with an end date of its own keeps it. Returns dated id -> fact id."""
+    made: dict[str, str] = {}
+    for code, src in sources.items():
+        for subject, spec in src.get("lists", {}).items():
+            wording, until = spec["say"], spec["until"]
+            if wording not in citations:
+                raise CatalogError("citations.yaml", f"has no citation for the wording of {code}'s {subject} list",
+                                   wording)
+            for pid, cite in sorted(citations.items()):
+                older = (sources.get(cite.source) or {}).get("dated")
+                if cite.subject != subject or cite.until or pid == wording or not (older and older < src["dated"]):
+                    continue
+                new = pid + DATED
+                citations[pid] = dataclasses.replace(cite, until=until, successor=new, dated_by=code)
+                citations[new] = dataclasses.replace(
+                    cite, effective=until + dt.timedelta(days=1), until=None, successor=None, fallback=None,
+                    subject=None, dated_by=code,
+                    note=f"`{pid}` as it was by source {code}'s {subject} list, said with that list's date "
+                         f"(in force until {until}).")
+                for lang in langs.values():
+                    frame, fact = lang.prompts.get(wording), lang.prompts.get(pid)
+                    if frame and fact:
+                        lang.prompts[new] = Prompt(
+                            voice=frame.voice.replace("{fact}", fact.voice), sms=frame.sms.replace("{fact}", fact.sms),
+                            status=_least_reviewed(frame.status, fact.status),
+                            spoken=(frame.spoken or frame.voice).replace("{fact}", fact.spoken or fact.voice)
+                            if frame.spoken or fact.spoken else "")
+                made[new] = pid
+    return made
+
+
+def _least_reviewed(*statuses: str) -> str:
+    return next((s for s in ("unreviewed", "reviewed") if s in statuses), "source")
 
 
 def _load_language(path: Path, code: str) -> Language:
@@ -195,9 +267,12 @@ def load_catalog(directory: Path | str | None = None, sources_dir: Path | str | 
     missing = sorted(code for code in set(by_country.values()) if "lang.offer" not in langs[code].prompts)
     if missing:
         raise CatalogError("tree.yaml", f"language_by_country offers {missing} with no lang.offer prompt")
-    catalog = Catalog(languages, start, nodes, langs, citations, directory, keywords, greeting, by_country,
-                      sources=_load_sources(directory / "sources.yaml"),
-                      glossaries=glossary.load(directory, languages))
+    sources = _load_sources(directory / "sources.yaml")
+    dated = _date_lists(sources, citations, langs)
+    catalog = Catalog(languages, start, nodes, langs, citations, directory, keywords, greeting,
+                      language_by_country=by_country, sources=sources,
+                      glossaries=glossary.load(directory, languages), dated=dated,
+                      list_wordings={spec["say"] for src in sources.values() for spec in src["lists"].values()})
     from .checks import validate
 
     validate(catalog, Path(sources_dir) if sources_dir else DEFAULT_SOURCES_DIR)

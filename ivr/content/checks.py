@@ -2,7 +2,8 @@
 
 Each check raises CatalogError naming the file, the prompt id and the language: a key leading
 nowhere, an unreachable node, a menu that only loops, a missing translation, a template that lost
-its placeholder, a fact without a citation, a quote that is not in its source, a repealed source.
+its placeholder, a fact without a citation, a quote that is not in its source, a repealed source, a
+wording that drops its fact's scope (citations.yaml `scope:` — "only", "of Kazakhstan", "in the ОСМС package").
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def validate(catalog: Catalog, sources_dir: Path) -> None:
     _check_citations(catalog, sources_dir)
     _check_dates(catalog)
     _check_never_silent(catalog)
-    glossary.check(catalog, catalog.glossaries, catalog.all_prompt_ids() | set(UI_PROMPTS))
+    _check_scope(catalog)
+    glossary.check(catalog, catalog.glossaries, catalog.all_prompt_ids() | set(UI_PROMPTS) | catalog.list_wordings)
 
 
 def _check_node_ids(catalog: Catalog) -> None:
@@ -68,12 +70,16 @@ def _check_no_trap(catalog: Catalog) -> None:
 
 
 def _check_translations(catalog: Catalog) -> None:
-    needed = catalog.all_prompt_ids() | set(UI_PROMPTS)
+    needed = catalog.all_prompt_ids() | set(UI_PROMPTS) | catalog.list_wordings
     for code in catalog.languages:
         lang = catalog.langs[code]
         for pid in sorted(needed):
             if pid not in lang.prompts:
                 raise CatalogError(f"{code}.yaml", "is missing", pid, code)
+        for pid in sorted(catalog.list_wordings):
+            for field in ("voice", "sms"):
+                if "{fact}" not in getattr(lang.prompts[pid], field):
+                    raise CatalogError(f"{code}.yaml", f"the {field} text lost the placeholder {{fact}}", pid, code)
         for pid in UI_TEMPLATES:
             for name in UI_TEMPLATES[pid]:
                 if "{" + name + "}" not in lang.prompts[pid].voice:
@@ -129,6 +135,35 @@ def _check_never_silent(catalog: Catalog) -> None:
                 raise CatalogError("tree.yaml", f"node {nid!r} falls silent on {day}: give the facts that end "
                                    "before it a successor or a fallback")
             live = live or now
+
+
+def scope_problems(catalog: Catalog) -> list[tuple[str, str, str]]:
+    """(language, prompt id, what is missing) for every wording that drops a scope term of its fact."""
+    found = []
+    for pid, cite in sorted(catalog.citations.items()):
+        for scope in cite.scope:
+            for code in catalog.languages:
+                words = scope.words(code)
+                prompt = catalog.langs[code].prompts.get(pid)
+                if not words:
+                    found.append((code, pid, f"has no words for the scope {scope.concept!r} (citations.yaml)"))
+                    continue
+                if prompt is None:
+                    continue  # _check_translations names a missing prompt
+                for field in scope.texts:
+                    if not any(glossary.has(getattr(prompt, field), w) for w in words):
+                        found.append((code, pid, f"the {field} text drops the scope {scope.concept!r} of this fact: "
+                                                 f"it must say {' or '.join(repr(w) for w in words)}"))
+    return found
+
+
+def _check_scope(catalog: Catalog) -> None:
+    """A fact true only for some people or some package says so in every wording: voice and SMS, every language."""
+    bad = scope_problems(catalog)
+    if bad:
+        code, pid, what = bad[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise CatalogError(f"{code}.yaml", what + more, pid, code)
 
 
 # Prompts the engine itself says, with the placeholders each must keep.

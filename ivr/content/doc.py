@@ -23,9 +23,13 @@ Translations from the Kazakh-only sources (001, 003, 004) and wording a non-nati
    (`prompts/glossary/<lang>.yaml`: one term per concept; Uzbek uses only the ASCII apostrophe o', g').
    Keep voice texts short (callers pay per second) and numbers to dial as digits ("1 4 0 6").
 3. `hotline content import uz.po` writes the texts back into `prompts/uz.yaml`: a cleared fuzzy flag becomes
-   `reviewed`, a fuzzy one stays `unreviewed`, text from the source document stays `source`. The import is
-   refused, and the file left as it was, if the catalog would be invalid (a lost placeholder, a glossary
-   term broken, an SMS over three segments is reported by `hotline content check`).
+   `reviewed`, a fuzzy one stays `unreviewed`, text from the source document stays `source` (edited, it becomes
+   `unreviewed`). A prompt with its own SMS wording has two entries and one status: it is `reviewed` only when
+   both are cleared (the import names each prompt where only one was). The import is refused with a one-line
+   error, and nothing written, for a file that does not parse, an SMS over three segments, an entry whose
+   msgid is no longer today's Russian (the Russian changed after the export — e.g. a scope word was added:
+   export again, or `msgmerge` the old file with a new export; `--stale unreviewed` takes such entries in as
+   unreviewed), and when the catalog would be invalid (a lost placeholder, a glossary term, a scope word).
 4. `hotline content check` and `hotline content doc` show the new review state; commit the language file.
 
 Where the sources do not settle a question, the prompt says so and gives 1406; a reviewer who knows the

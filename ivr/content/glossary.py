@@ -52,12 +52,15 @@ def load(directory: Path, languages: list[str]) -> dict[str, Glossary]:
     return out
 
 
-def _has(text: str, word: str) -> bool:
+def has(text: str, word: str) -> bool:
     """`word` at the start of a word of `text` (so stems match their inflected forms): an abbreviation
     (all capitals) in capitals only, so that Tajik СИТ does not match ситорача; any other word in any case."""
     if word.isupper() and len(word) > 1:
         return re.search(r"(?<!\w)" + re.escape(word), text) is not None
     return re.search(r"(?<!\w)" + re.escape(word.lower()), text.lower()) is not None
+
+
+_has = has  # the older name
 
 
 def problems(catalog, code: str, glossary: Glossary, ids: set[str]) -> list[tuple[str, str]]:
@@ -72,10 +75,10 @@ def problems(catalog, code: str, glossary: Glossary, ids: set[str]) -> list[tupl
                 found.append((pid, f"uses the character {ch!r} (U+{ord(ch):04X}), which the glossary forbids"))
         for term in glossary.terms:
             for bad in term.avoid:
-                if _has(text, bad):
+                if has(text, bad):
                     found.append((pid, f"says {bad!r} for {term.concept}; the glossary term is {term.use!r}"))
             ru = russian.get(pid)
-            if term.ru and ru and re.search(term.ru, ru.voice + ru.sms, re.I) and not _has(text, term.use):
+            if term.ru and ru and re.search(term.ru, ru.voice + ru.sms, re.I) and not has(text, term.use):
                 found.append((pid, f"the Russian names {term.concept} but this text lacks {term.use!r}"))
     return found
 

@@ -75,6 +75,18 @@ class Prompt:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Words that keep a fact true (citations.yaml `scope:`): every wording of the fact says one of each
+    language's `terms` ("only", "of Kazakhstan", "in the ОСМС package"), in the texts named by `texts`."""
+    concept: str
+    terms: tuple[tuple[str, tuple[str, ...]], ...]  # (language, the words any one of which will do)
+    texts: tuple[str, ...] = ("voice", "sms")
+
+    def words(self, lang: str) -> tuple[str, ...]:
+        return dict(self.terms).get(lang, ())
+
+
+@dataclass(frozen=True)
 class Citation:
     source: str
     section: str
@@ -86,6 +98,8 @@ class Citation:
     successor: str | None = None  # the prompt that says this fact after `until` (a newer version)
     fallback: str | None = None  # what is said after `until` when no successor is in force ("call 1406")
     subject: str | None = None  # what the fact is about: a newer source on the same subject makes it stale
+    scope: tuple[Scope, ...] = ()  # the words no wording of this fact may drop (checks._check_scope)
+    dated_by: str | None = None  # the source whose dated list ends this fact (sources.yaml `lists:`)
 
     def in_force(self, today: dt.date) -> bool:
         if self.effective and today < self.effective:
@@ -120,6 +134,10 @@ class Catalog:
     language_by_country: dict[str, str] = field(default_factory=dict)
     sources: dict[str, dict] = field(default_factory=dict)  # sources.yaml: "001" -> {title, dated, note}
     glossaries: dict = field(default_factory=dict)  # lang -> content.glossary.Glossary
+    # Facts said with their list's date (sources.yaml `lists:`): "<id>.dated" -> <id>, and the wordings
+    # ("by the list in force until …: {fact}") they are made from, one per list.
+    dated: dict[str, str] = field(default_factory=dict)
+    list_wordings: set[str] = field(default_factory=set)
     # node_in_force per (node, day): every menu asks it of each option's subtree, on every step.
     _in_force_memo: dict = field(default_factory=dict, repr=False, compare=False)
 

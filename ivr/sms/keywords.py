@@ -7,6 +7,7 @@ lower case, Cyrillic and Armenian transliterated, Turkic letters simplified — 
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -32,6 +33,7 @@ _DIGRAPHS = [("kh", "h"), ("zh", "j"), ("dj", "j"), ("ts", "c"), ("yu", "u"), ("
 _APOSTROPHES = "'ʻʼ`’‘"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure; a message's words are folded a dozen times over (understanding.py)
 def fold(text: str) -> str:
     """A script-independent skeleton of `text`, for comparing words written any way."""
     text = unicodedata.normalize("NFC", text).lower()

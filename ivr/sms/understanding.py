@@ -35,6 +35,7 @@ MIN_SCORE = 0.6  # below this nothing was understood
 CLEAR_RATIO = 0.75  # the runner-up must score below this share of the best for a direct answer
 CHOICE_RATIO = 0.5  # topics offered as choices score at least this share of the best
 MAX_TOKENS = 40
+FORMS_KEPT = 50_000  # words whose reductions a reducer keeps
 STOPWORD_EVIDENCE = 2.0  # a stop word says more about a message's language than a (often borrowed) topic word
 
 
@@ -83,23 +84,35 @@ class _Reducer:
         self.stemmer = Stemmer.Stemmer(stemmer) if stemmer else None
         folded = {fold(s) for s in suffixes} - {""}
         self.suffixes = tuple(sorted(folded, key=lambda s: (-len(s), s)))
+        # strip() looks endings up by length (longest first) instead of trying every suffix in turn:
+        # of the suffixes of one length only one can end a word, so it strips what the scan would.
+        self._suffix_set = frozenset(folded)
+        self._lengths = tuple(sorted({len(s) for s in folded}, reverse=True))
+        self._forms: dict[tuple[str, str], list[str]] = {}
 
     def strip(self, folded: str, shortest: int) -> str:
+        """Strip the longest suffix that leaves `shortest` letters, again and again."""
         changed = True
         while changed:
             changed = False
-            for suffix in self.suffixes:
-                if folded.endswith(suffix) and len(folded) - len(suffix) >= shortest:
-                    folded, changed = folded[: -len(suffix)], True
+            for n in self._lengths:
+                if len(folded) - n >= shortest and folded[-n:] in self._suffix_set:
+                    folded, changed = folded[:-n], True
                     break
         return folded
 
     def forms(self, word: str, folded: str) -> list[str]:
-        """The message side: every reduction, down to three letters."""
-        out = [folded]
-        if self.stemmer:
-            out.append(fold(self.stemmer.stemWord(word)))
-        out += [self.strip(folded, LEXICON_STEM), self.strip(folded, MIN_STEM)]
+        """The message side: every reduction, down to three letters. Each word is asked twice per
+        message (topics, then language) and common words in every message: kept (bounded), read-only."""
+        out = self._forms.get((word, folded))
+        if out is None:
+            out = [folded]
+            if self.stemmer:
+                out.append(fold(self.stemmer.stemWord(word)))
+            out += [self.strip(folded, LEXICON_STEM), self.strip(folded, MIN_STEM)]
+            if len(self._forms) >= FORMS_KEPT:
+                self._forms.clear()
+            self._forms[(word, folded)] = out
         return out
 
     def stem(self, word: str) -> str:

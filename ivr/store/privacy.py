@@ -12,6 +12,7 @@ import re
 
 import phonenumbers
 
+_NON_DIGITS = re.compile(r"\D")
 # What Twilio sends for a hidden caller ID (its "anonymous" placeholder, or a word): not a person.
 WITHHELD_NUMBERS = {"+266696687", "266696687", "anonymous", "restricted", "unknown", "unavailable", "private", ""}
 
@@ -38,7 +39,7 @@ def _valid(value: str) -> bool:
 def normalize(number: str) -> str:
     """Digits with a leading + (the E.164 shape Twilio sends); other characters dropped."""
     number = (number or "").strip()
-    digits = re.sub(r"\D", "", number)
+    digits = _NON_DIGITS.sub("", number)
     return ("+" + digits) if digits else ""
 
 

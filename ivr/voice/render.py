@@ -122,22 +122,29 @@ class VoiceRenderer:
     def menu(self, screen: Screen, action: str, noinput_action: str) -> str:
         """The TwiML for a screen. The same words are rendered once and kept (the hot path of
         every webhook); only the two URLs, which carry the step number, are filled in each time."""
-        lines = tuple(self.lines(screen))
-        key = (lines, self._audio_state())
+        # Keyed by what the screen is made of, not by its words: working out the words (a format per
+        # option) cost more than the rest of the fill. They are a function of these fields alone
+        # (the catalog is not changed while the app runs; the day is already in `say`/`items`).
+        key = (screen.lang, tuple(screen.languages), tuple(screen.notices), tuple(screen.say), tuple(screen.items),
+               tuple((o.key, o.label) for o in screen.options), screen.more, screen.end_of_list, screen.sms_offer,
+               screen.nav, self._audio_state())
         template = self._menus.get(key)
         if template is None:
             response = VoiceResponse()
             gather = Gather(num_digits=1, action=_ACTION, method="POST", timeout=self.gather_timeout)
-            for lang, text in lines:
+            for lang, text in self.lines(screen):
                 self.speak(gather, lang, text)
             response.append(gather)
             response.redirect(_NOINPUT, method="POST")
-            template = str(response)
+            # Kept cut at the two URLs, so a fill is one join (not two scans of the whole document).
+            head, _, rest = str(response).partition(f'"{_ACTION}"')
+            middle, _, tail = rest.partition(f">{_NOINPUT}<")
+            template = (head, middle, tail)
             if len(self._menus) >= self.CACHE_SIZE:
                 self._menus.clear()
             self._menus[key] = template
-        return (template.replace(f'"{_ACTION}"', quoteattr(action))
-                .replace(f">{_NOINPUT}<", ">" + _escape_text(noinput_action) + "<"))
+        head, middle, tail = template
+        return "".join((head, quoteattr(action), middle, ">", _escape_text(noinput_action), "<", tail))
 
     def _audio_state(self):
         """What else decides a play/auto rendering: which audio exists, and the URL base."""
@@ -145,8 +152,10 @@ class VoiceRenderer:
             return None
         from flask import has_request_context, request
 
+        from ..request_urls import url_root
+
         self.audio.refresh()
-        root = request.url_root if has_request_context() and not self.audio.public_url else ""
+        root = url_root(request) if has_request_context() and not self.audio.public_url else ""
         return (getattr(self.audio, "_stamp", None), root)
 
     def farewell(self, lang: str, lines: tuple[str, ...], sms_action: str | None) -> str:
