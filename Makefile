@@ -10,7 +10,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: install run test check audio
+.PHONY: install run test check audio translations
 install: $(VENV)/.installed
 
 # Telephone audio is built here, not committed (see audio/README.md); without espeak-ng the
@@ -27,3 +27,10 @@ test: install
 
 check: install
 	$(VENV)/bin/hotline content check
+
+# The dashboard's words (ivr/ops/translations): after changing t('…') ids, update the catalogs, translate
+# the new entries in ru/en messages.po (poedit, Lokalize, any PO editor), then compile.
+translations:
+	.venv/bin/pybabel extract -F ivr/ops/babel.cfg -k t -k N_ --no-location --sort-output -o ivr/ops/translations/messages.pot ivr/ops
+	.venv/bin/pybabel update -i ivr/ops/translations/messages.pot -d ivr/ops/translations --no-fuzzy-matching --width 100
+	.venv/bin/pybabel compile -d ivr/ops/translations --use-fuzzy

@@ -14,7 +14,7 @@ import requests
 
 from ivr.content.catalog import load_catalog
 from ivr.flow import Flow
-from ivr.ops import users
+from ivr.ops.people import users
 from ivr.store import calllog
 from ivr.store.sessions import Session
 from ivr.voice.render import VoiceRenderer

@@ -671,7 +671,7 @@ def _optout_summary(catalog) -> str:
         sys.exit(1)
 
 
-from .ops.cli import users  # noqa: E402  (the dashboard's accounts)
+from .ops.people.cli import users  # noqa: E402  (the dashboard's accounts)
 
 main.add_command(users)
 from .voice.audio_cli import audio_cli as audio  # noqa: E402  (hotline audio build / report / accept / check)

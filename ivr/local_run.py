@@ -102,7 +102,7 @@ def banner(host: str, port: int, redis_url: str, owned: bool, has_users: bool) -
 
 
 def has_users(redis_url: str) -> bool:
-    from .ops.users import INDEX
+    from .ops.people.users import INDEX
     from .store.connection import connect
 
     try:

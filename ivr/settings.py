@@ -6,9 +6,11 @@ tests pass their own mapping instead of touching the process environment.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 import secrets
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,12 +51,16 @@ DEFAULTS = {
     "HOTLINE_OPS_SESSION_HOURS": 12,  # a dashboard login ends this long after it began, however busy
     "HOTLINE_OPS_IDLE_MINUTES": 30,  # ... and this long after its last request
     "HOTLINE_OPS_LOGIN_MAX_PER_USER": 5,  # failed logins for one user name from one address before delays
-    "HOTLINE_OPS_LOGIN_MAX_PER_IP": 20,  # failed logins from one address (any names) before delays
+    # failed logins from one address (any names) before delays: high, because a whole office or a mobile
+    # network shares one NAT address; the per-name-and-address limit above is what slows a guesser
+    "HOTLINE_OPS_LOGIN_MAX_PER_IP": 200,
     "HOTLINE_OPS_LOGIN_DELAY": 15,  # seconds: the first delay, doubled by each further failure
     "HOTLINE_OPS_LOGIN_WINDOW": 900,  # seconds: the longest delay; failures are forgotten this long after the last
     "HOTLINE_OPS_RESET_HOURS": 24,  # a one-time password link from the admin page works this long
     "HOTLINE_OPS_PAGE_SIZE": 50,  # rows per dashboard page
     "HOTLINE_CALLBACK_MAX_ATTEMPTS": 3,  # unanswered or busy callback attempts before it closes as unreachable
+    "HOTLINE_CALLBACK_MIN_INTERVAL_MINUTES": 30,  # an operator's next failed attempt no sooner than this
+    "HOTLINE_CALLBACK_CLAIM_LIMIT": 5,  # open callbacks one operator may hold at once (0: no limit)
     # Missed-call callbacks (/voice/missed): see README and docs/deploy.md.
     "HOTLINE_CALLBACK_FROM": "",  # the caller ID callbacks show; empty: TWILIO_FROM_NUMBER
     "HOTLINE_CALLBACK_HOURS": "",  # e.g. 09:00-20:00 (HOTLINE_TIMEZONE); empty: call back at any hour
@@ -74,7 +80,8 @@ INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL"
         "HOTLINE_SMS_SEGMENTS", "HOTLINE_OPS_SESSION_HOURS", "HOTLINE_OPS_IDLE_MINUTES",
         "HOTLINE_OPS_LOGIN_MAX_PER_USER", "HOTLINE_OPS_LOGIN_MAX_PER_IP", "HOTLINE_OPS_LOGIN_WINDOW",
         "HOTLINE_OPS_LOGIN_DELAY", "HOTLINE_OPS_RESET_HOURS",
-        "HOTLINE_OPS_PAGE_SIZE", "HOTLINE_CALLBACK_MAX_ATTEMPTS", "HOTLINE_CALLBACK_GAP_MINUTES",
+        "HOTLINE_OPS_PAGE_SIZE", "HOTLINE_CALLBACK_MAX_ATTEMPTS", "HOTLINE_CALLBACK_MIN_INTERVAL_MINUTES",
+        "HOTLINE_CALLBACK_CLAIM_LIMIT", "HOTLINE_CALLBACK_GAP_MINUTES",
         "HOTLINE_CALLBACK_PER_DAY", "HOTLINE_REVIEW_PER_DAY", "HOTLINE_RECORDING_MAX_BYTES"}
 FLOATS = {"REDIS_SOCKET_TIMEOUT", "TWILIO_HTTP_TIMEOUT", "HOTLINE_CALLBACK_CPS"}
 SECRETS = ("HOTLINE_SECRET_KEY", "HOTLINE_HASH_SECRET", "TWILIO_AUTH_TOKEN")
@@ -135,8 +142,23 @@ def _check_callback_settings(conf: dict) -> None:
         raise SettingsError("HOTLINE_CALLBACK_RETRY_INTERVALS must be seconds separated by commas") from None
 
 
+# A random 32-character hex token (Twilio's) measures 95-125 bits below; "a" * 32 measures 0, "abcd" * 8 eight.
+MIN_ENTROPY_BITS = 80
+
+
+def entropy_bits(value: str) -> float:
+    """The value's Shannon entropy over its own characters, times its length: low for repeated or
+    few-letter strings however long. A repeating pattern ("abcd" * 8) counts as one period of it."""
+    period = next((p for p in range(1, len(value) // 2 + 1)
+                   if len(value) % p == 0 and value == value[:p] * (len(value) // p)), len(value))
+    sample = value[:period]
+    counts = Counter(sample)
+    return -sum(n / len(sample) * math.log2(n / len(sample)) for n in counts.values()) * len(sample) if sample else 0.0
+
+
 def check_production_secrets(conf: dict) -> None:
-    """Refuse to run in production on an empty, placeholder or short secret, naming each variable."""
+    """Refuse to run in production on an empty, placeholder, short, low-entropy or reused secret, naming
+    each variable."""
     problems = []
     for name in SECRETS:
         value = str(conf[name] or "").strip()
@@ -146,6 +168,13 @@ def check_production_secrets(conf: dict) -> None:
             problems.append(f"{name} is a placeholder (like change-me in deploy/hotline.env.example)")
         elif len(value) < MIN_SECRET:
             problems.append(f"{name} is too short ({len(value)} characters, at least {MIN_SECRET})")
+        elif entropy_bits(value) < MIN_ENTROPY_BITS:
+            problems.append(f"{name} is not random enough (repeated or too few different characters)")
+    values = {name: str(conf[name] or "").strip() for name in SECRETS}
+    for i, first in enumerate(SECRETS):
+        for second in SECRETS[i + 1:]:
+            if values[first] and values[first] == values[second]:
+                problems.append(f"{first} and {second} are the same value (each needs its own)")
     if problems:
         raise SettingsError(
             "HOTLINE_ENV=production refuses weak secrets: " + "; ".join(problems) + ". Set each to a random value, "

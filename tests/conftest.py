@@ -154,7 +154,7 @@ OPS_PASSWORDS = {"olga": "operator-password-1", "adam": "admin-password-12"}
 @pytest.fixture
 def ops_users(rdb):
     """Two dashboard accounts: `olga` (operator) and `adam` (admin); passwords in OPS_PASSWORDS."""
-    from ivr.ops import users
+    from ivr.ops.people import users
 
     users.add(rdb, "olga", OPS_PASSWORDS["olga"], "operator")
     users.add(rdb, "adam", OPS_PASSWORDS["adam"], "admin")

@@ -54,6 +54,7 @@ def test_failed_attempts_close_it_and_a_reopen_starts_the_count_again(rdb, cb):
 
 def test_reopen_is_refused_while_the_caller_has_another_open_callback(rdb, cb):
     callbacks.claim(rdb, cb, "olga")
+    callbacks.reveal(rdb, cb, "olga")
     callbacks.attempt(rdb, cb, "olga", "done", "reached")
     again = callbacks.request(rdb, NUMBER, "c" * 32, "CA2", "ru")
     assert again and not callbacks.reopen(rdb, cb, "olga")
@@ -64,3 +65,37 @@ def test_notes_join_the_history(rdb, cb):
     assert not callbacks.add_note(rdb, cb, "olga", "   ") and not callbacks.add_note(rdb, "nope", "olga", "x")
     [entry] = callbacks.history(rdb, cb)
     assert (entry["outcome"], entry["note"], entry["by"]) == ("note", "asked for an Uzbek speaker", "olga")
+
+
+def test_a_failed_attempt_waits_the_minimum_interval_and_sets_call_after(rdb, cb):
+    now = time.time()
+    callbacks.claim(rdb, cb, "olga", now)
+    assert callbacks.attempt(rdb, cb, "olga", "no_answer", now=now, min_interval=1800) == "open"
+    for later in (now + 1, now + 2):  # three clicks in two seconds no longer close it
+        assert callbacks.attempt(rdb, cb, "olga", "no_answer", now=later, min_interval=1800) == callbacks.TOO_SOON
+    record = callbacks.get(rdb, cb)
+    assert record["failed"] == "1" and float(record["call_after"]) == pytest.approx(now + 1800, abs=1)
+    assert callbacks.attempt(rdb, cb, "olga", "busy", now=now + 1801, min_interval=1800) == "open"
+    assert callbacks.set_call_after(rdb, cb, "olga", now + 7200) and not callbacks.set_call_after(rdb, cb, "ivan", 1)
+    assert float(callbacks.get(rdb, cb)["call_after"]) == pytest.approx(now + 7200, abs=1)
+
+
+def test_done_needs_a_reveal_in_this_claim_or_a_logged_call(rdb, cb):
+    callbacks.claim(rdb, cb, "olga")
+    assert callbacks.attempt(rdb, cb, "olga", "done") == callbacks.NOT_CALLED
+    assert callbacks.reveal(rdb, cb, "olga") == NUMBER
+    assert callbacks.shown_to(callbacks.get(rdb, cb), "olga") == NUMBER  # stays visible during the claim
+    assert callbacks.release(rdb, cb, "olga") and callbacks.claim(rdb, cb, "ivan")
+    assert callbacks.shown_to(callbacks.get(rdb, cb), "ivan") is None  # a reveal lasts its own claim
+    assert callbacks.attempt(rdb, cb, "ivan", "done") == callbacks.NOT_CALLED
+    assert callbacks.attempt(rdb, cb, "ivan", "done", logged_call=True) == "done"
+    assert [e["action"] for e in audit.page(rdb)][:2] == ["call.logged", "reveal"]
+
+
+def test_one_operator_holds_at_most_the_claim_limit(rdb):
+    ids = [callbacks.request(rdb, f"+7701555{n:04d}", f"{n:032d}", "CA", "ru") for n in range(3)]
+    assert callbacks.claim(rdb, ids[0], "olga", limit=2) and callbacks.claim(rdb, ids[1], "olga", limit=2)
+    assert not callbacks.claim(rdb, ids[2], "olga", limit=2) and callbacks.at_limit(rdb, "olga", 2)
+    assert callbacks.claim(rdb, ids[0], "olga", limit=2)  # one already held: still fine
+    callbacks.release(rdb, ids[0], "olga")
+    assert callbacks.claim(rdb, ids[2], "olga", limit=2)

@@ -2,7 +2,7 @@
 never reached /voice."""
 import pytest
 
-from ivr.ops import convlist
+from ivr.ops.messages import convlist
 from ivr.store import calllog
 
 from .conftest import ops_login

@@ -46,7 +46,15 @@ def test_hotline_up_stops_everything_on_sigterm(tmp_path):
     env = dict(os.environ, REDIS_URL="", HOTLINE_VAR_DIR=str(tmp_path / "var"),
                HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "p")), HOTLINE_ENV="development")
     def redis_servers():
-        return {p.pid for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("redis-server")}
+        # Only this test's: an embedded Redis runs in its var dir (other tests or runs on the machine start theirs).
+        found = set()
+        for p in psutil.process_iter(["name"]):
+            try:
+                if (p.info["name"] or "").startswith("redis-server") and p.cwd().startswith(str(tmp_path)):
+                    found.add(p.pid)
+            except psutil.Error:
+                continue
+        return found
 
     before = redis_servers()
     proc = subprocess.Popen([sys.executable, "-m", "ivr.cli", "up", "--port", str(port)], cwd=ROOT, env=env,

@@ -34,3 +34,21 @@ def test_forget_and_purge_remove_texts(rdb):
     retention.purge(rdb, 90, ["ru"], now=10.0 ** 9)
     assert inbox.get(rdb, old) is None and rdb.zscore("inbox:open", old) is None
     assert inbox.get(rdb, kept)
+
+
+def test_what_needs_attention_comes_first(rdb):
+    ids = {reason: inbox.record(rdb, conv=f"SMS-{reason}", caller=reason[0] * 32, lang="ru", body=reason,
+                                received=float(n), retention=3600, reason=reason)
+           for n, reason in enumerate(("unclear", "out_of_scope", "flagged", "urgent"))}
+    assert [r["reason"] for r in inbox.page(rdb)] == ["urgent", "flagged", "unclear", "out_of_scope"]
+    assert [r["id"] for r in inbox.page(rdb, offset=1, limit=2)] == [ids["flagged"], ids["unclear"]]
+
+
+def test_one_operator_takes_a_text_for_a_reply(rdb):
+    item = inbox.record(rdb, conv="SMS-x", caller="x" * 32, lang="ru", body="x", received=1.0, retention=3600)
+    assert inbox.claim(rdb, item, "olga", 10.0) == "olga" and inbox.claim(rdb, item, "ivan", 11.0) == "olga"
+    assert inbox.claim(rdb, item, "ivan", 10.0 + inbox.CLAIM_STALE + 1) == "ivan"  # a stale claim is taken over
+    assert inbox.take_for_reply(rdb, item, "olga", 12.0 + inbox.CLAIM_STALE, "m1") == "ivan"
+    assert inbox.take_for_reply(rdb, item, "ivan", 12.0 + inbox.CLAIM_STALE, "m2") == ""
+    assert inbox.take_for_reply(rdb, item, "ivan", 13.0 + inbox.CLAIM_STALE, "m3") == "ivan"  # answered already
+    assert inbox.get(rdb, item)["reply_msg"] == "m2" and inbox.count_open(rdb) == 0

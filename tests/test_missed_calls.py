@@ -11,7 +11,7 @@ from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
 from ivr.phone import parse_twiml
-from ivr.store import calllog, messages, missed_calls, privacy
+from ivr.store import callbacks, calllog, messages, missed_calls, privacy
 from workers import context as job_context
 
 from .conftest import FIXED_NOW, ops_login
@@ -166,6 +166,9 @@ def test_busy_and_no_answer_are_retried_with_backoff_then_given_up(env, fake, rd
     assert (cb["status"], cb["last"], cb["attempts"]) == ("gave_up", "failed", "3") and "number" not in cb
     counts = stats(rdb)
     assert [counts[k] for k in ("busy", "no-answer", "failed", "gave_up", "placed")] == [1, 1, 1, 1, 3]
+    # given up by the robot: a person tries, from the operators' callback queue
+    [operator_cb] = [callbacks.get(rdb, c) for c in rdb.zrange("callbacks:open", 0, -1)]
+    assert operator_cb["source"] == "missed" and operator_cb["number"] == CALLER
 
 
 def test_retries_with_no_wait_run_straight_away(env, fake, rdb, redis_url):

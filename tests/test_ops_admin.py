@@ -5,7 +5,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from ivr.ops import users
+from ivr.ops.people import users
 
 from . import catalog_fixture as fx
 from .conftest import OPS_PASSWORDS, csrf_token_from, ops_login

@@ -20,8 +20,9 @@ TZ = ZoneInfo("Asia/Almaty")
 @pytest.fixture
 def app(app_factory, tmp_path):
     # The real clock: the dashboard's periods (statistics by language) meet the records' real timestamps.
+    # No minimum interval between callback attempts here (its own test: tests/test_callback_queue.py).
     return app_factory(HOTLINE_PROMPTS_DIR=str(fx.write(tmp_path / "prompts")), HOTLINE_OPS_PAGE_SIZE="3",
-                       CLOCK=lambda: dt.datetime.now(TZ))
+                       HOTLINE_CALLBACK_MIN_INTERVAL_MINUTES="0", CLOCK=lambda: dt.datetime.now(TZ))
 
 
 @pytest.fixture
@@ -94,7 +95,8 @@ def test_timeline_shows_path_prompts_keys_no_inputs_and_sms(twilio, client, rdb)
     write_message(rdb, "m2", "CAother", "failed")
     page = text(client.get(f"/ops/calls/{call.sid}"))
     for node in ("@language", "main", "facts", "fact_a"):
-        assert f">{node}<" in page
+        assert f'title="{node}"' in page and f">{node}<" not in page  # the id only on hover; words shown
+    assert "меню выбора языка" in page
     assert "[ru] facts menu" in page and "[ru] fact.a text" in page and "[ru] choose ru" in page
     assert "неверная клавиша" in page and "тишина" in page and "запросил SMS" in page
     assert "текст m1" in page and "delivered" in page and "текст m2" not in page
@@ -217,8 +219,8 @@ def test_statistics_charts_are_inline_svg(twilio, client, rdb, app):
 def test_coverage_page(client):
     page = text(client.get("/ops/coverage"))
     assert "name-ru" in page and "name-hy" in page and "Не проверено" in page
-    assert "могли устареть" in page and "source 000 has no date" in page  # the fixture has no sources.yaml
-    assert "missing" in page  # audio coverage, now that ivr.audio offers it
+    assert "могли устареть" in page and "у источника 000 нет даты" in page  # the fixture has no sources.yaml
+    assert "Нет звука" in page and "missing" not in page  # audio coverage, its columns in words
 
 
 def export_range():

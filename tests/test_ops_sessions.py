@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from ivr.ops import users
+from ivr.ops.people import users
 
 from . import catalog_fixture as fx
 from .conftest import FIXED_NOW, client_transport, csrf_token_from, ops_login
@@ -133,11 +133,31 @@ def test_webhooks_open_no_session(app, twilio, ops_users):
     assert reads
 
 
-def test_a_cookie_replayed_from_another_address_gets_the_login_page(app, ops_users):
+def test_a_new_address_keeps_the_session_but_another_browser_or_a_rotated_id_does_not(app, rdb, ops_users):
+    """A phone moving from Wi-Fi to 4G keeps its login; a cookie replayed from another browser does not,
+    and a copy taken before a privileged action (here: a number shown) stops working after it."""
+    from ivr.store import callbacks
+
+    phone = {"REMOTE_ADDR": "10.0.0.7", "HTTP_USER_AGENT": "Phone/1.0"}
     client = app.test_client()
-    ops_login(client, "olga", REMOTE_ADDR="10.0.0.7")
+    ops_login(client, "olga", **phone)
     cookie = client.get_cookie("session").value
-    assert client.get("/ops/calls", environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code == 200
-    thief = with_cookie(app, cookie)
-    resp = thief.get("/ops/calls", environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    assert client.get("/ops/calls", environ_base=phone).status_code == 200
+    moved = dict(phone, REMOTE_ADDR="100.64.3.9")  # the same phone, now on the mobile network
+    assert client.get("/ops/calls", environ_base=moved).status_code == 200
+    other_browser = with_cookie(app, cookie)
+    resp = other_browser.get("/ops/calls", environ_base={"REMOTE_ADDR": "192.0.2.1", "HTTP_USER_AGENT": "Thief"})
+    assert resp.status_code == 302 and "/ops/login" in resp.headers["Location"]
+
+    copied = with_cookie(app, cookie)  # a copy that even sends the same browser name
+    assert copied.get("/ops/calls", environ_base=dict(phone, REMOTE_ADDR="192.0.2.1")).status_code == 200
+    svc = app.extensions["hotline"]
+    cid = callbacks.request(rdb, "+77015550123", svc.caller_hash("+77015550123"), "CA1", "ru")
+    token = csrf_token_from(client.get(f"/ops/callbacks/{cid}", environ_base=moved).get_data(as_text=True))
+    assert client.post(f"/ops/callbacks/{cid}/claim", data={"csrf_token": token}, environ_base=moved).status_code == 302
+    shown = client.post(f"/ops/callbacks/{cid}/reveal", data={"csrf_token": token}, environ_base=moved)
+    assert "+77015550123" in shown.get_data(as_text=True)
+    assert client.get_cookie("session").value != cookie  # the id rotated on the reveal
+    assert client.get("/ops/calls", environ_base=moved).status_code == 200
+    resp = copied.get("/ops/calls", environ_base=dict(phone, REMOTE_ADDR="192.0.2.1"))
     assert resp.status_code == 302 and "/ops/login" in resp.headers["Location"]

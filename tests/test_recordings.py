@@ -412,3 +412,33 @@ def test_an_admin_rejects_a_recording_and_uploads_are_capped(studio, env, rdb, o
         "csrf_token": token, "lang": "kk", "line": "menu.main", "file": (io.BytesIO(sine_wav(2.0)), "take.wav")},
         content_type="multipart/form-data")
     assert big.status_code == 413 and recordings.all_pending(directory) == []
+
+
+def test_an_accepted_recording_is_reverted_to_the_audio_it_replaced_and_audited(studio, rdb, ops_users, tmp_path):
+    from ivr.store import audit
+
+    app, _, directory = studio
+    sha = audio.text_sha("kk", "[kk] main menu")
+    client = admin_client(app)
+    takes = []
+    for n, seconds in enumerate((0.5, 0.7)):
+        path = tmp_path / f"take{n}.wav"
+        path.write_bytes(sine_wav(seconds))
+        rec = recordings.save(directory, recordings.new_id(), path, ".wav", lang="kk", line_id="menu.main",
+                              text="[kk] main menu", text_sha=sha, reviewer="adam", source="upload", time=0.0,
+                              seconds=seconds)
+        accept(client, rec.id)
+        takes.append(path.read_bytes())
+
+    def heard() -> bytes:
+        return audio.recorded_files(directory, "kk")["menu.main"].read_bytes()
+
+    assert heard() == takes[1]
+    page = client.get("/ops/recordings?lang=kk").get_data(as_text=True)
+    assert "/ops/recordings/kk/menu.main/revert" in page
+    client.post("/ops/recordings/kk/menu.main/revert", data={"csrf_token": csrf_token_from(page)})
+    assert heard() == takes[0]  # the recording the last accept replaced
+    assert audio.AudioIndex(directory).entry("kk", "[kk] main menu")["kind"] == "recorded"
+    actions = [e["action"] for e in audit.page(rdb)]
+    assert actions[:3] == ["recording_revert", "recording_accept", "recording_accept"]
+    assert "запись отменена" in client.get("/ops/audit").get_data(as_text=True)

@@ -32,10 +32,20 @@ def test_the_example_files_placeholders_are_refused_by_name(tmp_path):
 
 @pytest.mark.parametrize("value, says", [("", "is not set"), ("   ", "is not set"),
                                          ("short-but-random-9f2c", "is too short"),
-                                         ("CHANGE-ME-" + "7" * 40, "is a placeholder")])
+                                         ("CHANGE-ME-" + "7" * 40, "is a placeholder"),
+                                         ("a" * 32, "is not random enough"),
+                                         ("abcd" * 16, "is not random enough"),
+                                         ("0123456789abcdef" * 2, "is not random enough")])
 def test_empty_short_and_placeholder_secrets_are_refused(tmp_path, value, says):
     env = dict(strong(), HOTLINE_ENV="production", HOTLINE_VAR_DIR=str(tmp_path), HOTLINE_HASH_SECRET=value)
     with pytest.raises(SettingsError, match=f"HOTLINE_HASH_SECRET {says}"):
+        load_settings(env)
+
+
+def test_one_value_reused_for_two_secrets_is_refused(tmp_path):
+    env = dict(strong(), HOTLINE_ENV="production", HOTLINE_VAR_DIR=str(tmp_path))
+    env["HOTLINE_HASH_SECRET"] = env["HOTLINE_SECRET_KEY"]
+    with pytest.raises(SettingsError, match="HOTLINE_SECRET_KEY and HOTLINE_HASH_SECRET are the same value"):
         load_settings(env)
 
 

@@ -26,8 +26,29 @@ def guard():
         abort(403)
     if request.endpoint == "ops.static":
         return None
+    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+        if request.method == "POST":
+            # A form posted after the session ended: nothing changes, the typed words come back
+            # in the login page (no CSRF check needed for a page that changes nothing).
+            from .drafts import from_request, login_again
+
+            return login_again(from_request())
+        return login_manager.unauthorized()
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
-    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
-        return login_manager.unauthorized()
     return None
+
+
+@bp.errorhandler(400)
+def bad_request(error):
+    """A form refused (a stale CSRF token, a missing field): a page in the operator's language that keeps
+    what they typed (ivr/ops/drafts.py), never a bare English 'Bad Request'."""
+    from flask import render_template
+
+    from . import drafts
+
+    draft = drafts.from_request() if request.method == "POST" else None
+    if current_user.is_authenticated:
+        drafts.keep(draft)
+    back = (draft or {}).get("back") or ""
+    return render_template("ops/error.html", draft=draft, back=back, keep_draft=True), 400

@@ -1,8 +1,13 @@
-"""The audit log of number reveals: who saw a full phone number, or looked a caller up by number, when.
+"""The audit log: who saw a full phone number, looked a caller up, exported data or changed an account, when.
 
 Key: `audit:reveals`, a list of JSON entries newest first {t, by, action, ref, masked}
-(action `reveal`: a callback's number shown to its claimer, ref = callback id; action `search`:
-a caller's history found by number, ref = the first 8 characters of the number's hash).
+(action `reveal`: a callback's number shown to its claimer, ref = callback id; `search`: a caller's
+history found by number, ref = the first 8 characters of the number's hash; `history`: a caller's
+history opened by hash (a link), same ref; `export`: a download, ref = its file name, masked = the
+dates; `user.add|role|reset|disable|enable`: an account change, ref = the account, masked = the role;
+`recording.accept|revert`: a native recording, ref = language/prompt; `call.logged`: a callback
+closed as done without a reveal, after a call the operator logged). `masked` holds details, never a
+plaintext number.
 It holds no plaintext number. Kept AUDIT_TTL after the last entry, at most AUDIT_MAX entries.
 """
 from __future__ import annotations

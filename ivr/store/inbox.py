@@ -3,7 +3,8 @@
 Keys (no plaintext numbers; the texter is the number's hash, as in the call log):
   inbox:<id>       hash: id, conv (the SMS thread), caller (hash), lang, body, received, status
                    (open, replied, closed), reason (why a person must see it: REASONS), topic (what an
-                   operator said it was about), by, done_at
+                   operator said it was about), by, done_at, claimed_by/claimed_at (the operator
+                   answering it: `claim`), reply_msg (the id of the reply sent, for its delivery status)
   inbox:open       sorted set of open ids by time received — the inbox pages through it
   inbox:all        sorted set of every id by time received (trimmed by the retention purge)
   caller:<hash>:inbox  set of ids, so `hotline forget` finds them without a scan
@@ -18,6 +19,8 @@ from __future__ import annotations
 import json
 import uuid
 
+import redis as redis_lib
+
 STATUSES = ("open", "replied", "closed")
 # Why a text reaches a person: nobody understood it; it asks what the hotline does not cover; it sounds urgent;
 # the texter asked for a person / a callback; the texter said the answer did not help; understanding failed.
@@ -25,6 +28,7 @@ REASONS = ("unclear", "out_of_scope", "urgent", "callback", "flagged", "error")
 REPLY_WINDOW = 7 * 86400
 CORPUS = "corpus:sms"
 CORPUS_MAX = 50_000
+CLAIM_STALE = 30 * 60  # a claim older than this may be taken over (the operator left the text)
 
 
 def key(item: str) -> str:
@@ -67,9 +71,21 @@ def get(redis, item: str) -> dict | None:
     return redis.hgetall(key(item)) or None
 
 
+URGENT_FIRST_WINDOW = 1000  # open texts sorted by urgency; past this many, by time alone
+FIRST = {"urgent": 0, "flagged": 1, "callback": 1}  # what needs attention comes before the rest
+
+
 def page(redis, status: str = "open", offset: int = 0, limit: int = 50) -> list[dict]:
-    """Open texts oldest first (the one waiting longest on top); others newest first."""
-    if status == "open":
+    """Open texts: urgent ones first, then those whose texter asked for a person, then the rest, each
+    group oldest first (the one waiting longest on top); other statuses newest first."""
+    if status == "open" and redis.zcard("inbox:open") <= URGENT_FIRST_WINDOW:
+        ids = redis.zrange("inbox:open", 0, -1)
+        pipe = redis.pipeline(transaction=False)
+        for item in ids:
+            pipe.hget(key(item), "reason")
+        ranked = sorted(zip(ids, pipe.execute(), strict=True), key=lambda pair: FIRST.get(pair[1] or "", 2))
+        ids = [item for item, _ in ranked][offset:offset + limit]
+    elif status == "open":
         ids = redis.zrange("inbox:open", offset, offset + limit - 1)
     else:
         ids = redis.zrevrange("inbox:all", offset, offset + limit - 1)
@@ -100,6 +116,84 @@ def close(redis, item: str, *, status: str, by: str, now: float, topic: str | No
         pipe.delete(number_key(item))
     pipe.execute()
     return True
+
+
+def _locked(redis, item: str, change) -> bool:
+    """Run `change(pipe, row) -> bool` on a consistent row (WATCH/MULTI): False if it refused or vanished."""
+    def body(pipe) -> bool:
+        row = pipe.hgetall(key(item))
+        if not row:
+            return False
+        pipe.multi()
+        return change(pipe, row)
+
+    try:
+        return redis.transaction(body, key(item), value_from_callable=True)
+    except redis_lib.WatchError:  # pragma: no cover - redis-py retries on its own
+        return False
+
+
+def holder(row: dict, now: float) -> str:
+    """Who is answering an open text now ('' when nobody is, or their claim went stale)."""
+    who = row.get("claimed_by") or ""
+    if who and now - float(row.get("claimed_at") or 0) > CLAIM_STALE:
+        return ""
+    return who
+
+
+def claim(redis, item: str, user: str, now: float) -> str:
+    """Take an open text to answer it. Returns who holds it afterwards: `user`, or the operator who
+    already has it (a fresh claim is respected), or '' if the text is no longer open."""
+    seen: list[str] = []
+
+    def change(pipe, row):
+        if row.get("status") != "open":
+            seen.append("")
+            return False
+        other = holder(row, now)
+        if other and other != user:
+            seen.append(other)
+            return False
+        pipe.hset(key(item), mapping={"claimed_by": user, "claimed_at": f"{now:.3f}"})
+        seen.append(user)
+        return True
+
+    _locked(redis, item, change)
+    return seen[0] if seen else ""
+
+
+def release(redis, item: str, user: str) -> bool:
+    def change(pipe, row):
+        if row.get("claimed_by") != user:
+            return False
+        pipe.hdel(key(item), "claimed_by", "claimed_at")
+        return True
+
+    return _locked(redis, item, change)
+
+
+def take_for_reply(redis, item: str, user: str, now: float, msg_id: str) -> str:
+    """The one step that lets exactly one operator answer a text: if it is open and nobody else holds
+    it, mark it replied by `user` with `msg_id`. Returns '' when it did, else why not: the name of the
+    operator who holds or answered it, or 'closed'."""
+    why: list[str] = []
+
+    def change(pipe, row):
+        if row.get("status") != "open":
+            why.append(row.get("by") or "closed")
+            return False
+        other = holder(row, now)
+        if other and other != user:
+            why.append(other)
+            return False
+        pipe.hset(key(item), mapping={"status": "replied", "by": user, "done_at": f"{now:.3f}",
+                                      "reply_msg": msg_id, "claimed_by": user, "claimed_at": f"{now:.3f}"})
+        pipe.zrem("inbox:open", item)
+        return True
+
+    if _locked(redis, item, change):
+        return ""
+    return why[0] if why else "closed"
 
 
 def reply_number(redis, item: str) -> str | None:

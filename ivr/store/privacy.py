@@ -43,6 +43,26 @@ def normalize(number: str) -> str:
     return ("+" + digits) if digits else ""
 
 
+def from_typed(number: str, region: str = "KZ") -> str:
+    """A number as a person in Kazakhstan types it — `8 701 111 00 01`, `7701…`, `+7 (701) …`, `00992…`,
+    `810 992…`, with spaces, dashes, brackets — as the E.164 Twilio sends ('' if it is no number).
+    phonenumbers reads it in `region` first (the trunk 8 and the 810 exit code), then as international."""
+    text = (number or "").strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    candidates = []
+    for value, where in ((text, region), ("+" + re.sub(r"\D", "", text), None)):
+        try:
+            parsed = phonenumbers.parse(value, where)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        if phonenumbers.is_possible_number(parsed):
+            candidates.append(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    return candidates[0] if candidates else ""
+
+
 def number_hash(secret: str, number: str) -> str:
     value = normalize(number)
     if not value:

@@ -8,7 +8,8 @@ The callback is an outbound call (workers/call_jobs.py) whose Url is the app's o
 `human_answer` adds the "you asked us to call back" line and the log writes, `machine_answer`
 hangs up or leaves 1406/103 on a voicemail. Twilio's status callback (`/voice/status?cb=<id>`)
 ends in `on_status`: busy, no-answer and failed are retried after HOTLINE_CALLBACK_RETRY_INTERVALS,
-then given up. Records and caps: ivr/store/missed_calls.py.
+then given up — and handed to the operators' callback queue (ivr.store.callbacks, source `missed`).
+Records and caps: ivr/store/missed_calls.py.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ..services import services
 from ..sms import followups
-from ..store import calllog, missed_calls, privacy, write_once
+from ..store import callbacks, calllog, missed_calls, privacy, write_once
 from ..store.sessions import language_key
 from ..twilio_auth import require_twilio_signature
 
@@ -211,9 +212,20 @@ def on_status(svc, cid: str, call_sid: str, status: str) -> None:
         missed_calls.finish(pipe, cid, caller, "gave_up", retention, last=status)
         missed_calls.count(pipe, day, "gave_up", retention)
         log.info("callback %s: %s after %s attempts, given up", cid, status, attempt)
+        _to_operators(svc, record, call_sid)
     else:  # completed without an answer webhook, or canceled
         missed_calls.finish(pipe, cid, caller, "completed" if status == "completed" else "canceled", retention)
     pipe.execute()
+
+
+def _to_operators(svc, record: dict, call_sid: str) -> None:
+    """A callback the robot gave up on becomes an operator's callback (source `missed`): a person tries
+    at another hour. One open request per caller, as always; a number that asked not to be called is not."""
+    number, caller = record.get("number", ""), record.get("caller", "")
+    if not number or svc.redis.exists(missed_calls.dnc_key(caller)):
+        return
+    callbacks.request(svc.redis, number, caller, call_sid,
+                      svc.redis.get(language_key(caller)), source="missed")
 
 
 def _retry(svc, cid: str, attempt: int, delay: int) -> None:

@@ -1,7 +1,7 @@
 """Native speakers' recordings on their way to callers: pending, then accepted (or rejected).
 
 A recording made on the reviewers' number (ivr/voice/review.py, downloaded by
-workers/recording_jobs.py) or uploaded in the dashboard (ivr/ops/recording_views.py) waits in
+workers/recording_jobs.py) or uploaded in the dashboard (ivr/ops/admin/recording_views.py) waits in
 `<audio dir>/pending/` (not committed) as `<id>.<ext>` with `<id>.json`: lang, line id, the exact
 text and its key (`text_sha`) at recording time, reviewer (a caller hash or an operator's name),
 source (phone | upload), time, seconds. A pending recording is never served to callers: the audio
@@ -142,6 +142,62 @@ def _audio_lock(directory: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+PREVIOUS = ".previous"  # audio/<lang>/recorded/.previous/: the recording an accept replaced, for a revert
+
+
+def _keep_previous(directory: Path, manifest: dict, lang: str, line_id: str) -> None:
+    """Move the line's current recording (if any) aside, with its ledger entry under manifest['previous']:
+    one step of history per line, enough to undo an accept. A line with none keeps `None` there: a
+    revert then goes back to the robot voice."""
+    folder = directory / lang / "recorded"
+    keep = folder / PREVIOUS
+    keep.mkdir(parents=True, exist_ok=True)
+    for stale in keep.glob(f"{line_id}.*"):
+        stale.unlink()
+    current = audio.recorded_files(directory, lang).get(line_id)
+    entry = manifest.get("recorded", {}).get(lang, {}).get(line_id)
+    if current is not None:
+        current.replace(keep / current.name)  # perhaps another format of the same line: one recording per line
+    manifest.setdefault("previous", {}).setdefault(lang, {})[line_id] = entry if current is not None else None
+
+
+def revert(catalog, directory: Path | str, today, lang: str, line_id: str) -> bool:
+    """Undo the last accept of a line: the recording it replaced comes back (or the robot voice, if there
+    was none); the undone one is kept aside in its place, so a second revert redoes it. False when the
+    line has no accept to undo."""
+    directory = Path(directory)
+    with _audio_lock(directory):
+        manifest = audio.read_json(directory / audio.MANIFEST, {})
+        previous = manifest.get("previous", {}).get(lang, {})
+        if line_id not in previous:
+            return False
+        entry = previous[line_id]
+        folder = directory / lang / "recorded"
+        back = next((p for p in (folder / PREVIOUS).glob(f"{line_id}.*")), None) if entry else None
+        parked = folder / PREVIOUS / "swap"
+        parked.mkdir(parents=True, exist_ok=True)
+        if back is not None:
+            back = back.replace(parked / back.name)
+        _keep_previous(directory, manifest, lang, line_id)
+        book = manifest.setdefault("recorded", {}).setdefault(lang, {})
+        if back is not None and entry:
+            back.replace(folder / back.name)
+            book[line_id] = entry
+        else:
+            book.pop(line_id, None)
+        audio.write_json(directory / audio.MANIFEST, manifest)
+        result = audio_build.build(catalog, directory, today, [lang], use_robot=shutil.which("espeak-ng") is not None)
+        if result.errors:
+            raise RecordingError("; ".join(result.errors))
+    return True
+
+
+def revertible(directory: Path | str, lang: str) -> set[str]:
+    """The lines of `lang` whose last accept can be undone."""
+    manifest = audio.read_json(Path(directory) / audio.MANIFEST, {})
+    return set(manifest.get("previous", {}).get(lang, {}))
+
+
 @dataclass
 class Accepted:
     rec: Pending
@@ -160,13 +216,11 @@ def accept(catalog, directory: Path | str, today, pid: str) -> Accepted:
             raise RecordingError("no such pending recording")
         folder = directory / rec.lang / "recorded"
         folder.mkdir(parents=True, exist_ok=True)
-        old = audio.recorded_files(directory, rec.lang).get(rec.line_id)
-        if old is not None:
-            old.unlink()  # perhaps another format of the same line: one recording per line
-        target = folder / f"{rec.line_id}{rec.ext}"
-        shutil.copyfile(rec.file(directory), target)
         manifest = audio.read_json(directory / audio.MANIFEST, {})
         book = manifest.setdefault("recorded", {}).setdefault(rec.lang, {})
+        _keep_previous(directory, manifest, rec.lang, rec.line_id)  # so that an admin can revert
+        target = folder / f"{rec.line_id}{rec.ext}"
+        shutil.copyfile(rec.file(directory), target)
         book[rec.line_id] = {"source": target.name, "source_sha": audio.file_sha(target), "text_sha": rec.text_sha,
                              "text": rec.text}
         audio.write_json(directory / audio.MANIFEST, manifest)
