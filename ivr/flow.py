@@ -146,7 +146,7 @@ class Flow:
             session.goto(self.catalog.start, remember=False)
             return Step({**base, "result": "language", "lang": session.lang, "offer": "accepted"})
         session.offer = None
-        return Step({**base, "result": "languages", "offer": "declined"})
+        return Step({**base, "result": "goto", "offer": "declined"})  # to the full list (a word the dashboard has)
 
     def silence(self, session: Session, today: dt.date) -> Step:
         session.noinput += 1
