@@ -375,18 +375,21 @@ def sms_send(text, url, sender, token):
 
 @sms.command("eval")
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="lang<TAB>topic<TAB>text lines, or the inbox's labelled .jsonl export "
+              help="lang<TAB>topic<TAB>text lines, the inbox's labelled .jsonl export, or a judged set "
+              "(lang, text, status, expect, must_not, note: tests/data/sms_heldout_v2.tsv) "
               "(default: tests/data/sms_corpus.tsv).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--min-accuracy", type=float, default=None, help="Exit 1 when a language's top-1 is below (0-1).")
+@click.option("--min-accuracy", type=float, default=None,
+              help="Exit 1 when a language's share of direct and correct replies (and top-1) is below (0-1).")
 def sms_eval(corpus, as_json, min_accuracy):
-    """Top-1 topic accuracy per language on the corpus, the confusions, and what replies cost."""
+    """Judge the replies (direct and correct, a menu holding the right choice, wrong, no answer, out of scope
+    answered honestly, language kept, segments) per language; for a topic corpus also top-1 topic accuracy."""
     import json
 
     from .content.catalog import load_catalog
     from .content.lexicon import load_lexicon
     from .flow import Flow
-    from .sms import evaluate
+    from .sms import evaluate, judging
     from .sms.keywords import Matcher
     from .sms.render import SmsRenderer
     from .sms.texting import Texting
@@ -395,13 +398,22 @@ def sms_eval(corpus, as_json, min_accuracy):
     catalog = load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
     texting = Texting(catalog, Flow(catalog), SmsRenderer(catalog, int(conf["HOTLINE_SMS_SEGMENTS"])),
                       Matcher(catalog), lexicon=load_lexicon(catalog))
-    report = evaluate.evaluate(texting, evaluate.load_corpus(corpus or evaluate.DEFAULT_CORPUS), _today(conf))
+    path = corpus or evaluate.DEFAULT_CORPUS
+    judged_only = judging.is_judged(path)
+    report = None if judged_only else evaluate.evaluate(texting, evaluate.load_corpus(path), _today(conf))
+    judged = judging.run(texting, judging.load(path), _today(conf)) if not str(path).endswith(".jsonl") else None
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+        out = {**(report.as_dict() if report else {}), **({"judged": judged.as_dict()} if judged else {})}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     else:
-        click.echo(evaluate.format_report(report))
-    if min_accuracy is not None and any(report.accuracy(c) < min_accuracy for c, r in report.langs.items() if r.total):
-        sys.exit(1)
+        if report:
+            click.echo(evaluate.format_report(report))
+        if judged:
+            click.echo(("\nThe replies judged:\n" if report else "") + judging.format_report(judged))
+    if min_accuracy is not None:
+        low = report and any(report.accuracy(c) < min_accuracy for c, r in report.langs.items() if r.total)
+        if low or (judged and any(judged.share(c) < min_accuracy for c, s in judged.langs.items() if s.total)):
+            sys.exit(1)
 
 
 # -- privacy -----------------------------------------------------------------------------
@@ -656,7 +668,9 @@ def _lexicon_summary(catalog) -> str:
         click.echo(f"SMS lexicon: {exc}", err=True)
         sys.exit(1)
     counts = [f"{code} {sum(len(words) for words in lex.topics.values())}" for code, lex in lexicon.langs.items()]
-    return f"SMS lexicon: {len(lexicon.topics)} topics; words per language: {', '.join(counts) or 'none'}"
+    kinds = {kind: sum(s.kind == kind for s in lexicon.signals.values()) for kind in ("status", "intent", "disease")}
+    return (f"SMS lexicon: {len(lexicon.topics)} topics; words per language: {', '.join(counts) or 'none'}; "
+            f"statuses {kinds['status']}, intents {kinds['intent']}, diseases named {kinds['disease']}")
 
 
 def _optout_summary(catalog) -> str:

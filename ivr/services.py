@@ -28,7 +28,6 @@ from .store import privacy
 from .voice.audio import AudioIndex, audio_dir
 from .voice.render import VoiceRenderer
 
-
 WITHHELD_KEPT = 20_000  # caller hashes whose withheld-or-not answer is kept
 
 

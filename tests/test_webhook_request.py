@@ -1,6 +1,6 @@
 """The cheaper webhook parsing (ivr/webhook_request.py, ivr/request_urls.py)
 gives exactly what the libraries it stands in for give."""
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -12,6 +12,13 @@ Data in prompts/lexicon/ (format: prompts/lexicon/README.md):
                   only hints). A language file's `keywords:` (prompts/<lang>.yaml) add words the lexicons
                   lack; a word a lexicon gives a topic counts only for the lexicons' topics.
 
+  statuses.yaml   residence statuses a texter may state: each one's words per language, its rule (full, permanent,
+                  dangerous) and the prompts that answer it; intents.yaml: what a texter wants beyond a topic
+                  (urgent, callback, flagged, out_of_scope, where, child, sick, labour), words per language;
+                  diseases.yaml: the list of 23 by the names texters use (prompt id -> words per language).
+                  Together the "signals" (`Signal`), matched like topic words (ivr/sms/understanding.py) and
+                  answered by ivr/sms/intents.py.
+
 `load_lexicon` reads and checks it against the catalog; a catalog without prompts/lexicon/ gets an empty
 lexicon built from the `keywords:` alone (a small test catalog, or an older content folder).
 """
@@ -50,11 +57,34 @@ class LanguageLexicon:
     labels: dict[str, str] = field(default_factory=dict)  # topic -> its name among numbered choices
 
 
+@dataclass(frozen=True)
+class Signal:
+    """A status, an intent or a named disease: `kind:name` ("status:refugee", "intent:urgent",
+    "disease:disease.02"), its words per language, and for a status its rule and answer."""
+    kind: str  # status | intent | disease
+    name: str
+    order: int
+    words: dict[str, tuple[tuple[str, float], ...]]
+    rule: str | None = None
+    answer: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+
+SIGNAL_FILES = {"statuses.yaml": ("status", "statuses"), "intents.yaml": ("intent", "intents"),
+                "diseases.yaml": ("disease", "diseases")}
+INTENTS = ("urgent", "labour", "callback", "flagged", "out_of_scope", "where", "child", "sick", "not_listed", "who")
+RULES = ("full", "permanent", "dangerous")
+
+
 @dataclass
 class Lexicon:
     topics: dict[str, Topic]
     langs: dict[str, LanguageLexicon]
     default_language: str | None = None
+    signals: dict[str, Signal] = field(default_factory=dict)  # `kind:name` -> Signal, in file order
 
     def reply(self, lang: str, name: str) -> str | None:
         found = self.langs.get(lang)
@@ -141,4 +171,41 @@ def load_lexicon(catalog: Catalog) -> Lexicon:
     default = data.get("default_language")
     if default is not None and default not in catalog.langs:
         raise CatalogError("lexicon/topics.yaml", f"default_language {default!r} is not a catalog language")
-    return Lexicon(_topics(data, catalog), langs, default)
+    return Lexicon(_topics(data, catalog), langs, default, _signals(directory, catalog))
+
+
+def _signals(directory: Path, catalog: Catalog) -> dict[str, Signal]:
+    """statuses.yaml, intents.yaml and diseases.yaml, each optional, checked against the catalog."""
+    out: dict[str, Signal] = {}
+    for name, (kind, section) in SIGNAL_FILES.items():
+        path = directory / name
+        if not path.exists():
+            continue
+        file = f"lexicon/{name}"
+        entries = _read(path).get(section) or {}
+        if not isinstance(entries, dict):
+            raise CatalogError(file, f"{section} must be a mapping")
+        for order, (key, raw) in enumerate(entries.items()):
+            raw = raw or {}
+            if kind == "disease":
+                raw = {"words": raw}
+                if key not in catalog.langs[catalog.languages[0]].prompts:
+                    raise CatalogError(file, f"{key!r} is not a prompt id", key)
+            if kind == "intent" and key not in INTENTS:
+                raise CatalogError(file, f"unknown intent {key!r} (known: {', '.join(INTENTS)})")
+            rule = raw.get("rule")
+            if kind == "status" and rule not in RULES:
+                raise CatalogError(file, f"status {key!r}: rule must be one of {RULES}")
+            answer = tuple(raw.get("answer") or ())
+            for pid in answer:
+                missing = [code for code, lang in catalog.langs.items() if pid not in lang.prompts]
+                if missing:
+                    raise CatalogError(file, f"{key!r} answers with a prompt missing in {missing}", pid)
+            words = raw.get("words") or {}
+            unknown = sorted(set(words) - set(catalog.langs))
+            if unknown:
+                raise CatalogError(file, f"{key!r} has words for unknown languages {unknown}")
+            parsed = {code: tuple(_word(w, file, code) for w in words.get(code) or []) for code in catalog.languages}
+            sig = Signal(kind, str(key), order, parsed, rule, answer)
+            out[sig.key] = sig
+    return out

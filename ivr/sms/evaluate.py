@@ -73,9 +73,9 @@ def load_corpus(path: Path | str = DEFAULT_CORPUS) -> list[Row]:
         if not line.strip() or line.startswith("#") or line.startswith("lang\t"):
             continue
         parts = line.split("\t")
-        if len(parts) != 3 or not all(p.strip() for p in parts):
-            raise ValueError(f"{path}:{number}: expected lang<TAB>topic<TAB>text")
-        rows.append(Row(*(p.strip() for p in parts)))
+        if len(parts) not in (3, 4, 5) or not all(p.strip() for p in parts[:3]):
+            raise ValueError(f"{path}:{number}: expected lang<TAB>topic<TAB>text[<TAB>must<TAB>must_not]")
+        rows.append(Row(*(p.strip() for p in parts[:3])))  # must / must_not: ivr/sms/judging.py
     return rows
 
 

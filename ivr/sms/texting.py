@@ -16,6 +16,7 @@ choices. A first-time texter's clear question skips the welcome.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -23,13 +24,23 @@ from ..content.lexicon import Lexicon, load_lexicon
 from ..content.model import LANGUAGE_MENU, Catalog
 from ..flow import Flow
 from ..store.sessions import Session
+from .intents import Intents, Plan
 from .keywords import Matcher
 from .optout import Keyword, OptOutWords
 from .render import SmsRenderer
-from .understanding import Understander, Understanding
+from .understanding import STOPWORD_EVIDENCE, Understander, Understanding
 
+log = logging.getLogger(__name__)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 NEXT_PAGE = "9"
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What the channel knows about the texter's number for this one message (Texting is shared by requests)."""
+    now: dt.datetime | None
+    can_call: bool
+    callback_at: dt.datetime | None = None
 
 
 @dataclass
@@ -38,7 +49,11 @@ class Answer:
     events: list[dict] = field(default_factory=list)
     optout: str | bool | None = None  # optout.CARRIER / HOTLINE: opt out (who blocks); False: opt back in
     action: str | None = None  # a node action (reminder, callback) for the channel to carry out
-    unmatched: bool = False  # nothing in the text was understood: keep it for an operator (ivr.store.inbox)
+    inbox: str | None = None  # why an operator must see the text (ivr.store.inbox.REASONS), or None
+
+    @property
+    def unmatched(self) -> bool:
+        return self.inbox == "unclear"
 
 
 class Texting:
@@ -49,10 +64,20 @@ class Texting:
         self.optout_words = OptOutWords(catalog, twilio_handles_optout)
         self.lexicon = lexicon or load_lexicon(catalog)
         self.understander = understander or Understander(catalog, self.lexicon)
+        self.intents = Intents(self.lexicon)
 
     def answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str = "",
-               blocked: str | None = None) -> Answer:
-        """`blocked`: the number's opt-out record, if it has one (what an opt-in word may do: ivr/sms/optout.py)."""
+               blocked: str | None = None, now: dt.datetime | None = None, can_call: bool = True,
+               callback_at: dt.datetime | None = None) -> Answer:
+        """`blocked`: the number's opt-out record, if it has one (what an opt-in word may do: ivr/sms/optout.py);
+        `now`: the time; `can_call`: the number may be called back (not opted out; a withheld number never
+        reaches here); `callback_at`: when a callback asked for now would come (outside HOTLINE_CALLBACK_HOURS,
+        the channel's `callback_time`), None for soon."""
+        return self._answer(session, body, today, is_new, opt_out_type, blocked,
+                            _Call(now, can_call and not blocked, callback_at))
+
+    def _answer(self, session: Session, body: str, today: dt.date, is_new: bool, opt_out_type: str,
+                blocked: str | None, call: _Call) -> Answer:
         text = CONTROL.sub(" ", body or "")[:1600].strip()
         offered, session.choices = session.choices, []
         keyword = self.optout_words.classify(text, opt_out_type)
@@ -65,6 +90,26 @@ class Texting:
         if session.lang and offered and text.isdigit() and 1 <= int(text) <= len(offered):
             topic = offered[int(text) - 1]
             return self._topic(session, topic, today, {"type": "choice", "key": text, "topic": topic})
+        try:
+            return self._understand(session, text, today, offered, call)
+        except Exception:  # a bug inside understanding must not cost the texter an answer
+            log.exception("SMS understanding failed; answering with the menu")
+            return self.failed(session, today)
+
+    def failed(self, session: Session, today: dt.date) -> Answer:
+        """What a texter gets when understanding their text failed: the numbered menu (the language menu for
+        a texter without a language), never the outage line; the text goes to the operators' inbox."""
+        session.choices = []
+        if session.lang is None or session.lang not in self.catalog.langs:
+            session.lang = None
+            answer = self._welcome(session, {"type": "error"})
+        else:
+            session.goto(self.catalog.start, remember=False)
+            answer = self._show(session, today, [], {"type": "error"})
+        answer.inbox = "error"
+        return answer
+
+    def _understand(self, session: Session, text: str, today: dt.date, offered: list[str], call: _Call) -> Answer:
         understood = self.understander.understand(text)
         # "103" or "1406" is a number the texter needs, not three menu keys: a clear topic wins over keys
         if session.lang and re.fullmatch(r"[0-9*#]{1,3}", text) and not (len(text) > 1 and understood.clear):
@@ -73,10 +118,20 @@ class Texting:
             chosen = self.matcher.language(text)
             if chosen:
                 return self._set_language(session, chosen, today)
+        after_answer = session.node not in (self.catalog.start, LANGUAGE_MENU)
+        plan = self.intents.plan(understood, session.lang or understood.lang or self._default_language(),
+                                 after_answer, lambda without: self.understander.rescore(text, without))
+        if plan:
+            return self._planned(session, understood, plan, today, call)
         if understood.ranked:
             return self._understood(session, understood, today)
-        answer = self._welcome(session) if session.lang is None else self._unknown(session, today)
-        answer.unmatched = bool(text)
+        if session.lang is None:
+            if understood.lang and understood.lang_evidence >= STOPWORD_EVIDENCE:
+                session.lang = understood.lang  # "Здравствуйте", "barev": the welcome in that language
+            answer = self._welcome(session)
+        else:
+            answer = self._unknown(session, today)
+        answer.inbox = "unclear" if text else None
         return answer
 
     # -- the cases ---------------------------------------------------------------------
@@ -142,9 +197,52 @@ class Texting:
             answer_ids = ()  # the screen says what is in force instead (the main menu)
         elif not answer_ids and node.sms and not node.items:  # the fact itself, in its SMS wording
             answer_ids = node.sms
-        lines = [self.catalog.sms(session.lang, p) for p in answer_ids if self.catalog.in_force(p, today)]
+        # each fact as said today: itself, or after its `until` its successor or dated fallback (as the voice)
+        lines = [self.catalog.sms(session.lang, p) for p in self.catalog.said(answer_ids, today)]
         page = self.renderer.answer(screen, also, lines or None)
         return Answer([page], [{**event, "node": session.node, "lang": session.lang}])
+
+    def _planned(self, session: Session, understood: Understanding, plan: Plan, today: dt.date,
+                 call: _Call) -> Answer:
+        """A status, disease, urgency, callback or out-of-scope answer (ivr/sms/intents.py)."""
+        if session.lang is None:
+            session.lang = understood.lang or self._default_language()
+        lang = session.lang
+        best = understood.best.topic if understood.best else None
+        event = {"type": "intent", "intent": plan.intent, "topic": plan.topic or best, **plan.extra}
+        if plan.intent == "who":
+            return self._welcome(session, {**event, "type": "welcome"})
+        if plan.topic and not plan.messages:
+            return self._topic(session, plan.topic, today, event)
+        target = self.catalog.keywords.get(plan.topic) if plan.topic else None
+        if target and target != LANGUAGE_MENU and self.catalog.node_in_force(target, today):
+            session.goto(target)
+        else:
+            session.goto(self.catalog.start, remember=False)
+        session.page = 0
+        inbox, action = plan.inbox, plan.action
+        messages = [[self.catalog.sms(lang, p) for p in self.catalog.said(ids, today)] for ids in plan.messages]
+        if action == "callback":
+            if call.can_call:
+                messages = [[self._callback_line(lang, call)]]
+            else:
+                messages, inbox, action = [[self.catalog.sms(lang, "ui.sms_callback_no")]], "callback", None
+        messages = [m for m in messages if m]
+        screen = self.flow.screen(session, today, group=None)
+        replies = [self.renderer.answer(screen, self.lexicon.reply(lang, "also"), messages[0])] if messages else []
+        replies += [self.renderer.paginate(m, self.catalog.sms(lang, "ui.sms_more"))[0] for m in messages[1:]]
+        answer = Answer(replies, [{**event, "node": session.node, "lang": lang}], action=action)
+        answer.inbox = inbox
+        return answer
+
+    def _callback_line(self, lang: str, call: _Call) -> str:
+        """When the operator will call: soon (within the callback hours), else the start of the next window."""
+        when = call.callback_at
+        if when is None:
+            return self.catalog.sms(lang, "ui.sms_callback")
+        today = call.now.date() if call.now else None
+        label = when.strftime("%H:%M") if when.date() == today else when.strftime("%H:%M %d.%m")
+        return self.catalog.sms(lang, "ui.sms_callback_at", time=label)
 
     def _choices(self, session: Session, topics: list[str]) -> Answer:
         session.choices = topics

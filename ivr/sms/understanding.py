@@ -15,6 +15,7 @@ share is split between them, so it never decides alone.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -46,11 +47,28 @@ class Scored:
     first: int  # position of the first word that counted for it
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A status, intent or named disease (prompts/lexicon/statuses.yaml ...) found in a message."""
+    key: str  # kind:name
+    words: int  # how many words its longest matching entry has
+    tokens: tuple[int, ...]  # the message's words it took
+    langs: tuple[str, ...]  # the lexicons whose entry matched
+
+
 @dataclass
 class Understanding:
     ranked: list[Scored] = field(default_factory=list)
     lang: str | None = None  # the message's language, when its words or letters say so
     lang_evidence: float = 0.0
+    hits: dict[str, Hit] = field(default_factory=dict)  # signals found, in the lexicon's order
+    tokens: int = 0  # words in the message
+
+    def has(self, key: str) -> bool:
+        return key in self.hits
+
+    def of_kind(self, kind: str) -> list[Hit]:
+        return [h for k, h in self.hits.items() if k.startswith(kind + ":")]
 
     @property
     def best(self) -> Scored | None:
@@ -75,6 +93,10 @@ class _Entry:
     lang: str
     stems: tuple[str, ...]  # one per word of the entry
     weight: float = 1.0
+
+
+_RUSSIAN_LETTERS = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+SIGNAL_QUALITY = 0.9  # a status, intent or disease word counts when matched exactly or by its stem, never fuzzily
 
 
 class _Reducer:
@@ -158,7 +180,8 @@ def _tokens(text: str) -> list[str]:
         if ch.isalnum() or ch in "'ʻʼ’‘`":
             word.append(ch)
         elif word:
-            out.append("".join(word))
+            if any(c.isalnum() for c in word):  # an apostrophe or backtick alone is no word
+                out.append("".join(word))
             word = []
     return out[:MAX_TOKENS]
 
@@ -183,6 +206,7 @@ class Understander:
             for ch in unicodedata.normalize("NFC", lex.letters.lower()).replace(" ", ""):
                 _add(self.letters, ch, code)
         self.entries = self._entries(catalog, lexicon)
+        self._signal_entries(lexicon)
         self.stem_langs: dict[str, list[str]] = {}  # every lexicon stem -> the languages it comes from
         self.entries_with: dict[str, list[int]] = {}  # a stem -> the entries (by position) that use it
         for i, entry in enumerate(self.entries):
@@ -190,6 +214,7 @@ class Understander:
                 _add(self.stem_langs, stem, entry.lang)
                 if i not in self.entries_with.setdefault(stem, []):
                     self.entries_with[stem].append(i)
+        self.signals_with = self._index_signals()
         by_length: dict[int, list[str]] = {}
         for stem in self.stem_langs:
             if len(stem) >= 5:
@@ -198,6 +223,45 @@ class Understander:
         # How often each folded word occurs in each language's own prompts: breaks a tie between languages.
         self.usage = {code: Counter(w for p in lang.prompts.values() for w in fold(p.sms + " " + p.voice).split())
                       for code, lang in catalog.langs.items()}
+
+    def _index_signals(self) -> dict[str, list[int]]:
+        """A stem -> the signal entries that use it; the signals' stems join the lexicon stems a word can match."""
+        index: dict[str, list[int]] = {}
+        for i, entry in enumerate(self.signal_entries):
+            for stem in entry.stems:
+                _add(self.stem_langs, stem, entry.lang)
+                if i not in index.setdefault(stem, []):
+                    index[stem].append(i)
+        return index
+
+    def _signal_entries(self, lexicon: Lexicon) -> None:
+        """Statuses, intents and diseases (topic = the signal's key). A stem under five letters counts only for a
+        word written as in the lexicon ("корь", not Tajik "кор"); a short stem of a long word only for a word that
+        starts like that word ("polisiýa" gives "poli", which "poliklinika" must not match)."""
+        self.signal_entries: list[_Entry] = []
+        self.signal_written: dict[tuple[str, str], set[str]] = {}  # (signal, stem) -> the short word as written
+        self.signal_starts: dict[tuple[str, str], set[str]] = {}  # (signal, stem) -> how its long words start
+        long_stems: set[tuple[str, str]] = set()
+        for key, sig in lexicon.signals.items():
+            for code, words in sig.words.items():
+                reducer = self.reducers.get(code) or _Reducer(None, ())
+                for word, weight in words:
+                    for w in _tokens(word):
+                        _add(self.written_words, _written(w), code)
+                    stems = self._stems(reducer, word)
+                    if not stems:
+                        continue
+                    self.signal_entries.append(_Entry(key, code, stems, weight))
+                    for stem, w in zip(stems, _tokens(word), strict=False):
+                        whole = fold(w).replace(" ", "")
+                        if len(whole) < 5:  # as written; a Latin word also as folded ("vnj")
+                            self.signal_written.setdefault((key, stem), set()).update(
+                                {_written(w)} | ({whole} if w.isascii() else set()))
+                        elif len(stem) < 5:
+                            long_stems.add((key, stem))
+                            self.signal_starts.setdefault((key, stem), set()).add(whole[:max(6, len(whole) - 2)])
+        for pair in long_stems:  # a stem a long lexicon word also gives ("звондаңыз" -> "zvon") is no short word
+            self.signal_written.pop(pair, None)
 
     def _entries(self, catalog: Catalog, lexicon: Lexicon) -> list[_Entry]:
         """Lexicon words, then the language files' keywords the lexicons do not already place."""
@@ -236,6 +300,8 @@ class Understander:
     def _word_matches(self, token: str) -> dict[str, float]:
         """stem -> how well this word of the message matches it."""
         forms = self._forms(token)
+        if not forms:  # a word that folds to nothing ("'", "`", a letter fold() drops)
+            return {}
         if forms[0] in self.stopwords:  # "как", "var", "куҷо": only ever the word itself
             return {forms[0]: EXACT} if forms[0] in self.stem_langs else {}
         found = {form: EXACT for form in forms if form in self.stem_langs}
@@ -277,8 +343,70 @@ class Understander:
         ranked.sort(key=lambda s: (-s.score, s.first, order.get(s.topic, len(order)), s.topic))
         return [s for s in ranked if s.score >= MIN_SCORE]
 
+    def _signals(self, tokens: list[str], matches: list[dict[str, float]]) -> dict[str, Hit]:
+        """Every signal whose entry has all its words in the message, matched well (not fuzzily), close together
+        (a phrase's words within one word of each other). The longest entry of each signal is kept. A stem of
+        a short lexicon word (under five letters) must be the whole word as written ("жар" is not "жарна")."""
+        written = [_written(t) for t in tokens]
+        whole = [fold(t).replace(" ", "") for t in tokens]
+
+        def fits(key: str, stem: str, i: int) -> bool:
+            own = self.signal_written.get((key, stem))
+            if own is not None:
+                return written[i] in own or (written[i].isascii() and whole[i] in own)
+            starts = self.signal_starts.get((key, stem))
+            return not starts or any(whole[i].startswith(start) for start in starts)
+
+        strong = [{stem: q for stem, q in m.items() if q >= SIGNAL_QUALITY} for m in matches]
+        candidates = sorted({i for m in strong for stem in m for i in self.signals_with.get(stem, ())})
+        found: dict[str, Hit] = {}
+        for entry in (self.signal_entries[i] for i in candidates):
+            mine = [{stem: q for stem, q in m.items() if stem in entry.stems and fits(entry.topic, stem, i)}
+                    for i, m in enumerate(strong)]
+            used = _place(entry.stems, mine)
+            if not used:
+                continue
+            positions = sorted(tok for tok, _ in used)
+            if positions[-1] - positions[0] > len(positions):
+                continue
+            old = found.get(entry.topic)
+            if old is None:
+                found[entry.topic] = Hit(entry.topic, len(positions), tuple(positions), (entry.lang,))
+                continue
+            tokens_ = tuple(sorted(set(old.tokens) | set(positions)))  # every word any of its entries took
+            if len(positions) > old.words:
+                found[entry.topic] = Hit(entry.topic, len(positions), tokens_, (entry.lang,))
+            else:
+                langs = old.langs + (entry.lang,) if len(positions) == old.words and entry.lang not in old.langs \
+                    else old.langs
+                found[entry.topic] = Hit(entry.topic, old.words, tokens_, langs)
+        order = {key: i for i, key in enumerate(self.lexicon.signals)}
+        return dict(sorted(found.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+    def rescore(self, text: str, without: set[int]) -> list[Scored]:
+        """The topics of `text` with some of its words left out (those an out-of-scope phrase took)."""
+        tokens = _tokens(text)
+        return self._score([{} if i in without else self._word_matches(t) for i, t in enumerate(tokens)])
+
     # -- language ----------------------------------------------------------------------------
+    def _plainly_russian(self, text: str, tokens: list[str]) -> bool:
+        """Cyrillic with no letter of another language, every word Russian (a lexicon or stop word), an acronym
+        ("ДМС", "ВНЖ") or a number: Russian, whatever other lexicons share the words."""
+        letters = [ch for ch in unicodedata.normalize("NFC", text.lower()) if ch.isalpha()]
+        if "ru" not in self.languages or not letters or not all(ch in _RUSSIAN_LETTERS for ch in letters):
+            return False
+        acronyms = {w.lower() for w in re.findall(r"\b[А-ЯЁ]{2,6}\b", text)}
+        for token in tokens:
+            written = _written(token)
+            if written.isdigit() or written in acronyms:
+                continue
+            if "ru" not in self.written_stop.get(written, ()) and "ru" not in self.written_words.get(written, ()):
+                return False
+        return True
+
     def _language(self, text: str, tokens: list[str]) -> tuple[str | None, float]:
+        if self._plainly_russian(text, tokens):
+            return "ru", STOPWORD_EVIDENCE
         evidence = dict.fromkeys(self.languages, 0.0)
         for ch in sorted(set(unicodedata.normalize("NFC", text.lower()))):
             owners = self.letters.get(ch, [])
@@ -320,6 +448,7 @@ class Understander:
         tokens = _tokens(text)
         if not tokens:
             return Understanding()
-        ranked = self._score([self._word_matches(t) for t in tokens])
+        matches = [self._word_matches(t) for t in tokens]
+        ranked = self._score(matches)
         lang, evidence = self._language(text, tokens)
-        return Understanding(ranked, lang, evidence)
+        return Understanding(ranked, lang, evidence, self._signals(tokens, matches), len(tokens))

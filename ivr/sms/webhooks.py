@@ -17,6 +17,7 @@ with any of Twilio's statuses, or empty (accepted and ignored).
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 
@@ -26,8 +27,10 @@ from ..services import services
 from ..store import callbacks, calllog, inbox, messages, privacy, sessions
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
+from ..voice.missed import callback_time
 from . import followups, optout
 
+log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 bp.before_request(require_twilio_signature)
 
@@ -52,20 +55,42 @@ def inbound():
     if privacy.is_withheld(msg.sender):
         return _withheld(svc, msg)
     caller = svc.caller_hash(msg.sender)
+    known = _store_inbound(svc, caller, msg)
+    now = svc.clock()
+    callback_at = callback_time(now, svc.config["HOTLINE_CALLBACK_HOURS"])  # the voice side's rule
     for _attempt in range(COMMIT_ATTEMPTS):
-        session, raw, is_new, known, blocked = _load(svc, caller)
-        answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known,
-                                    opt_out_type=msg.opt_out_type, blocked=blocked)
+        session, raw, is_new, _, blocked = _load(svc, caller)
+        try:
+            answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known,
+                                        opt_out_type=msg.opt_out_type, blocked=blocked, now=now,
+                                        callback_at=callback_at)
+        except Exception:  # the text is stored; the texter gets the menu and an operator sees it
+            log.exception("SMS answer failed; answering with the menu")
+            answer = svc.texting.failed(session, svc.today())
         if blocked:
             optout.refuse_reminder(answer, blocked, svc.catalog.sms(session.lang or "ru", "ui.optout_voice"))
             optout.withhold_undeliverable(answer, blocked)  # Twilio would drop it (21610): say so, send nothing
         session.seq += 1
-        if _record(svc, session, msg, answer, raw, first=not known):
+        if _record(svc, session, msg, answer, raw):
             break
     else:
         raise RuntimeError(f"SMS session of {caller[:8]} kept changing under {COMMIT_ATTEMPTS} attempts")
     _carry_out(svc, session, msg, answer)
     return svc.transport.reply(answer.replies)
+
+
+def _store_inbound(svc, caller: str, msg) -> bool:
+    """The text, in the thread's log, before anything tries to understand it: whatever fails later, an
+    operator can read what was sent. Returns whether the thread was already in the log."""
+    cid, now = conv_id(caller), time.time()
+    known = bool(svc.redis.exists(calllog.conv_key(cid)))
+    pipe = svc.redis.pipeline(transaction=False)
+    if not known:
+        calllog.start(pipe, CHANNEL, cid, caller, now, svc.retention)
+    pipe.zadd(f"convs:{CHANNEL}", {cid: now})  # an SMS thread sorts by its latest message
+    calllog.event(pipe, cid, "sms_in", svc.retention, body=msg.body[:1600], sid=msg.sid)
+    pipe.execute()
+    return known
 
 
 def _load(svc, caller: str) -> tuple[Session, str | None, bool, bool, str | None]:
@@ -102,18 +127,20 @@ def _carry_out(svc, session: Session, msg, answer) -> None:
     understood kept in the operators' inbox; after the session is saved, so that a message answered
     twice (a conflict) never asks or keeps twice."""
     events = []
-    if answer.unmatched:
+    if answer.inbox:
         item = inbox.record(svc.redis, conv=conv_id(session.caller), caller=session.caller, lang=session.lang or "",
-                            body=msg.body, received=time.time(), retention=svc.retention, number=msg.sender)
-        events.append({"type": "inbox", "item": item})
+                            body=msg.body, received=time.time(), retention=svc.retention, number=msg.sender,
+                            reason=answer.inbox)
+        events.append({"type": "inbox", "item": item, "reason": answer.inbox})
     if answer.action == "reminder":
         outcome, msg_id = followups.request(svc, kind="reminder", number=msg.sender, caller=session.caller,
                                             conv=conv_id(session.caller), lang=session.lang,
                                             prompt_ids=["algo.reminder"], at=followups.next_working_day(svc.clock()))
         events.append({"type": "sms_request", "sms": outcome, "msg": msg_id})
     elif answer.action == "callback":
-        queued = callbacks.request(svc.redis, msg.sender, session.caller, conv_id(session.caller), session.lang)
-        events.append({"type": "callback", "callback": "queued" if queued else "already_open"})
+        queued = callbacks.request(svc.redis, msg.sender, session.caller, conv_id(session.caller), session.lang,
+                                   source="sms")  # asked for by text: in words, or through the menu
+        events.append({"type": "callback", "callback": "queued" if queued else "already_open", "source": "sms"})
     if events:
         pipe = svc.redis.pipeline(transaction=False)
         for event in events:
@@ -121,15 +148,11 @@ def _carry_out(svc, session: Session, msg, answer) -> None:
         pipe.execute()
 
 
-def _record(svc, session: Session, msg, answer, read_raw, first: bool) -> bool:
+def _record(svc, session: Session, msg, answer, read_raw) -> bool:
     """Session, opt-out state, log events, counters and the kept reply: one round trip, applied only
     if the session is still the one read (else False: the caller answers the message again)."""
     cid, now, retention = conv_id(session.caller), time.time(), svc.retention
     pipe = svc.redis.pipeline(transaction=False)
-    if first:
-        calllog.start(pipe, CHANNEL, cid, session.caller, now, retention)
-    pipe.zadd(f"convs:{CHANNEL}", {cid: now})  # an SMS thread sorts by its latest message
-    calllog.event(pipe, cid, "sms_in", retention, body=msg.body[:500], sid=msg.sid)
     for event in answer.events:
         calllog.event(pipe, cid, event["type"], retention, **{k: v for k, v in event.items() if k != "type"})
     for text in answer.replies:
