@@ -255,7 +255,9 @@ def call(url, caller, token, keys, missed, machine, wait):
     """A terminal phone: call the hotline, hear what it says, press keys (Enter alone = no key)."""
     emulator = _emulator(url, token, words=_transcript())
     if not missed:
-        return _converse(emulator.call(caller=caller), keys)
+        phone = emulator.call(caller=caller)
+        _converse(phone, keys)
+        return _texts_sent(phone.sid, caller)
     turn = emulator.ring_missed(caller)
     if not turn.rejected:
         click.echo(f"  the hotline answered instead of rejecting the call: {turn.raw[:200]}", err=True)
@@ -271,7 +273,30 @@ def call(url, caller, token, keys, missed, machine, wait):
         sys.exit(1)
     click.echo(f"  ☎ the hotline is calling you back ({placed['sid']}); answered by "
                f"{'a voicemail' if machine else 'you'}")
-    _converse(emulator.answer(caller, placed, "machine_start" if machine else "human"), keys)
+    phone = emulator.answer(caller, placed, "machine_start" if machine else "human")
+    _converse(phone, keys)
+    _texts_sent(phone.sid, caller)
+
+
+def _texts_sent(sid: str, caller: str) -> None:
+    """The SMS this call asked for, and whose phone each one goes to: the terminal phone's (`--from`),
+    on a callback too, where Twilio posts the hotline as From on every webhook."""
+    import redis
+
+    from .store import calllog, messages
+    from .store.privacy import number_hash
+
+    conf = load_settings()
+    mine = number_hash(conf["HOTLINE_HASH_SECRET"], caller)
+    with redis.Redis.from_url(_ensure_redis(conf), decode_responses=True) as r:
+        _, events = calllog.read(r, sid)
+        for msg_id in [e["msg"] for e in events if e.get("msg")]:
+            msg = r.hgetall(messages.key(msg_id))
+            if not msg:
+                continue
+            whose = "to you" if msg.get("to_hash") == mine else "to ANOTHER number"
+            click.echo(f"  ✉ SMS {whose} ({msg.get('to_mask', '?')}, {msg.get('status', '?')}): "
+                       f"{msg.get('body', '')}")
 
 
 def _wait_for_callback(caller: str, wait: int) -> dict | None:
@@ -492,7 +517,11 @@ def content_doc(out):
     index = audio.AudioIndex(audio.audio_dir(conf))
     table = None
     if index.lines:  # the caller-cost table needs the built audio's lengths
-        table = cost.markdown(cost.CallerCost(catalog, index, day).report(cost.key_facts(catalog.directory)))
+        caller_cost = cost.CallerCost(catalog, index, day)
+        rows = caller_cost.report(cost.key_facts(catalog.directory))
+        worst, median = cost.fact_summary(rows)
+        table = "\n\n".join([cost.markdown(rows), f"Key facts: at most {worst:.1f} s, median {median:.1f} s.",
+                              cost.markdown_first_calls(caller_cost.first_calls())])
     Path(out).write_text(render(catalog, day, table), encoding="utf-8")
     click.echo(f"wrote {out}")
 
@@ -543,11 +572,16 @@ def content_check(today, per_prompt):
 @content.command("cost")
 @click.option("--today", default=None, help="As of this date (YYYY-MM-DD).")
 @click.option("--max-keys", default=3, show_default=True, help="Keys allowed after the language choice.")
-@click.option("--max-seconds", default=45.0, show_default=True, help="Seconds of audio allowed before a fact ends.")
-def content_cost(today, max_keys, max_seconds):
-    """Per language and key fact (tree.yaml `key_facts:`): keys and seconds of built audio until it is said.
+@click.option("--max-seconds", default=45.0, show_default=True, help="Seconds allowed before a fact ends.")
+@click.option("--max-median", default=35.0, show_default=True, help="Seconds allowed for the median key fact.")
+@click.option("--max-first-call", default=20.0, show_default=True,
+              help="Seconds from a first call's answer to the main menu, where the country code names a language.")
+def content_cost(today, max_keys, max_seconds, max_median, max_first_call):
+    """Per language and key fact (tree.yaml `key_facts:`): keys and seconds until it is said (built audio, the
+    gap before each <Play>/<Say> and the round trip after each key); then a first call's seconds to the main
+    menu per country code, and the key facts' max and median.
 
-    Exit 1 when a fact is out of reach or over the limits. Build the audio first (`hotline audio build`)."""
+    Exit 1 when a fact is out of reach or over a limit. Build the audio first (`hotline audio build`)."""
     import datetime as dt
 
     from .cli_common import catalog_or_exit
@@ -560,10 +594,17 @@ def content_cost(today, max_keys, max_seconds):
     if not facts:
         click.echo("tree.yaml lists no key_facts")
         sys.exit(1)
-    rows = cost.CallerCost(catalog, audio.AudioIndex(audio.audio_dir(conf)), day).report(facts)
+    caller_cost = cost.CallerCost(catalog, audio.AudioIndex(audio.audio_dir(conf)), day)
+    rows = caller_cost.report(facts)
     text, ok = cost.format_rows(rows, max_keys, max_seconds)
     click.echo(text)
-    sys.exit(0 if ok else 1)
+    first, first_ok = cost.format_first_calls(caller_cost.first_calls(), max_first_call)
+    click.echo("\n" + first)
+    worst, median = cost.fact_summary(rows)
+    t = caller_cost.timing
+    click.echo(f"\nkey facts: max {worst:.1f} s, median {median:.1f} s (limit {max_median:.0f} s); counted: "
+               f"{t.verb_gap} s before each <Play>/<Say>, {t.key_round_trip} s after each key")
+    sys.exit(0 if ok and first_ok and median <= max_median else 1)
 
 
 @content.command("export")

@@ -21,6 +21,7 @@ from .store.sessions import Session
 
 REPEAT, BACK, MAIN = "9", "*", "0"
 MORE_KEY = "1"  # next group of a list
+ACCEPT_KEY, LIST_KEY = "1", "2"  # a first call's offered language: take it / hear the full list
 SMS_KEY = "1"  # "press 1 to get this by SMS" on a leaf that has `sms`
 MAX_NOINPUT = 1  # a silent caller hears the screen once more; the next silence ends the call
 
@@ -55,6 +56,7 @@ class Screen:
     sms: tuple[str, ...] = ()  # what this node sends as an SMS: the SMS channel's text for it
     nav: bool = False
     languages: list[str] = field(default_factory=list)  # the language menu's entries
+    offer: str | None = None  # a first call's language offered first: the greeting and lang.offer in it
 
 
 class Flow:
@@ -62,14 +64,18 @@ class Flow:
         self.catalog = catalog
 
     # -- moving ------------------------------------------------------------------------
-    def begin(self, session: Session, lang: str | None) -> Step:
-        """A new call: the language menu, or the main menu for a caller we know."""
+    def begin(self, session: Session, lang: str | None, offer: str | None = None) -> Step:
+        """A new call: the main menu for a caller we know; else the language menu — or, when the number's
+        country code names a language (`offer`), that language offered first, in itself."""
         if lang in self.catalog.langs:
             session.lang = lang
             session.node, session.page = self.catalog.start, 0
             return Step({"type": "start", "lang": lang, "returning": True},
                         notices=["ui.welcome_back"])
         session.node = LANGUAGE_MENU
+        if offer in self.catalog.language_by_country.values():
+            session.offer = offer
+            return Step({"type": "start", "offer": offer}, notices=["ui.greeting"])
         return Step({"type": "start"}, notices=["ui.greeting"])
 
     def restart(self, session: Session, lang: str | None) -> Step:
@@ -82,6 +88,7 @@ class Flow:
     def press(self, session: Session, digits: str, today: dt.date) -> Step:
         session.noinput = 0
         key = digits.strip()
+        session.repeats = session.repeats + 1 if key == REPEAT else 0
         if session.node == LANGUAGE_MENU:
             return self._press_language(session, key)
         node_id = session.node
@@ -114,6 +121,8 @@ class Flow:
 
     def _press_language(self, session: Session, key: str) -> Step:
         base = {"type": "key", "key": key, "from": LANGUAGE_MENU}
+        if session.offer:
+            return self._press_offer(session, key, base)
         langs = self.catalog.languages
         if key.isdigit() and 1 <= int(key) <= len(langs):
             session.lang = langs[int(key) - 1]
@@ -126,6 +135,18 @@ class Flow:
         if key == REPEAT:
             return Step({**base, "result": "repeat"})
         return Step({**base, "result": "wrong_key"}, notices=["ui.wrong_key"] if session.lang else [])
+
+    def _press_offer(self, session: Session, key: str, base: dict) -> Step:
+        """The language the country code names, offered first: ACCEPT_KEY takes it; 9 says it again; any
+        other key is the full language list (a caller from that country may speak another language)."""
+        if key == REPEAT:
+            return Step({**base, "result": "repeat"})
+        if key == ACCEPT_KEY:
+            session.lang, session.offer, session.stack = session.offer, None, []
+            session.goto(self.catalog.start, remember=False)
+            return Step({**base, "result": "language", "lang": session.lang, "offer": "accepted"})
+        session.offer = None
+        return Step({**base, "result": "goto", "offer": "declined"})  # to the full list (a word the dashboard has)
 
     def silence(self, session: Session, today: dt.date) -> Step:
         session.noinput += 1
@@ -156,6 +177,9 @@ class Flow:
         """The position's content; `group=None` gives a whole list at once (SMS pages by size)."""
         notices = list(notices)
         if session.node == LANGUAGE_MENU:
+            if session.offer:
+                return Screen(session.lang, LANGUAGE_MENU, 0, notices, [], [], [], languages=[session.offer],
+                              offer=session.offer)
             return Screen(session.lang, LANGUAGE_MENU, 0, notices, [], [], [], languages=list(self.catalog.languages))
         node = self.catalog.nodes.get(session.node)
         if node is None or not self.catalog.node_in_force(node.id, today):

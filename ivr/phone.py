@@ -59,13 +59,13 @@ def read_turn(url: str, status: int, body: str) -> Turn:
     root = parse_twiml(body)
     for verb in root:
         if verb.tag in ("Say", "Play"):
-            said = Heard(verb.tag, (verb.text or "").strip(), verb.get("language"))
+            said = Heard(verb.tag, _words(verb), verb.get("language"))
             (turn.heard if turn.gather is None else turn.after).append(said)
         elif verb.tag == "Gather" and turn.gather is None:
             turn.gather = dict(verb.attrib)
             turn.gather.setdefault("action", url)
             for inner in verb:
-                turn.heard.append(Heard(inner.tag, (inner.text or "").strip(), inner.get("language")))
+                turn.heard.append(Heard(inner.tag, _words(inner), inner.get("language")))
         elif verb.tag == "Redirect" and turn.redirect is None:
             turn.redirect = (verb.text or "").strip()
         elif verb.tag == "Hangup":
@@ -73,6 +73,11 @@ def read_turn(url: str, status: int, body: str) -> Turn:
         elif verb.tag == "Reject":
             turn.rejected = verb.get("reason") or "rejected"
     return turn
+
+
+def _words(verb: ET.Element) -> str:
+    """A <Say>'s words with its SSML (<say-as>) inside, or a <Play>'s URL."""
+    return "".join(verb.itertext()).strip()
 
 
 Transport = Callable[[str, dict, dict], tuple[int, str]]  # (absolute url, form, headers) -> (status, body)

@@ -39,6 +39,10 @@ DEFAULTS = {
     "HOTLINE_LANGUAGE_TTL": 90 * 86400,  # how long a caller's language is remembered
     "HOTLINE_LOG_RETENTION_DAYS": 90,
     "HOTLINE_GATHER_TIMEOUT": 6,  # seconds Twilio waits for a key
+    # How long one call may go on (ivr/voice/limits.py): then the goodbye with 1406 and 103.
+    "HOTLINE_CALL_MAX_SECONDS": 900,  # since the call began; a callback also gets Twilio's TimeLimit (+60 s)
+    "HOTLINE_CALL_MAX_SCREENS": 60,  # screens (webhooks answered) in one call
+    "HOTLINE_CALL_MAX_REPEATS": 3,  # replays of one screen in a row (key 9)
     "HOTLINE_MAX_REQUEST_BYTES": 65536,  # Twilio's webhooks are small; anything larger is refused (413)
     "HOTLINE_SMS_SEGMENTS": 3,  # the most segments one SMS reply may use
     "HOTLINE_SMS_RETRY_INTERVALS": "10,30,60,180,600",  # seconds between send retries (RQ Retry)
@@ -74,7 +78,8 @@ DEFAULTS = {
 
 INTS = {"HOTLINE_MAX_REQUEST_BYTES", "HOTLINE_PROXY_HOPS", "HOTLINE_SESSION_TTL", "HOTLINE_LANGUAGE_TTL",
         "HOTLINE_LOG_RETENTION_DAYS",
-        "HOTLINE_GATHER_TIMEOUT", "HOTLINE_SMS_SEGMENTS", "HOTLINE_OPS_SESSION_HOURS", "HOTLINE_OPS_IDLE_MINUTES",
+        "HOTLINE_GATHER_TIMEOUT", "HOTLINE_CALL_MAX_SECONDS", "HOTLINE_CALL_MAX_SCREENS", "HOTLINE_CALL_MAX_REPEATS",
+        "HOTLINE_SMS_SEGMENTS", "HOTLINE_OPS_SESSION_HOURS", "HOTLINE_OPS_IDLE_MINUTES",
         "HOTLINE_OPS_LOGIN_MAX_PER_USER", "HOTLINE_OPS_LOGIN_MAX_PER_IP", "HOTLINE_OPS_LOGIN_WINDOW",
         "HOTLINE_OPS_LOGIN_DELAY", "HOTLINE_OPS_RESET_HOURS",
         "HOTLINE_OPS_PAGE_SIZE", "HOTLINE_CALLBACK_MAX_ATTEMPTS", "HOTLINE_CALLBACK_MIN_INTERVAL_MINUTES",
@@ -125,6 +130,9 @@ def load_settings(environ=None) -> dict:
 def _check_callback_settings(conf: dict) -> None:
     if conf["HOTLINE_CALLBACK_ON_MACHINE"] not in ("message", "hangup"):
         raise SettingsError("HOTLINE_CALLBACK_ON_MACHINE must be message or hangup")
+    for name in ("HOTLINE_CALL_MAX_SECONDS", "HOTLINE_CALL_MAX_SCREENS", "HOTLINE_CALL_MAX_REPEATS"):
+        if conf[name] < 1:
+            raise SettingsError(f"{name} must be 1 or more")
     if conf["HOTLINE_CALLBACK_CPS"] <= 0:
         raise SettingsError("HOTLINE_CALLBACK_CPS must be above 0")
     hours = conf["HOTLINE_CALLBACK_HOURS"]

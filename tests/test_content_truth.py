@@ -42,7 +42,7 @@ def test_residence_permit_answers_say_permanent(catalog, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_emergency_care_is_said_by_audience(catalog, lang):
-    assert catalog.nodes["urgent"].say == ("urgent.call103",)  # 103 first, before any choice
+    assert catalog.nodes["urgent"].say[0] == "urgent.call103"  # 103 first, before any choice
     node = catalog.nodes["urgent.emergency"]
     assert node.say == ("urgent.uninsured", "urgent.migrants") and node.sms == ("urgent.call103",)
     assert DMS[lang] in texts(catalog, lang, "urgent.migrants")

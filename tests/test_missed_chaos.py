@@ -129,7 +129,8 @@ def test_a_restart_between_the_ring_and_the_call_loses_nothing(env, fake, monkey
 
 
 def test_the_terminal_phone_rings_and_is_called_back_without_twilio(env, fake, rdb, monkeypatch):
-    """`hotline call --missed`: the reject, then the callback from the local outbox, then the menu."""
+    """`hotline call --missed`: the reject, then the callback from the local outbox, then the menu; the SMS
+    asked for during the callback goes to the caller, not to the hotline's number Twilio posts as From."""
     without_twilio(monkeypatch, env)
     env = dict(env, HOTLINE_PUBLIC_URL="")  # as with `make run`: the outbox, relative URLs
     monkeypatch.setenv("HOTLINE_PUBLIC_URL", "")
@@ -138,7 +139,7 @@ def test_the_terminal_phone_rings_and_is_called_back_without_twilio(env, fake, r
     jobs = worker(env)
     try:
         done = subprocess.run([sys.executable, "-m", "ivr.cli", "call", "--missed", "--url", url, "--from", CALLER,
-                               "--keys", "2 1"], cwd=ROOT, env=dict(os.environ, **env), capture_output=True,
+                               "--keys", "2 1 1 1"], cwd=ROOT, env=dict(os.environ, **env), capture_output=True,
                               text=True, timeout=90)
     finally:
         stop(jobs)
@@ -148,4 +149,5 @@ def test_the_terminal_phone_rings_and_is_called_back_without_twilio(env, fake, r
     assert "rejected: busy" in out and "calling you back" in out
     assert "[kk] choose kk" in out and "[ru] main menu" in out and "[ru] facts menu" in out
     assert CALLER not in out.replace(f"--from {CALLER}", "")
+    assert "✉ SMS to you (+7 701 *** ** 21" in out and "[ru] fact.a" in out and "ANOTHER" not in out
     assert records(rdb)[0]["status"] == "answered" and fake.calls == []

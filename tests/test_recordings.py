@@ -350,28 +350,36 @@ def test_lines_are_asked_for_first_call_then_main_menu_then_the_key_facts_paths_
                                                                                                 app_factory):
     tree = fx.tree()
     tree["key_facts"] = {"fact a": "fact.a"}
-    prompts = fx.write(tmp_path / "prompts", tree_data=tree)
+    tree["language_by_country"] = {"996": "ky"}
+    langs = {code: fx.language(code) for code in fx.LANGS}
+    for code, lang in langs.items():
+        lang["prompts"]["lang.offer"] = {"voice": f"[{code}] offer", "status": "unreviewed"}
+    prompts = fx.write(tmp_path / "prompts", tree_data=tree, langs=langs)
     app = app_factory(HOTLINE_PROMPTS_DIR=str(prompts), HOTLINE_AUDIO_DIR=str(tmp_path / "audio"))
     from ivr.voice.review_order import ReviewOrder
 
     svc = app.extensions["hotline"]
     order = ReviewOrder(svc.catalog, tmp_path / "audio")
+    # What callers of each language hear first: +996 is offered Kyrgyz (greeting, offer), the list has its line;
+    # the fixture's greeting is Kazakh; an Uzbek first caller (+7) hears no greeting in Uzbek.
+    assert [ln.ids[0] for ln in order.missing("kk", TODAY)][:2] == ["ui.greeting", "lang.choose"]
+    assert [ln.ids[0] for ln in order.missing("uz", TODAY)][:2] == ["lang.choose", "menu.main"]
     ids = [ln.ids[0] for ln in order.missing("ky", TODAY)]
-    assert ids[:2] == ["ui.greeting", "lang.choose"]  # what every first call hears
-    ids = ids[2:]
+    assert ids[:3] == ["ui.greeting", "lang.offer", "lang.choose"]
+    ids = ids[3:]
     main = ["menu.main", "ui.option--opt.facts--1", "ui.option--opt.list--2", "ui.option--opt.language--8"]
     assert ids[:4] == main
     assert ids[4:7] == ["menu.facts", "ui.option--opt.fact_a--1", "ui.option--opt.fact_old--2"]
     assert ids.index("fact.a") < ids.index("menu.list") and ids.index("fact.a") < ids.index("ui.goodbye")
     assert ids.index("ui.nav") < ids.index("menu.list")  # said on the way to the fact: the hint comes with it
-    assert len(ids) + 2 == len(set(ids)) + 2 == len(audio.spoken_lines(svc.catalog, TODAY, ["ky"]))
+    assert len(ids) + 3 == len(set(ids)) + 3 == len(audio.spoken_lines(svc.catalog, TODAY, ["ky"]))
     # A line with a recording waiting, or skipped on this call, is not asked for again.
     take = tmp_path / "t.wav"
     take.write_bytes(sine_wav(0.2))
     recordings.save(tmp_path / "audio", recordings.new_id(), take, ".wav", lang="ky", line_id="menu.main",
                     text="[ky] main menu", text_sha=audio.text_sha("ky", "[ky] main menu"), reviewer="x",
                     source="upload", time=0.0, seconds=0.2)
-    assert [ln.ids[0] for ln in order.missing("ky", TODAY, exclude=["menu.facts"])][2:6] == main[1:] + [
+    assert [ln.ids[0] for ln in order.missing("ky", TODAY, exclude=["menu.facts"])][3:7] == main[1:] + [
         "ui.option--opt.fact_a--1"]
 
 

@@ -18,6 +18,7 @@ import logging
 import time
 
 from ivr.store import messages, missed_calls
+from ivr.voice import limits
 from ivr.voice.calls import CallError
 
 from . import reconcile
@@ -70,7 +71,7 @@ def _place(ctx, record: dict, attempt: int, mine: str, started: float) -> str:
     try:
         placed = ctx.calls.place(record["number"], _from(ctx.config), *_urls(ctx.config, cid, attempt),
                                  "DetectMessageEnd" if ctx.config["HOTLINE_CALLBACK_ON_MACHINE"] == "message"
-                                 else "Enable")
+                                 else "Enable", time_limit=limits.twilio_time_limit(ctx.config))
     except CallError as exc:
         if exc.permanent:
             r.set(claim, "failed", ex=CLAIM_TTL)

@@ -88,7 +88,7 @@ def _load_nodes(data: dict) -> dict[str, Node]:
                 raise CatalogError("tree.yaml", f"node {nid!r} uses the global key {key!r} as an option")
             if not isinstance(spec, dict) or "label" not in spec or "goto" not in spec:
                 raise CatalogError("tree.yaml", f"node {nid!r} option {key!r} needs label and goto")
-            opts.append(Option(key, spec["label"], spec["goto"]))
+            opts.append(Option(key, spec["label"], spec["goto"], spoken=bool(spec.get("spoken", True))))
         if raw.get("items") and opts:
             raise CatalogError("tree.yaml", f"node {nid!r} has both items and options")
         nodes[nid] = Node(
@@ -261,10 +261,17 @@ def load_catalog(directory: Path | str | None = None, sources_dir: Path | str | 
     greeting = [str(x) for x in tree.get("greeting_languages") or languages[:1]]
     if not set(greeting) <= set(languages):
         raise CatalogError("tree.yaml", f"greeting_languages {greeting} must be among the languages")
+    by_country = {str(k).lstrip("+"): str(v) for k, v in (tree.get("language_by_country") or {}).items()}
+    if not set(by_country.values()) <= set(languages) or not all(k.isdigit() for k in by_country):
+        raise CatalogError("tree.yaml", f"language_by_country {by_country} must map calling codes to the languages")
+    missing = sorted(code for code in set(by_country.values()) if "lang.offer" not in langs[code].prompts)
+    if missing:
+        raise CatalogError("tree.yaml", f"language_by_country offers {missing} with no lang.offer prompt")
     sources = _load_sources(directory / "sources.yaml")
     dated = _date_lists(sources, citations, langs)
     catalog = Catalog(languages, start, nodes, langs, citations, directory, keywords, greeting,
-                      sources=sources, glossaries=glossary.load(directory, languages), dated=dated,
+                      language_by_country=by_country, sources=sources,
+                      glossaries=glossary.load(directory, languages), dated=dated,
                       list_wordings={spec["say"] for src in sources.values() for spec in src["lists"].values()})
     from .checks import validate
 

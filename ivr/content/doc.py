@@ -72,9 +72,17 @@ CALLER_COST = """## What a caller pays
 
 Keys pressed after the language choice, and seconds of the built audio heard until each key fact has been
 said, listening to every screen to its end (`hotline content cost`; recordings count where accepted).
-The limits: every key fact within 3 keys and 45 s, the main menu within 20 s, in every language.
-A first call hears one greeting with 103 and the language menu before this (not counted). Before the menu
-was redesigned for it (2026-12), the main menu alone took 36–52 s and the key facts 2–4 keys and 48–162 s."""
+Counted besides the audio (one place: `TIMING` in ivr/voice/cost.py): 0.25 s of Twilio's gap before each
+`<Play>`/`<Say>`, and 0.6 s of round trip (webhook, TwiML, first audio fetched) after each key.
+The limits: every key fact within 3 keys and 45 s, their median within 35 s, the main menu within 20 s, in
+every language. Before the menu was redesigned for it (2026-12), the main menu alone took 36–52 s and the key
+facts 2–4 keys and 48–162 s.
+
+A first call (no language known) hears the greeting with 103 first; the second table is the seconds from the
+answer to the main menu, gaps and the key's round trip counted. Where the country calling code names a
+language (tree.yaml `language_by_country`) the greeting and the offer are in it and key 1 takes it: within
+20 s. A +7 number hears the Russian greeting and the list, and presses its language's key as soon as it is
+said (keys work while a prompt plays): a column per language."""
 
 
 def render(catalog: Catalog, today: dt.date, caller_cost: str | None = None) -> str:

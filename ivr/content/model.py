@@ -42,6 +42,7 @@ class Option:
     key: str
     label: str  # prompt id
     goto: str  # node id or LANGUAGE_MENU
+    spoken: bool = True  # False: the key works on the phone but the voice menu does not announce it (SMS lists it)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ class Catalog:
     directory: Path
     keywords: dict[str, str] = field(default_factory=dict)  # SMS keyword topic -> node id
     greeting_languages: list[str] = field(default_factory=list)  # a first call's greeting is said in these
+    # country calling code -> the language a first call from it is offered first ("996" -> "ky"), tree.yaml
+    language_by_country: dict[str, str] = field(default_factory=dict)
     sources: dict[str, dict] = field(default_factory=dict)  # sources.yaml: "001" -> {title, dated, note}
     glossaries: dict = field(default_factory=dict)  # lang -> content.glossary.Glossary
     # Facts said with their list's date (sources.yaml `lists:`): "<id>.dated" -> <id>, and the wordings

@@ -16,7 +16,13 @@ In order:
   6. numbers as words: digits said one by one ("1 4 0 6", `digit_by_digit:` numbers, long numbers),
      ranges ("40-70"), dates (9.10.2020), ordinals ("2025-nji", "1-қадам"), a suffix after a
      hyphen ("9-дан"), phone numbers, and plain amounts and years; then `symbols:` (% + / @);
-  7. `transliterate:` — a stand-in voice's script (Tajik Cyrillic into the Latin the Persian voice reads).
+  7. `replace:` — fixed joins the rules above leave ("ինըի" → "ինի": a number word and its ending);
+  8. `transliterate:` — a stand-in voice's script (Tajik Cyrillic into the Latin the Persian voice reads).
+
+`for_say` is the same rewrite for Twilio's <Say> (Polly reads numbers itself): words for Latin words,
+web addresses and lexicon entries, and each abbreviation said by its letters as SSML
+<say-as interpret-as="characters"> runs, never raw. `mixed_letter_names` finds lexicon entries that spell an
+abbreviation with letter names other than the language's own `letters:` (a language must name a letter one way).
 
 Numbers come from num2words where it knows the language (`numbers.num2words`), otherwise from the
 file's own tables (units, tens, hundred, thousand).
@@ -33,6 +39,7 @@ import yaml
 APOSTROPHES = str.maketrans({c: "'" for c in "ʻʼ’‘`´ʹ′"})
 DASHES = "-–—"
 SPACED_LETTERS = re.compile(r"(?<![\w'])[^\W\d_](?: [^\W\d_])+(?![\w'])")  # "Т М К К К"
+LETTER_RUN = re.compile(r"(?<![\w'-])[^\W\d_](?:,? [^\W\d_])+(?![\w'])")  # "в О С М С", "гепатиты А, В, С"
 WORD = re.compile(r"(?<![\w'])[^\W\d_]+(?![\w'])")
 FOREIGN_WORD = re.compile(r"(?<![\w'])([A-Za-z][A-Za-z']*|[\u0400-\u04ff]+)(?![\w'])")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -63,6 +70,9 @@ class Rules:
     chars: dict[str, str] = field(default_factory=dict)  # letters the voice lacks -> its nearest own letter
     dot: str = "."
     say_voice: str | None = None  # a Twilio <Say> voice that speaks this language, if any
+    replace: dict[str, str] = field(default_factory=dict)  # fixed joins after numbers ("ինըի" -> "ինի")
+    alphabet: str = ""  # the language's own letters (lower case): `hotline audio check` flags look-alikes
+    never_in_one_word: list = field(default_factory=list)  # letter pairs that never meet in a word (az İ, I)
 
     @cached_property
     def lexicon(self) -> re.Pattern | None:
@@ -92,6 +102,9 @@ def load_rules(directory: Path | str, lang: str) -> Rules:
         chars={str(k): str(v) for k, v in (data.get("chars") or {}).items()},
         dot=str(data.get("dot") or "."),
         say_voice=data.get("say_voice"),
+        replace={str(k): str(v) for k, v in (data.get("replace") or {}).items()},
+        alphabet=str(data.get("alphabet") or ""),
+        never_in_one_word=[str(pair) for pair in data.get("never_in_one_word") or []],
     )
 
 
@@ -121,19 +134,112 @@ def speak(rules: Rules, text: str) -> str:
         text = rules.lexicon.sub(lambda m: _from_lexicon(rules, m), text)
     text = ADDRESS.sub(lambda m: _address(rules, m), text)
     if rules.letters:
-        text = SPACED_LETTERS.sub(lambda m: _letter_names(rules, m.group().replace(" ", ""))
-                                  if m.group().isupper() else m.group(), text)
+        text = LETTER_RUN.sub(lambda m: _letter_run(rules, m.group()), text)
         text = WORD.sub(lambda m: _capitals(rules, m.group()), text)
     if rules.latin or rules.cyrillic:
         text = FOREIGN_WORD.sub(lambda m: _foreign(rules, m.group(1)), text)
     if rules.chars:
         text = text.translate(str.maketrans(rules.chars))
     text = Numbers(rules).say(text)
+    for written, said in rules.replace.items():
+        text = text.replace(written, said)
     for symbol, said in rules.symbols.items():
         text = text.replace(symbol, f" {said} " if said.strip(" ,") else said + " ")
     if rules.transliterate:
         text = _transliterate(rules.transliterate, text)
     return " ".join(text.split())
+
+
+Segment = tuple[str, str, str]  # (kind, as written, as said): kind is text, characters or sub
+
+
+def for_say(rules: Rules, text: str) -> list[Segment]:
+    """A line for Twilio's <Say> as segments: ("text", t, t) said as it is; ("characters", "ДМС", "ДМС") for
+    <say-as interpret-as="characters">; ("sub", "egov.kz", "игов точка кей зет") for <sub alias>: lexicon words,
+    web addresses, Latin words and letters the voice lacks become the language's words, an abbreviation spelled
+    letter by letter is said by its characters. The written text stays as it is; numbers are left to the voice."""
+    segments: list[Segment] = [("text", text, text)]
+
+    def lexicon(m):
+        key = m.group(1)
+        if _spells(rules, key) and not any(c in rules.chars for c in key):  # МӘМС: the voice has no Ә
+            return [("characters", key, key)] + ([("text", m.group(2), m.group(2))] if m.group(2) else [])
+        said = _from_lexicon(rules, m)
+        return None if said == m.group() else [("sub", m.group(), said.strip())]
+
+    if rules.lexicon is not None:
+        segments = _pass(segments, rules.lexicon, lexicon)
+    if rules.latin:
+        segments = _pass(segments, ADDRESS, lambda m: [("sub", m.group(), _address(rules, m))])
+    segments = _pass(segments, LETTER_RUN, lambda m: _run_segments(m.group()))
+    segments = _pass(segments, WORD, lambda m: _capital_segments(m.group()))
+    if rules.latin:
+        segments = _pass(segments, FOREIGN_WORD, lambda m: [("sub", m.group(), _foreign(rules, m.group(1)))]
+                         if m.group(1).isascii() else None)
+    if rules.chars:
+        table = str.maketrans(rules.chars)
+        segments = _pass(segments, WORD, lambda m: [("sub", m.group(), m.group().translate(table))]
+                         if m.group().translate(table) != m.group() else None)
+    return [seg for seg in segments if seg[1]]
+
+
+def _pass(segments: list[Segment], pattern: re.Pattern, make) -> list[Segment]:
+    """Rewrite the plain-text segments where `pattern` matches and `make(match)` gives segments (None: keep)."""
+    out: list[Segment] = []
+    for kind, written, said in segments:
+        if kind != "text":
+            out.append((kind, written, said))
+            continue
+        last = 0
+        for m in pattern.finditer(written):
+            made = make(m)
+            if made is None:
+                continue
+            if m.start() > last:
+                out.append(("text", written[last:m.start()], written[last:m.start()]))
+            out += made
+            last = m.end()
+        if last < len(written):
+            out.append(("text", written[last:], written[last:]))
+    return out
+
+
+def _run_segments(run: str) -> list[Segment] | None:
+    """One-letter words in a row with capitals ("в О С М С", "А, В"): the capitals by their characters."""
+    if not any(c.isupper() for c in run):
+        return None
+    out: list[Segment] = []
+    for part in re.split(r"(\s*,\s*|\s+)", run):
+        kind = "characters" if part.isalpha() and part.isupper() else "text"
+        out.append((kind, part, part))
+    return out
+
+
+def _capital_segments(word: str) -> list[Segment] | None:
+    caps = len(word) - len(word.lstrip("".join(c for c in word if c.isupper())))
+    if caps < 2 or not (caps == len(word) or word[caps:].islower()):
+        return None
+    return [("characters", word[:caps], word[:caps])] + ([("text", word[caps:], word[caps:])] if word[caps:] else [])
+
+
+def _spells(rules: Rules, key: str) -> bool:
+    """A lexicon entry that says an abbreviation letter by letter ("ДМС": "дэ эм эс")."""
+    letters = [c for c in key if c.isalpha()]
+    said = rules.words[key].split()
+    return len(letters) >= 2 and key.isupper() and len(said) == len(letters) and all(len(w) <= 4 for w in said)
+
+
+def mixed_letter_names(rules: Rules) -> dict[str, tuple[str, str]]:
+    """Lexicon entries spelled with other letter names than `letters:` gives: {written: (said, by letters)}."""
+    if not rules.letters:
+        return {}
+    out = {}
+    for key, said in rules.words.items():
+        if _spells(rules, key):
+            expected = _letter_names(rules, key)
+            if said.split() != expected.split():
+                out[key] = (said, expected)
+    return out
 
 
 def _from_lexicon(rules: Rules, m: re.Match) -> str:
@@ -146,6 +252,30 @@ def _from_lexicon(rules: Rules, m: re.Match) -> str:
 
 def _with_suffix(said: str, suffix: str) -> str:
     return said + suffix.lower() if suffix and suffix.islower() else (said + " " + suffix if suffix else said)
+
+
+def _letter_run(rules: Rules, run: str) -> str:
+    """One-letter words in a row: capitals spaced out ("О С М С") are one abbreviation, said by the letters'
+    names; capitals in a list ("А, В, С") each by its name; a lower-case word ("в", "и") stays itself."""
+    out, caps = [], []
+
+    def flush():
+        if caps:
+            out.append(_letter_names(rules, "".join(caps)))
+            caps.clear()
+
+    for sep, letter in re.findall(r"(,? ?)([^\W\d_])", run):
+        if letter.isupper() and caps and not sep.startswith(","):
+            caps.append(letter)  # the next letter of a spaced-out abbreviation
+            continue
+        flush()
+        out.append(sep)
+        if letter.isupper():
+            caps.append(letter)
+        else:
+            out.append(letter)
+    flush()
+    return "".join(out)
 
 
 def _capitals(rules: Rules, word: str) -> str:
@@ -208,14 +338,15 @@ def _address(rules: Rules, m: re.Match) -> str:
 
 def _transliterate(table: dict[str, str], text: str) -> str:
     """Letter for letter; a word-initial `^x` entry wins at the start of a word; where two letters
-    would merge into a digraph of the target script ("s" + "h" = "sh"), `'` keeps them apart."""
+    would merge into a digraph of the target script ("s" + "h" = "sh"), `_separator` keeps them apart."""
     digraphs = set(table.get("_digraphs", "").split())
+    separator = table.get("_separator", "'")  # keeps two letters from reading as a digraph
     out: list[str] = []
     for i, ch in enumerate(text.lower()):
         start = i == 0 or not text[i - 1].isalpha()
         latin = table.get("^" + ch) if start and "^" + ch in table else table.get(ch, ch)
         if out and out[-1] and latin and (out[-1][-1] + latin[0]) in digraphs:
-            latin = "'" + latin
+            latin = separator + latin
         out.append(latin)
     return "".join(out)
 

@@ -28,6 +28,8 @@ class Session:
     seq: int = 0  # increases with every answered step; a stale or repeated webhook shows an old seq
     started: float = field(default_factory=time.time)
     nav_said: bool = False  # the 9 / * / 0 hint is said once per call
+    offer: str | None = None  # voice, first call: the language the number's country code names, offered first
+    repeats: int = 0  # voice: replays of this screen in a row (key 9), for the call's limit (voice/limits.py)
     choices: list = field(default_factory=list)  # SMS: topics just offered as numbered choices ("1 ДМС/ВМС")
 
     def goto(self, node: str, page: int = 0, remember: bool = True) -> None:

@@ -111,6 +111,9 @@ def spoken_lines(catalog, today: dt.date, langs=None) -> list[Line]:
                     said.update(renderer.lines(flow.screen(session, day, notices=notices)))
             session = Session(id="walk", caller="walk", lang=lang, node=LANGUAGE_MENU)
             said.update(renderer.lines(flow.screen(session, day, notices=notices)))
+            if lang in catalog.language_by_country.values():  # a first call offered this language
+                session = Session(id="walk", caller="walk", node=LANGUAGE_MENU, offer=lang)
+                said.update(renderer.lines(flow.screen(session, day, notices=["ui.greeting"])))
     said = {(lang, text) for lang, text in said if lang in langs}
     return [Line(lang, text, tuple(sorted(idcat.ids.get((lang, text), {"line." + text_sha(lang, text)}))),
                  idcat.sources.get((lang, text), text))

@@ -10,6 +10,8 @@ number — because Twilio keeps the URLs in its call logs.
   l  language      n  node      p  page of a list      q  silent turns so far
   b  the back trail, oldest first: node or node~page, joined by "-"
   v  1 once the 9 / * / 0 hint was said      t  when the call started (epoch seconds)
+  r  replays of this screen in a row (key 9): the call's limits (`limits`) count them
+  o  on a first call's language menu: the language offered first (the number's country code names it)
 
 Every value is made of unreserved characters only (letters, digits, '.', '_', '-', '~'), so the URL
 Twilio signs is the URL the app rebuilds, however either side escapes: the language menu `@language`
@@ -42,6 +44,10 @@ def key_url(session: Session, **extra) -> str:
         params["q"] = session.noinput
     if session.nav_said:
         params["v"] = 1
+    if session.repeats:
+        params["r"] = session.repeats
+    if session.offer:
+        params["o"] = session.offer
     params["t"] = int(session.started)
     params.update(extra)
     # Built by hand, not with urlencode: this runs on every webhook and nearly every value is plain.
@@ -70,6 +76,9 @@ def decode(args, sid: str, caller: str, catalog: Catalog) -> Session | None:
             return None
         if node != LANGUAGE_MENU and not lang:
             return None
+        offer = args.get("o") or None
+        if offer and (offer not in catalog.langs or node != LANGUAGE_MENU):
+            return None
         stack = []
         for entry in filter(None, args.get("b", "").split("-")):
             name, _, page = entry.partition("~")
@@ -79,7 +88,8 @@ def decode(args, sid: str, caller: str, catalog: Catalog) -> Session | None:
             stack.append([name, _small_int(page or "0")])
         return Session(id=sid, caller=caller, lang=lang, node=node, page=_small_int(args.get("p", "0")),
                        stack=stack[-20:], noinput=_small_int(args.get("q", "0")), seq=_small_int(args["s"]),
-                       started=float(_small_int(args.get("t", "0"), 2**40)), nav_said=args.get("v") == "1")
+                       started=float(_small_int(args.get("t", "0"), 2**40)), nav_said=args.get("v") == "1",
+                       repeats=_small_int(args.get("r", "0")), offer=offer)
     except (KeyError, ValueError):
         return None
 

@@ -3,8 +3,8 @@
 `TwilioCalls` goes through the SMS transport's REST client (the same twilio Client over
 `ivr/sms/twilio_http.py`, the same TWILIO_API_BASE_URL for a local fake). `OutboxCalls` is what a
 newcomer gets with `make run`: the call is written to `calls:outbox:<number hash>` (a list of JSON
-entries: sid, url, status_callback, from; one hour), where `hotline call --missed` picks it up and
-plays the phone being called back. No plaintext number is written there.
+entries: sid, url, status_callback, from, time_limit; one hour), where `hotline call --missed` picks it
+up and plays the phone being called back. No plaintext number is written there.
 
 A call whose creation is in doubt (no answer, a reset, a 5xx that may come after Twilio created it)
 fails `ambiguous`, as an SMS does; `find` then looks through Twilio's Calls list for it.
@@ -39,14 +39,15 @@ class TwilioCalls:
     def __init__(self, transport):
         self.transport = transport  # ivr.sms.transport.TwilioTransport: its REST client and HTTP client
 
-    def place(self, to: str, from_: str, url: str, status_callback: str, machine_detection: str) -> Placed:
+    def place(self, to: str, from_: str, url: str, status_callback: str, machine_detection: str,
+              time_limit: int | None = None) -> Placed:
         from twilio.base.exceptions import TwilioRestException
 
         if not url.startswith(("https://", "http://")):
             raise CallError("HOTLINE_PUBLIC_URL is not set: Twilio needs the address it reaches", permanent=True)
         try:
             call = self.transport.client.calls.create(to=to, from_=from_, url=url, status_callback=status_callback,
-                                                      machine_detection=machine_detection)
+                                                      machine_detection=machine_detection, time_limit=time_limit)
         except TwilioRestException as exc:
             raise rest_error(exc, PERMANENT_CODES) from exc
         except Exception as exc:  # no answer (or one that did not parse): did Twilio take it?
@@ -77,10 +78,11 @@ class OutboxCalls:
     def __init__(self, redis, hash_secret: str):
         self.redis, self.hash_secret = redis, hash_secret
 
-    def place(self, to: str, from_: str, url: str, status_callback: str, machine_detection: str) -> Placed:
+    def place(self, to: str, from_: str, url: str, status_callback: str, machine_detection: str,
+              time_limit: int | None = None) -> Placed:
         sid = "CA" + uuid.uuid4().hex
         entry = {"sid": sid, "url": url, "status_callback": status_callback, "from": from_,
-                 "machine_detection": machine_detection, "created": round(time.time(), 3)}
+                 "machine_detection": machine_detection, "time_limit": time_limit, "created": round(time.time(), 3)}
         box = outbox_key(privacy.number_hash(self.hash_secret, to))
         pipe = self.redis.pipeline(transaction=False)
         pipe.rpush(box, json.dumps(entry))

@@ -7,10 +7,19 @@ group" key of a list — and the seconds of the audio the caller hears on the wa
 the audio index (`seconds` of each built or recorded file), listening to every screen to its end:
 `starts` is when the fact begins, `ends` when it has been said. A line without current audio is
 counted as missing and left out of the sums, so a report with missing lines says less than the truth.
+
+What a caller waits for besides the audio is counted too, from one place (`TIMING`, stated in
+docs/content.md): Twilio's gap before each <Play>/<Say> verb, and the round trip to the app after each key.
+
+`first_calls` measures a first call (no language known yet) from the greeting to the main menu, per
+country calling code: a code that names a language (tree.yaml `language_by_country`) hears the greeting
+and the offer in it, then presses 1; +7 hears the greeting and the list, and presses its language's key as
+soon as it is said (keys work while a prompt plays), so each +7 language is a row of its own.
 """
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +30,17 @@ from ..content.model import LANGUAGE_MENU
 from ..flow import MORE_KEY, Flow
 from ..store.sessions import Session
 from .render import VoiceRenderer
+
+
+@dataclass(frozen=True)
+class Timing:
+    verb_gap: float  # seconds of silence Twilio leaves before each <Play> / <Say>
+    key_round_trip: float  # seconds from a key press to the next TwiML's first sound (webhook, fetch)
+
+
+TIMING = Timing(verb_gap=0.25, key_round_trip=0.6)
+FIRST_CALL_SECONDS = 20.0  # a first caller whose country code names a language reaches the main menu by then
+LIST_CODE = "7"  # Kazakhstan and Russia: the full language list, whose entries are rows of their own
 
 
 @dataclass
@@ -40,8 +60,8 @@ def key_facts(directory: Path | str) -> dict[str, str]:
 
 
 class CallerCost:
-    def __init__(self, catalog, index, today: dt.date):
-        self.catalog, self.index, self.today = catalog, index, today
+    def __init__(self, catalog, index, today: dt.date, timing: Timing = TIMING):
+        self.catalog, self.index, self.today, self.timing = catalog, index, today, timing
         self.flow, self.renderer = Flow(catalog), VoiceRenderer(catalog)
 
     def _screen(self, lang: str, node: str, page: int, nav_said: bool = True):
@@ -77,11 +97,12 @@ class CallerCost:
         return None
 
     def _seconds(self, lang: str, text: str, missing: list[str]) -> float:
+        """The line's audio, and the gap before its verb."""
         entry = self.index.entry(lang, text)
         if entry is None or not entry.get("current", True) or "seconds" not in entry:
             missing.append(text)
-            return 0.0
-        return float(entry["seconds"])
+            return self.timing.verb_gap
+        return self.timing.verb_gap + float(entry["seconds"])
 
     def cost(self, lang: str, name: str, pid: str, path=None) -> Cost:
         path = self.path_to(pid) if path is None else path
@@ -94,9 +115,11 @@ class CallerCost:
         screens = self.screens(lang, path)
         for step, lines in enumerate(screens):
             last = step == len(screens) - 1
+            if step:
+                heard += self.timing.key_round_trip  # the key that led here
             for line_lang, text in lines:
                 if last and text == fact:
-                    out.starts = heard
+                    out.starts = heard + self.timing.verb_gap
                     out.ends = heard + self._seconds(line_lang, text, out.missing)
                     return out
                 heard += self._seconds(line_lang, text, out.missing)
@@ -117,6 +140,28 @@ class CallerCost:
         out = Cost(lang, "main menu", [])
         [lines] = self.screens(lang, [(None, self.catalog.start, 0)])
         out.ends = sum(self._seconds(line_lang, text, out.missing) for line_lang, text in lines)
+        return out
+
+    def first_calls(self) -> list[Cost]:
+        """Seconds from a first call's answer to its main menu (`ends`), per country calling code: the
+        offered language's greeting and offer then key 1; for +7, the greeting and the list until each
+        language's entry, then its key. `name` is "+code", `lang` the language the caller takes."""
+        rows = []
+        for code, lang in self.catalog.language_by_country.items():
+            session = Session(id="cost", caller="cost", node=LANGUAGE_MENU, offer=lang)
+            lines = self.renderer.lines(self.flow.screen(session, self.today, notices=["ui.greeting"]))
+            rows.append(self._first_call(f"+{code}", lang, lines, len(lines)))
+        session = Session(id="cost", caller="cost", node=LANGUAGE_MENU)
+        lines = self.renderer.lines(self.flow.screen(session, self.today, notices=["ui.greeting"]))
+        greeting = len(lines) - len(self.catalog.languages)
+        for n, lang in enumerate(self.catalog.languages):
+            rows.append(self._first_call(f"+{LIST_CODE}", lang, lines, greeting + n + 1, str(n + 1)))
+        return rows
+
+    def _first_call(self, name: str, lang: str, lines, heard: int, key: str = "1") -> Cost:
+        out = Cost(lang, name, [key])
+        out.ends = sum(self._seconds(code, text, out.missing) for code, text in lines[:heard])
+        out.ends += self.timing.key_round_trip
         return out
 
     def report(self, facts: dict[str, str]) -> list[Cost]:
@@ -164,3 +209,33 @@ def markdown(rows: list[Cost]) -> str:
             cells.append(f"{keys}{r.ends:.0f} s{' *' if r.missing else ''}")
         out.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(out)
+
+
+def fact_summary(rows: list[Cost]) -> tuple[float, float]:
+    """(max, median) of the seconds by which every reachable key fact in every language has been said."""
+    ends = [r.ends for r in rows if r.name != "main menu" and r.keys is not None]
+    return (max(ends), statistics.median(ends)) if ends else (0.0, 0.0)
+
+
+def format_first_calls(rows: list[Cost], limit: float = FIRST_CALL_SECONDS) -> tuple[str, bool]:
+    """A first call's seconds to the main menu per country code; ok is False when an offered language
+    (every code but +7) takes longer than `limit`."""
+    ok, out = True, [f"{'first call':11} {'lang':5} {'key':4} {'to main menu':>12}  note"]
+    for row in rows:
+        over = row.name != f"+{LIST_CODE}" and row.ends > limit
+        ok = ok and not over
+        note = [f"{len(row.missing)} line(s) without audio"] if row.missing else []
+        if row.name == f"+{LIST_CODE}":
+            note.append("the list, keys pressed as the language is said")
+        if over:
+            note.append(f"over {limit:.0f} s")
+        out.append(f"{row.name:11} {row.lang:5} {row.keys[0]:4} {row.ends:12.1f}  {'; '.join(note)}")
+    return "\n".join(out), ok
+
+
+def markdown_first_calls(rows: list[Cost]) -> str:
+    """docs/content.md: a first call's seconds to the main menu, a column per country code (+7: per language)."""
+    head = [r.name if r.name != f"+{LIST_CODE}" else f"+{LIST_CODE} {r.lang}" for r in rows]
+    cells = [f"{r.ends:.1f} s{' *' if r.missing else ''}" for r in rows]
+    return "\n".join(["| first call | " + " | ".join(head) + " |", "|---|" + "---|" * len(rows),
+                      "| to the main menu | " + " | ".join(cells) + " |"])

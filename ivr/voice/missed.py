@@ -170,8 +170,9 @@ def human_answer(svc, step, session, answer: Answer):
     return writes
 
 
-def machine_answer(svc, sid: str, answer: Answer) -> str:
-    """A voicemail or fax: log and count it, then hang up or leave the 1406/103 message."""
+def machine_answer(svc, sid: str, answer: Answer, country_lang: str | None = None) -> str:
+    """A voicemail or fax: log and count it, then hang up or leave the 1406/103 message — in one language, at
+    most 10 s: the one remembered, else the one the number's country code names, else the greeting's."""
     pipe = svc.redis.pipeline(transaction=False)
     calllog.start(pipe, "voice", sid, answer.caller, time.time(), svc.retention)
     calllog.event(pipe, sid, "start", svc.retention, node="_machine", callback=answer.cid,
@@ -184,7 +185,8 @@ def machine_answer(svc, sid: str, answer: Answer) -> str:
         response = VoiceResponse()
         response.hangup()
         return str(response)
-    return svc.voice.goodbye(svc.redis.get(language_key(answer.caller)), "ui.callback_machine")
+    lang = svc.redis.get(language_key(answer.caller)) or country_lang or svc.catalog.greeting_languages[0]
+    return svc.voice.goodbye(lang, "ui.callback_machine")
 
 
 def _answered(svc, pipe, answer: Answer, outcome: str) -> None:

@@ -2,7 +2,9 @@
 
 How each piece of text is spoken is one method, `speak`. Twilio's <Say> is used only for a language
 it really speaks, with a named voice (Russian: `say_language: ru-RU` in prompts/ru.yaml and the voice
-`say_voice` of prompts/spoken/ru.yaml, else TWILIO_VOICES): never an English voice reading Kazakh.
+`say_voice` of prompts/spoken/ru.yaml, else TWILIO_VOICES): never an English voice reading Kazakh. What <Say>
+gets is the line as written, with <sub alias> words for Latin words, web addresses and lexicon words and each
+abbreviation in <say-as interpret-as="characters"> (`spoken.for_say`): Polly never reads "egov.kz" or "ДМС" raw.
 
   say   Twilio speaks what it can (<Say> for Russian); every other language plays its audio.
   auto  audio made for exactly this text; else <Say> where Twilio speaks the language; else any audio.
@@ -17,10 +19,10 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
 from ..content.model import Catalog
-from ..content.spoken import Speaker
+from ..content.spoken import Speaker, for_say
 from ..flow import SMS_KEY, Screen
 
 # Twilio <Say> languages of ours, and the voice used when prompts/spoken/<lang>.yaml names none.
@@ -37,11 +39,14 @@ class VoiceRenderer:
         self.audio = audio  # an object with url(lang, text) -> str | None
         self._menus: dict[tuple, str] = {}
         self.voices = twilio_voices(catalog)  # lang -> (Twilio language, voice) for the languages it speaks
+        self.speaker = Speaker(catalog.directory / "spoken")
 
     # -- what is said ------------------------------------------------------------------
     def lines(self, screen: Screen) -> list[tuple[str, str]]:
         """(language, text) pairs in the order they are spoken."""
         cat = self.catalog
+        if screen.offer:  # a first call whose country code names a language: the greeting and the offer in it
+            return [(screen.offer, cat.voice(screen.offer, p)) for p in [*screen.notices, "lang.offer"]]
         if screen.languages:  # before a language is chosen, notices (the greeting) are said in the tree's
             said_in = [screen.lang] if screen.lang else cat.greeting_languages  # greeting_languages
             notices = [(code, cat.voice(code, p)) for p in screen.notices for code in said_in]
@@ -58,7 +63,8 @@ class VoiceRenderer:
             out.append(cat.voice(lang, "ui.end_of_list"))
         if screen.sms_offer:
             out.append(cat.voice(lang, "ui.sms_offer", key=SMS_KEY))
-        out += [cat.voice(lang, "ui.option", label=cat.voice(lang, o.label), key=o.key) for o in screen.options]
+        out += [cat.voice(lang, "ui.option", label=cat.voice(lang, o.label), key=o.key)
+                for o in screen.options if o.spoken]
         if screen.nav:
             out.append(cat.voice(lang, "ui.nav"))
         return [(lang, text) for text in out]
@@ -68,12 +74,32 @@ class VoiceRenderer:
         if url:
             parent.play(url)
         elif lang in self.voices:
-            language, voice = self.voices[lang]
-            parent.say(text, language=language, voice=voice)
+            parent.append(self.say(lang, text))
         elif self.audio is not None:
             parent.play(self.audio.missing_url(lang, text))  # not built: never <Say> it in English
         else:
             parent.pause(length=1)
+
+    def say(self, lang: str, text: str) -> Say:
+        """<Say> with words for what the voice would read raw (Latin words, web addresses: the spoken rules'
+        `for_say`) and each abbreviation in <say-as interpret-as="characters">."""
+        language, voice = self.voices[lang]
+        say = Say(language=language, voice=voice)
+        plain = ""
+        for kind, written, said in for_say(self.speaker.rules(lang), text):
+            if kind == "text":
+                plain += written
+                continue
+            if plain:
+                say.nest(plain)
+                plain = ""
+            if kind == "characters":
+                say.say_as(written, interpret_as="characters")
+            else:
+                say.sub(written, alias=said)
+        if plain:
+            say.nest(plain)
+        return say
 
     def audio_url(self, lang: str, text: str) -> str | None:
         """The audio this mode plays for a line, or None (then <Say>, or a pause)."""

@@ -33,6 +33,7 @@ from ..services import services
 from ..settings import ROOT
 from ..store import privacy, reviewers
 from ..twilio_auth import require_twilio_signature
+from . import caller as person
 from . import recordings
 from .review_order import order_for
 
@@ -92,7 +93,7 @@ def _end(key: str) -> Response:
 
 
 def _caller() -> str:
-    return services().caller_hash(request.form.get("From", ""))
+    return services().caller_hash(person.number(request.form))
 
 
 def _sid() -> str:
@@ -115,7 +116,7 @@ def signed_in(view):
 
 @bp.post("")
 def start():
-    svc, number = services(), request.form.get("From", "")
+    svc, number = services(), person.number(request.form)
     caller = svc.caller_hash(number)
     if privacy.is_withheld(number) or reviewers.get(svc.redis, caller) is None:
         return _end("not_allowed")

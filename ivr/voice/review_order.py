@@ -1,8 +1,9 @@
 """Which lines still need a native recording in a language, in the order a reviewer records them.
 
-First what every caller hears on the way to the answers that matter most (the caller-cost report,
-ivr/voice/cost.py): a first call's greeting and this language's line of the language menu, the main
-menu's lines, then each key fact's path (tree.yaml `key_facts:`, in
+First what callers of this language hear first (the caller-cost report, ivr/voice/cost.py): a first call's
+lines in this language — the greeting and the offer where a country code offers it (tree.yaml
+`language_by_country`), the greeting where it is a `greeting_languages` one, its line of the language
+list — then the main menu's lines, then each key fact's path (tree.yaml `key_facts:`, in
 the report's order), then every other line the voice can say (ivr/voice/audio.py `spoken_lines`).
 A line is missing while the built index has no current human recording of its exact text; lines
 with a recording waiting for acceptance (ivr/voice/recordings.py) are left out, and so are those
@@ -60,7 +61,7 @@ def _order(catalog, lang: str, today: dt.date) -> list[audio.Line]:
     lines = audio.spoken_lines(catalog, today, [lang])
     by_text = {ln.text: ln for ln in lines}
     cost = CallerCost(catalog, None, today)
-    texts = [catalog.voice(lang, "ui.greeting"), catalog.voice(lang, "lang.choose")]  # every first call
+    texts = [text for code, text in first_call_lines(cost, catalog) if code == lang]
     paths = [[(None, catalog.start, 0)]] + [cost.path_to(pid) or [] for pid in key_facts(catalog.directory).values()]
     for path in paths:  # the main menu, then each key fact's way, as a caller hears it
         texts += [text for screen in cost.screens(lang, path) for code, text in screen if code == lang]
@@ -70,3 +71,15 @@ def _order(catalog, lang: str, today: dt.date) -> list[audio.Line]:
             seen.add(line.sha)
             out.append(line)
     return out
+
+
+def first_call_lines(cost: CallerCost, catalog) -> list[tuple[str, str]]:
+    """(language, text) of what a first call can hear before the main menu: each offer, then the list."""
+    from ..content.model import LANGUAGE_MENU
+    from ..store.sessions import Session
+
+    screens = [Session(id="order", caller="order", node=LANGUAGE_MENU, offer=code)
+               for code in dict.fromkeys(catalog.language_by_country.values())]
+    screens.append(Session(id="order", caller="order", node=LANGUAGE_MENU))
+    return [line for session in screens
+            for line in cost.renderer.lines(cost.flow.screen(session, cost.today, notices=["ui.greeting"]))]

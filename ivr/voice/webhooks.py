@@ -9,7 +9,8 @@ A withheld caller ID (+266696687, anonymous, …) is nobody in particular: no la
 for it, and a callback or a reminder it asks for is refused out loud (ui.number_hidden).
 
 A missed-call callback (`missed.py`) is an outbound call to this same `/voice`, marked `?cb=<id>`:
-the callee is then `To`, not `From`, and the menu starts with the callback line.
+the menu starts with the callback line. On every webhook of such a call the person is `To`, not
+`From` (the hotline): `caller.number` decides it for every path here.
 
 Where the caller is travels in the signed action URL (`call_state`), so a key press reads
 nothing from Redis and writes once (`write_once`: the log event, the call record, counters).
@@ -31,7 +32,8 @@ from ..sms import followups
 from ..store import callbacks, calllog, messages, sessions, spool, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
-from . import call_state, missed
+from . import call_state, limits, missed
+from . import caller as person
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -96,14 +98,15 @@ def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claim
 def incoming():
     svc = services()
     sid = _call_sid()
-    outbound = request.form.get("Direction") == "outbound-api"  # a callback we placed: the caller is `To`
-    caller = svc.caller_hash(request.form.get("To" if outbound else "From", ""))
-    callback = outbound and missed.answered(svc, request.args.get("cb", ""), caller, request.form.get("AnsweredBy"))
+    caller = svc.caller_hash(person.number(request.form))
+    callback = person.is_outbound(request.form) and missed.answered(svc, request.args.get("cb", ""), caller,
+                                                                     request.form.get("AnsweredBy"))
     if callback and callback.machine:
-        return twiml(missed.machine_answer(svc, sid, callback))
+        return twiml(missed.machine_answer(svc, sid, callback,
+                                           person.country_language(svc.catalog, person.number(request.form))))
     lang = _remembered_language(svc, caller)
     session = Session(id=sid, caller=caller)
-    step = svc.flow.begin(session, lang)
+    step = svc.flow.begin(session, lang, person.country_language(svc.catalog, person.number(request.form)))
     also = missed.human_answer(svc, step, session, callback) if callback else None
     # Twilio asking again for the same call gets the same answer; the mark keeps the log single.
     return _answer(session, step, "start", is_new=True, also=also)
@@ -118,7 +121,7 @@ def _remembered_language(svc, caller: str) -> str | None:
 def key():
     svc = services()
     sid = _call_sid()
-    caller = svc.caller_hash(request.form.get("From", ""))
+    caller = svc.caller_hash(person.number(request.form))  # on a callback too: To, never the hotline
     mark = "step:" + request.args.get("s", "")[:8]
     session = call_state.decode(request.args, sid, caller, svc.catalog)
     if session is None:  # an action URL without a whole state: the main menu, not an error
@@ -145,6 +148,9 @@ def key():
 def _step_that_may_write(svc, sid: str, mark: str, session: Session, step: Step) -> Response:
     if step.action == "reminder" and messages.is_opted_out(svc.redis, session.caller):
         _refuse_opted_out(svc, session, step)
+    reached = limits.CallLimits.from_config(svc.config).reached(session, time.time())
+    if reached:  # a call goes on only so long: the goodbye (1406, 103) instead of the next screen
+        limits.end(step, reached)
     if not (step.sms_request or step.action in ("reminder", "callback")):
         return _answer(session, step, mark)  # walks on from the URL even when Redis is down
     # A step that sends or queues something claims its mark first: a retried webhook must not
@@ -190,7 +196,7 @@ def _replay(svc, session: Session, step: Step) -> Response:
 
 def _goodbye(svc, session: Session, step: Step) -> str:
     if not step.farewell:
-        return svc.voice.goodbye(session.lang)
+        return svc.voice.goodbye(session.lang or session.offer)
     return svc.voice.farewell(session.lang, step.farewell,
                               call_state.key_url(session) if step.farewell_sms else None)
 
@@ -202,7 +208,7 @@ def _menu(svc, screen, session: Session) -> str:
 
 def _carry_out(svc, session: Session, step: Step) -> None:
     """What a key asked the hotline to do besides moving: an SMS, a reminder, a callback."""
-    number = request.form.get("From", "")
+    number = person.number(request.form)
     if step.sms_request:
         outcome, msg_id = followups.request(svc, kind=session.node, number=number, caller=session.caller,
                                             conv=session.id, lang=session.lang, prompt_ids=list(step.sms_request))
@@ -259,8 +265,7 @@ def _orphan(svc, pipe, sid: str, duration: str) -> None:
     a call record of its own, listed like every call, so operators see that the call happened."""
     seconds = int(duration) if duration.isdigit() else 0
     direction = request.form.get("Direction", "")[:16]
-    # A missed-call callback nobody answered (busy, no answer) is an outbound call: the person is `To`.
-    caller = svc.caller_hash(request.form.get("To" if direction == "outbound-api" else "From", ""))
+    caller = svc.caller_hash(person.number(request.form))  # a callback nobody answered: the person it rang
     calllog.start(pipe, CHANNEL, sid, caller, time.time() - seconds, svc.retention)
     calllog.update(pipe, sid, svc.retention, origin="status_callback", direction=direction or None,
                    kind="callback" if request.args.get("cb") else None)
