@@ -14,26 +14,17 @@ import pytest
 from ivr.content.catalog import load_catalog
 from ivr.content.lexicon import load_lexicon
 from ivr.content.model import CatalogError
-from ivr.flow import Flow
 from ivr.sms import judging
-from ivr.sms.keywords import Matcher
-from ivr.sms.render import SmsRenderer
-from ivr.sms.texting import Texting
 from ivr.store import callbacks, inbox, messages, privacy
 from ivr.store.sessions import Session
+
+from . import sms_fixtures
 
 TODAY = dt.date(2026, 12, 7)
 SENDERS = (f"+7702333{n:04d}" for n in itertools.count(1000))
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def texting(catalog):
-    return Texting(catalog, Flow(catalog), SmsRenderer(catalog, 3), Matcher(catalog), lexicon=load_lexicon(catalog))
+catalog, texting = sms_fixtures.catalog, sms_fixtures.texting  # the real catalog, once per module
 
 
 def reply(texting, lang, text, node=None):

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
-from ivr.content.catalog import load_catalog
-from ivr.content.lexicon import load_lexicon
-from ivr.flow import Flow
 from ivr.sms import judging
-from ivr.sms.keywords import Matcher
-from ivr.sms.render import SmsRenderer
-from ivr.sms.texting import Texting
+
+from . import sms_fixtures
 
 TODAY = dt.date(2026, 12, 7)
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def texting(catalog):
-    return Texting(catalog, Flow(catalog), SmsRenderer(catalog, 3), Matcher(catalog), lexicon=load_lexicon(catalog))
+catalog, texting = sms_fixtures.catalog, sms_fixtures.texting  # the real catalog, once per module
 
 
 def test_the_heldout_set_is_complete_and_names_only_real_prompts(catalog):

@@ -15,16 +15,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ivr.content.catalog import load_catalog
-from ivr.content.lexicon import load_lexicon
-from ivr.flow import Flow
 from ivr.sms import segments
-from ivr.sms.keywords import Matcher
-from ivr.sms.render import SmsRenderer
-from ivr.sms.texting import Texting
 from ivr.sms.understanding import Understanding
 from ivr.store import calllog, inbox, privacy
 from ivr.store.sessions import Session
+
+from . import sms_fixtures
 
 TODAY = dt.date(2026, 12, 7)
 REAL_WORDS = ["документы", "dokumenty", "tb", "туберкулез", "ВНЖ", "внж", "осмс", "103", "1406", "тегін", "bepul",
@@ -41,14 +37,7 @@ messages = st.one_of(st.lists(pieces, max_size=30).map("".join),
 KNOWN_BREAKERS = ["dokumenty '", "tb `", "«103»", "'", "`", "''' ```", "ʻ", "’", "🙂", "\x00", "." * 1600, "ә" * 1600]
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def texting(catalog):
-    return Texting(catalog, Flow(catalog), SmsRenderer(catalog, 3), Matcher(catalog), lexicon=load_lexicon(catalog))
+catalog, texting = sms_fixtures.catalog, sms_fixtures.texting  # the real catalog, once per module
 
 
 def outage_lines(catalog) -> set[str]:

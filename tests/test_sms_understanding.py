@@ -12,30 +12,20 @@ import sys
 
 import pytest
 
-from ivr.content.catalog import load_catalog
 from ivr.content.lexicon import load_lexicon
-from ivr.flow import Flow
 from ivr.sms import evaluate, segments
-from ivr.sms.keywords import Matcher
-from ivr.sms.render import WELCOME_SEGMENTS, SmsRenderer
+from ivr.sms.render import WELCOME_SEGMENTS
 from ivr.sms.segments import cheapest
-from ivr.sms.texting import Texting
 from ivr.sms.understanding import Scored, Understanding
 from ivr.store import inbox, privacy, sessions
 
+from . import sms_fixtures
 from .conftest import ROOT
 
 TODAY = dt.date(2026, 11, 23)
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def texting(catalog):
-    return Texting(catalog, Flow(catalog), SmsRenderer(catalog, 3), Matcher(catalog), lexicon=load_lexicon(catalog))
+catalog, texting = sms_fixtures.catalog, sms_fixtures.texting  # the real catalog, once per module
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ import time
 from flask import Blueprint, Response, abort, request
 
 from ..services import services
-from ..store import callbacks, calllog, inbox, messages, privacy, sessions
+from ..store import callbacks, calllog, inbox, messages, privacy, sessions, spool
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
 from ..voice.missed import callback_time
@@ -181,3 +181,29 @@ def status():
     messages.record_status(svc.redis, provider_sid, state, request.form.get("ErrorCode", "")[:16].strip(),
                            svc.today().isoformat(), svc.retention, msg_id=request.args.get("m", "")[:32])
     return Response("", status=204)
+
+
+def _replayed(app, form: dict, run) -> None:
+    """An inbound text replayed from the outage spool (ivr/store/spool.py): the texter had the outage line, so
+    its answer goes by SMS — unless Twilio delivered the text again once Redis was back and it was answered then."""
+    from xml.etree import ElementTree
+
+    svc = app.extensions["hotline"]
+    answered = bool(svc.redis.exists(f"sms:seen:{form.get('MessageSid', '')[:64]}"))
+    response = run()
+    if answered:
+        return
+    body = response.get_data(as_text=True) if hasattr(response, "get_data") else str(response)
+    if not body.strip().startswith("<"):
+        return
+    texts = [t for t in ((m.text or "").strip() for m in ElementTree.fromstring(body).iter("Message")) if t]
+    number = form.get("From", "")
+    caller = svc.caller_hash(number)
+    if not texts or caller == "anonymous":
+        return
+    lang = svc.redis.get(sessions.language_key(caller)) or ""
+    followups.request(svc, kind="late_reply", number=number, caller=caller, conv=conv_id(caller),
+                      lang=lang, prompt_ids=[], body="\n\n".join(texts), quiet_hours=False)
+
+
+spool.on_replay("/sms", _replayed)
