@@ -170,8 +170,16 @@ def run_worker(burst: bool = False, fork: bool = False, max_jobs: int | None = N
         # RQ logs three INFO lines per job. At a few hundred SMS a second that is more than journald
         # keeps (10 000 lines per 30 s per unit by default) and ~4 % of the worker's instructions; each
         # message's fate is in its record (the dashboard), and retries and failures are warnings.
-        worker.work(with_scheduler=True, burst=burst, max_jobs=max_jobs,
-                    logging_level="INFO" if verbose else "WARNING")
+        try:
+            worker.work(with_scheduler=True, burst=burst, max_jobs=max_jobs,
+                        logging_level="INFO" if verbose else "WARNING")
+        except (redis.ConnectionError, redis.TimeoutError):
+            # RQ's teardown (register_death) or start (register_birth) met Redis down: not a reason to exit.
+            if burst or max_jobs:
+                raise
+            logging.getLogger(__name__).warning("worker met Redis down outside a job; starting again")
+            time.sleep(1)
+            continue
         if burst or max_jobs or getattr(worker, "_stop_requested", False) or fork:
             return
         # RQ's work loop quits on a Redis error outside its dequeue (a Redis outage at the wrong
