@@ -18,23 +18,21 @@ def _key(environ) -> tuple:
     return tuple(environ.get(k) for k in _KEYS)
 
 
+def _remembered(table: dict, request, attribute: str) -> str:
+    key = _key(request.environ)
+    value = table.get(key)
+    if value is None:
+        value = getattr(request, attribute)
+        if len(table) < _MAX:
+            table[key] = value
+    return value
+
+
 def host(request) -> str:
     """`request.host` (an untrusted host still raises, as werkzeug's does: it is never remembered)."""
-    key = _key(request.environ)
-    value = _hosts.get(key)
-    if value is None:
-        value = request.host
-        if len(_hosts) < _MAX:
-            _hosts[key] = value
-    return value
+    return _remembered(_hosts, request, "host")
 
 
 def url_root(request) -> str:
     """`request.url_root`."""
-    key = _key(request.environ)
-    value = _roots.get(key)
-    if value is None:
-        value = request.url_root
-        if len(_roots) < _MAX:
-            _roots[key] = value
-    return value
+    return _remembered(_roots, request, "url_root")

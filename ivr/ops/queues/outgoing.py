@@ -85,23 +85,32 @@ def reply(svc, item: str, body: str, user: str, confirmed_long: bool = False) ->
     anything is queued, so a second operator racing on it is told who has it and keeps their words."""
     row = inbox.get(svc.redis, item)
     body = inbox.clean(body).strip()
-    if not row or not body:
+    if not row:
         return Reply(False, "not_found")
-    count = segments.segments(body)
-    if count > MAX_SEGMENTS and not confirmed_long:
-        return Reply(False, "reply_too_long", segments=count)
-    caller = row.get("caller", "")
-    if messages.is_opted_out(svc.redis, caller):
-        return Reply(False, "opted_out_note")
-    number = inbox.reply_number(svc.redis, item)
-    if not number:
-        return Reply(False, "number_gone")
+    refused, number, count = _sendable(svc, item, row.get("caller", ""), body, confirmed_long)
+    if refused:
+        return refused
     msg_id = "r" + uuid.uuid4().hex[:19]
     holder = inbox.take_for_reply(svc.redis, item, user, time.time(), msg_id)
     if holder:
         return Reply(False, "reply_taken", holder=holder)
     _send(svc, row, item, msg_id, number, body, user)
     return Reply(True, "reply_queued", segments=count)
+
+
+def _sendable(svc, item: str, caller: str, body: str, confirmed_long: bool) -> tuple[Reply | None, str, int]:
+    """(a refusal or None, the number, the segments): the checks every operator reply passes before it is sent."""
+    if not body:
+        return Reply(False, "not_found"), "", 0
+    count = segments.segments(body)
+    if count > MAX_SEGMENTS and not confirmed_long:
+        return Reply(False, "reply_too_long", segments=count), "", count
+    if messages.is_opted_out(svc.redis, caller):
+        return Reply(False, "opted_out_note"), "", count
+    number = inbox.reply_number(svc.redis, item)
+    if not number:
+        return Reply(False, "number_gone"), "", count
+    return None, number, count
 
 
 def _send(svc, row: dict, item: str, msg_id: str, number: str, body: str, user: str) -> None:
@@ -136,16 +145,9 @@ def reply_to_caller(svc, caller: str, body: str, user: str, confirmed_long: bool
     if row.get("status") == "open":
         return reply(svc, item, body, user, confirmed_long)
     body = inbox.clean(body).strip()
-    if not body:
-        return Reply(False, "not_found")
-    count = segments.segments(body)
-    if count > MAX_SEGMENTS and not confirmed_long:
-        return Reply(False, "reply_too_long", segments=count)
-    if messages.is_opted_out(svc.redis, caller):
-        return Reply(False, "opted_out_note")
-    number = inbox.reply_number(svc.redis, item)
-    if not number:
-        return Reply(False, "number_gone")
+    refused, number, count = _sendable(svc, item, caller, body, confirmed_long)
+    if refused:
+        return refused
     msg_id = "r" + uuid.uuid4().hex[:19]
     _send(svc, row, item, msg_id, number, body, user)
     return Reply(True, "reply_queued", segments=count)
