@@ -43,6 +43,7 @@ FILE = "lexicon/optout.yaml"
 
 CARRIER, HOTLINE = "carrier", "hotline"  # who blocks an opted-out number
 PROMPTS = {"optout": "ui.sms_stopped", "optin": "ui.sms_started", "help": "ui.sms_help"}
+HOW_TO_STOP = "ui.sms_stop_how"  # "to stop our SMS send STOP; START brings them back": a question about stopping
 NEEDS_START = "ui.optout_start"  # "to get SMS again, send START": the reply to a local opt-in word
 NOT_SENT = "sms_not_sent"  # the log event of a reply that could not reach the number
 
@@ -92,6 +93,7 @@ class OptOutWords:
         self.twilio_answers_defaults = twilio_answers_defaults
         self.order = list(catalog.languages)
         data = load(catalog)
+        self.data = data  # the whole file: ivr/sms/optout_freeform.py reads its `freeform:` part
         self.fold_map = str.maketrans({str(k): str(v) for k, v in (data.get("fold") or {}).items()})
         self.please = {self._fold(normalize(w)) for words in (data.get("please") or {}).values() for w in words}
         self.default = _default_language(catalog)

@@ -1,0 +1,104 @@
+"""Free-form requests to stop, read by intent inside a message ("уберите мой номер из рассылки",
+"не пишите мне больше, я уже получил"): whether a text asks to get no more SMS, asks how to stop, or neither.
+
+The words are data (prompts/lexicon/optout.yaml, `freeform:`; its header says what each class means). A request is
+  - an `unsubscribe` word alone, or
+  - a `dont_send` word with a messages / me / more word, a `stop` word with a messages or list word, a `remove` word
+    with a list word, an `unwanted` word with a messages word;
+and never when the text says "don't unsubscribe me" or "it does not stop" (`keep`), asks why (`why`), or names a
+symptom, bleeding, insurance or a clinic (`health`): a false opt-out silently cuts a person off, worse than a miss.
+A request phrased as a question (a `how` word, or a `?`) is answered with how to stop, and changes nothing.
+Every language's words are read on every text (texters mix Russian into their language); the reply's language is
+the texter's, else the language whose words matched most.
+
+This only ever opts out at the hotline's level (ivr/sms/optout.py, HOTLINE): Twilio's block follows its own words.
+The whole-message phrases (optout.py) are read first and are unchanged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..content.model import CatalogError
+from .optout import _WORDS, FILE, OptOutWords, normalize
+
+NEEDS = {"dont_send": ("messages", "me", "more"), "stop": ("messages", "list"), "remove": ("list",),
+         "unwanted": ("messages",)}
+CLASSES = ("unsubscribe", *NEEDS, "messages", "list", "me", "more", "how", "keep", "why", "health")
+VETOES = ("keep", "why", "health")
+OPTOUT, ASK_HOW = "optout", "ask_how"
+GAP = 1  # words allowed between the words of one entry
+
+
+@dataclass(frozen=True)
+class Entry:
+    words: tuple[tuple[str, bool], ...]  # (folded word, is a stem)
+
+    def found(self, words: list[str]) -> bool:
+        first, rest = self.words[0], self.words[1:]
+        return any(_is(words[i], first) and self._rest(words, i + 1, rest) for i in range(len(words)))
+
+    def _rest(self, words: list[str], at: int, rest) -> bool:
+        if not rest:
+            return True
+        return any(_is(words[j], rest[0]) and self._rest(words, j + 1, rest[1:])
+                   for j in range(at, min(at + GAP + 1, len(words))))
+
+
+def _is(word: str, pattern: tuple[str, bool]) -> bool:
+    text, stem = pattern
+    return word.startswith(text) if stem else word == text
+
+
+@dataclass(frozen=True)
+class Reading:
+    kind: str  # OPTOUT or ASK_HOW
+    langs: tuple[str, ...]  # the languages whose words matched most, in the catalog's order
+    why: str  # the classes that decided, for the log
+
+
+class FreeForm:
+    def __init__(self, words: OptOutWords):
+        self.fold, self.order, data = words, words.order, words.data
+        self.entries: dict[str, dict[str, list[Entry]]] = {}  # lang -> class -> entries
+        for lang, classes in (data.get("freeform") or {}).items():
+            if lang not in self.order:
+                raise CatalogError(FILE, f"freeform: {lang} is not a catalog language")
+            unknown = set(classes or {}) - set(CLASSES)
+            if unknown:
+                raise CatalogError(FILE, f"freeform: unknown classes {sorted(unknown)}", None, lang)
+            self.entries[lang] = {name: [self._entry(lang, e) for e in (classes or {}).get(name) or []]
+                                  for name in CLASSES}
+
+    def _entry(self, lang: str, text) -> Entry:
+        parts = []
+        for raw in str(text).split():
+            stem = raw.endswith("*")
+            folded = [self.fold._fold(w) for w in _WORDS.findall(normalize(raw.rstrip("*")))]
+            if len(folded) != 1 or not folded[0]:
+                raise CatalogError(FILE, f"freeform entry {text!r}: {raw!r} is not one word", None, lang)
+            parts.append((folded[0], stem))
+        if not parts:
+            raise CatalogError(FILE, "freeform: an empty entry", None, lang)
+        return Entry(tuple(parts))
+
+    def words(self, text: str) -> list[str]:
+        return [w for w in (self.fold._fold(w) for w in _WORDS.findall(normalize(text))) if w]
+
+    def read(self, text: str) -> Reading | None:
+        """OPTOUT, ASK_HOW, or None (an ordinary message: the rest of the understanding answers it)."""
+        words = self.words(text)
+        if not words:
+            return None
+        hits = {lang: {name for name, entries in classes.items() if any(e.found(words) for e in entries)}
+                for lang, classes in self.entries.items()}
+        found = set().union(*hits.values()) if hits else set()
+        if found & set(VETOES):
+            return None
+        asked = [name for name in ("unsubscribe", *NEEDS) if name in found
+                 and (name == "unsubscribe" or found & set(NEEDS[name]))]
+        if not asked:
+            return None
+        most = max(len(h) for h in hits.values())
+        langs = tuple(lang for lang in self.order if hits.get(lang) and len(hits[lang]) == most)
+        kind = ASK_HOW if "how" in found or "?" in text else OPTOUT
+        return Reading(kind, langs, "+".join(sorted(found)))
