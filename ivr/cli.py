@@ -697,12 +697,13 @@ def _lexicon_summary(catalog) -> str:
 
 
 def _optout_summary(catalog) -> str:
-    """The stop/start/help phrases (prompts/lexicon/optout.yaml): per language, or why they do not load (exit 1)."""
+    """The stop/start/help phrases and free-form stop words (prompts/lexicon/optout.yaml): per language, or why they
+    do not load (exit 1)."""
     from .content.model import CatalogError
-    from .sms import optout
+    from .sms import optout, optout_freeform
 
     try:
-        return optout.summary(catalog)
+        return optout.summary(catalog) + optout_freeform.summary(catalog)
     except CatalogError as exc:
         click.echo(f"SMS stop/start/help phrases: {exc}", err=True)
         sys.exit(1)

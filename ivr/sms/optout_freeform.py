@@ -3,8 +3,9 @@
 
 The words are data (prompts/lexicon/optout.yaml, `freeform:`; its header says what each class means). A request is
   - an `unsubscribe` word alone, or
-  - a `dont_send` word with a messages / me / more word, a `stop` word with a messages or list word, a `remove` word
-    with a list word, an `unwanted` word with a messages word;
+  - a `dont_send` word with a messages / me / more word, a `stop` word with a messages, subscription or number
+    word, a `remove` word with a subscription word (or a number and a list word), an `unwanted` word with a
+    messages word;
 and never when the text says "don't unsubscribe me" or "it does not stop" (`keep`), asks why (`why`), or names a
 symptom, bleeding, insurance or a clinic (`health`): a false opt-out silently cuts a person off, worse than a miss.
 A request phrased as a question (a `how` word, or a `?`) is answered with how to stop, and changes nothing.
@@ -21,9 +22,13 @@ from dataclasses import dataclass
 from ..content.model import CatalogError
 from .optout import _WORDS, FILE, OptOutWords, normalize
 
-NEEDS = {"dont_send": ("messages", "me", "more"), "stop": ("messages", "list"), "remove": ("list",),
-         "unwanted": ("messages",)}
-CLASSES = ("unsubscribe", *NEEDS, "messages", "list", "me", "more", "how", "keep", "why", "health")
+# what each kind of request needs beside it: any one of these sets of objects, all of the set
+NEEDS = {"dont_send": (("messages",), ("me",), ("more",)),
+         "stop": (("messages",), ("subscription",), ("number",)),
+         "remove": (("subscription",), ("number", "list")),
+         "unwanted": (("messages",),)}
+CLASSES = ("unsubscribe", *NEEDS, "messages", "subscription", "number", "list", "me", "more", "how", "keep", "why",
+           "health")
 VETOES = ("keep", "why", "health")
 OPTOUT, ASK_HOW = "optout", "ask_how"
 GAP = 1  # words allowed between the words of one entry
@@ -95,10 +100,17 @@ class FreeForm:
         if found & set(VETOES):
             return None
         asked = [name for name in ("unsubscribe", *NEEDS) if name in found
-                 and (name == "unsubscribe" or found & set(NEEDS[name]))]
+                 and (name == "unsubscribe" or any(set(need) <= found for need in NEEDS[name]))]
         if not asked:
             return None
         most = max(len(h) for h in hits.values())
         langs = tuple(lang for lang in self.order if hits.get(lang) and len(hits[lang]) == most)
         kind = ASK_HOW if "how" in found or "?" in text else OPTOUT
         return Reading(kind, langs, "+".join(sorted(found)))
+
+
+def summary(catalog) -> str:
+    """For `hotline content check`: the free-form words per language (raises CatalogError when they are wrong)."""
+    free = FreeForm(OptOutWords(catalog)).entries
+    return "; free-form stop words: " + ", ".join(
+        f"{c} {sum(len(e) for e in free[c].values())}" for c in catalog.languages if c in free)
