@@ -56,6 +56,15 @@ def root_of(environ) -> str:
     return _remembered(_roots, environ, lambda: Request(environ), "url_root")
 
 
+def host_and_root(environ) -> tuple[str, str]:
+    """`host_of` and `root_of` at once (one key worked out): what a webhook answered in front of Flask needs."""
+    key = _key(environ)
+    host_, root = _hosts.get(key), _roots.get(key)
+    if host_ is None or root is None:
+        host_, root = host_of(environ), root_of(environ)
+    return host_, root
+
+
 def current_root() -> str:
     """The URL root of the webhook being answered, or "" outside any request."""
     root = ROOT.get()

@@ -89,10 +89,14 @@ class TwilioFront:
             form, args = as_pairs(raw.decode()), as_pairs(environ.get("QUERY_STRING", "").encode("latin-1").decode())
         except UnicodeDecodeError:
             return self.next(environ, start_response)
-        if form is None or args is None or not self._signed(environ, form):
+        try:
+            host, root = request_urls.host_and_root(environ)
+        except Exception:  # noqa: BLE001 (an untrusted or malformed Host: werkzeug's answer, on the Flask path)
+            return self.next(environ, start_response)
+        if form is None or args is None or not self._signed(environ, host, form):
             return self.next(environ, start_response)
         req = Post(environ, form, args)
-        token = request_urls.ROOT.set(request_urls.root_of(environ))
+        token = request_urls.ROOT.set(root)
         try:
             reply = handler(self.app.extensions["hotline"], req)
         except Exception as exc:  # noqa: BLE001 (answered by Flask's handlers, as any view's error is)
@@ -104,7 +108,7 @@ class TwilioFront:
             ("Content-Type", _XML), ("Content-Length", str(len(body)))])
         return [body]
 
-    def _signed(self, environ: dict, form: Params) -> bool:
+    def _signed(self, environ: dict, host: str, form: Params) -> bool:
         """The signature over the URL as it reached us, or as HOTLINE_PUBLIC_URL names it. Twilio's port
         variants, tried by RequestValidator.validate, are left to the Flask path."""
         given = environ.get("HTTP_X_TWILIO_SIGNATURE", "")
@@ -113,10 +117,6 @@ class TwilioFront:
         validator = validator_for(self.app.config["TWILIO_AUTH_TOKEN"])
         query = environ.get("QUERY_STRING", "")
         suffix = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}{'?' + query if query else ''}"
-        try:
-            host = request_urls.host_of(environ)
-        except Exception:  # noqa: BLE001 (an untrusted or malformed Host: werkzeug's answer, on the Flask path)
-            return False
         urls = [f"{environ['wsgi.url_scheme']}://{host}{suffix}"]
         public = self.app.config.get("HOTLINE_PUBLIC_URL", "").rstrip("/")
         if public:
