@@ -156,11 +156,14 @@ class Texting:
             if understood.lang and understood.lang_evidence >= STOPWORD_EVIDENCE:
                 langs = (understood.lang,)
         keyword = Keyword("optout", twilio_answered=False, carrier=False, langs=langs)
+        if session.lang is None:  # they wrote to us in it: remembered, so "send START" and what follows use it
+            session.lang = self.optout_words.language(keyword, None)
+            session.goto(self.catalog.start, remember=False)
         if reading.kind == OPTOUT:
             answer = self._command(session, keyword, blocked)
             answer.events[0]["freeform"] = reading.why
             return answer
-        lang = self.optout_words.language(keyword, session.lang)
+        lang = session.lang
         return Answer([self.catalog.sms(lang, HOW_TO_STOP)],
                       [{"type": "optout_how", "lang": lang, "freeform": reading.why}])
 
