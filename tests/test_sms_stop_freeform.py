@@ -95,6 +95,12 @@ NOT_A_STOP = [
     ("ky", "мени тизмеден чыгарышты эмне кылам"), ("tk", "meni sanawdan aýyrdylar näme etmeli"),
     ("az", "məni siyahıdan sildilər nə edim"), ("tg", "маро аз рӯйхати поликлиника хориҷ карданд"),
     ("hy", "indz cucakic hanecin inch anem"), ("uz", "menga sms kelmayapti"), ("az", "mesajlar gəlmir"),
+    # "don't text, call me": another channel, not a stop
+    ("kk", "маған жазбаңыз, қоңырау шалыңыз"), ("ky", "мага жазбаңыз, чалып коюңуз"),
+    ("uz", "menga yozmang, qo'ng'iroq qiling"), ("tg", "ба ман нанависед, занг занед"), ("tk", "maňa ýazmaň, jaň ediň"),
+    ("az", "mənə yazmayın, zəng edin"), ("hy", "indz mi greq, zangeq"),
+    ("ru", "больше не присылайте мне неправильную информацию"), ("ru", "не пиши мне глупости, скажи где больница"),
+    ("ru", "удалите пожалуйста мое предыдущее сообщение, я ошибся"),
 ]
 
 
@@ -104,6 +110,25 @@ def test_complaints_and_other_stops_are_not_opt_outs(texting, lang, text):
 
     answer = texting.answer(Session(id="t", caller="t", lang=lang, node=texting.catalog.start), text, TODAY, False)
     assert answer.optout in (None, False), text
+
+
+OWN_WORDS = [  # written for the tests by the author of the words (so not independent): other verbs and word orders
+    ("ru", "пожалуйста больше не шлите мне смс"), ("ru", "исключите мой номер из вашей базы"),
+    ("ru", "прекратите присылать сообщения"), ("ru", "не беспокойте меня больше"),
+    ("kk", "маған енді хабарлама жазбаңыздар"), ("kk", "нөмірімді базадан өшіріңіз"),
+    ("ky", "номеримди базадан очуруп коюңуз"), ("uz", "menga endi xabar jo'natmang"),
+    ("uz", "obunadan chiqarib qo'ying"), ("tg", "раками маро аз рӯйхат хориҷ кунед"), ("tk", "sms ibermegi togtadyň"),
+    ("az", "nömrəmi siyahıdan çıxarın"), ("hy", "hanek im hamary cucakic"), ("hy", "dadarecreq sms-nery"),
+]
+
+
+@pytest.mark.parametrize("lang,text", OWN_WORDS)
+def test_requests_in_other_words_opt_out_and_are_confirmed(texting, lang, text):
+    from ivr.store.sessions import Session
+
+    answer = texting.answer(Session(id="t", caller="t", lang=lang, node=texting.catalog.start), text, TODAY, False)
+    assert answer.optout == optout.HOTLINE, text
+    assert answer.replies == [texting.catalog.sms(lang, optout.PROMPTS["optout"])]
 
 
 def test_a_question_about_stopping_is_told_how_in_its_language_and_changes_nothing(texting):
