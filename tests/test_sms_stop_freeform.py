@@ -134,7 +134,8 @@ def test_requests_in_other_words_opt_out_and_are_confirmed(texting, lang, text):
 def test_a_question_about_stopping_is_told_how_in_its_language_and_changes_nothing(texting):
     from ivr.store.sessions import Session
 
-    for lang, text in [("ru", "как отписаться от ваших смс?"), ("az", "sms-lərdən necə imtina edim?")]:
+    for lang, text in [("ru", "как отписаться от ваших смс?"), ("az", "sms-lərdən necə imtina edim?"),
+                       ("ru", "прекратите уже!"), ("ru", "вы можете больше не присылать смс?")]:  # in doubt, ask
         answer = texting.answer(Session(id="t", caller="t", lang=lang, node=texting.catalog.start), text, TODAY,
                                 False)
         assert answer.optout is None

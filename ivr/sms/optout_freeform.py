@@ -8,7 +8,8 @@ The words are data (prompts/lexicon/optout.yaml, `freeform:`; its header says wh
     messages word;
 and never when the text says "don't unsubscribe me" or "it does not stop" (`keep`), asks why (`why`), or names a
 symptom, bleeding, insurance or a clinic (`health`): a false opt-out silently cuts a person off, worse than a miss.
-A request phrased as a question (a `how` word, or a `?`) is answered with how to stop, and changes nothing.
+A request phrased as a question (a `how` word, or a `?`) is answered with how to stop, and changes nothing; so is a
+short text with a stop word and nothing it needs ("прекратите!", "хватит уже"): in doubt, ask.
 Every language's words are read on every text (texters mix Russian into their language); the reply's language is
 the texter's, else the language whose words matched most.
 
@@ -32,6 +33,7 @@ CLASSES = ("unsubscribe", *NEEDS, "messages", "subscription", "number", "list", 
 VETOES = ("keep", "why", "health")
 OPTOUT, ASK_HOW = "optout", "ask_how"
 GAP = 1  # words allowed between the words of one entry
+SHORT = 3  # a text of at most this many words with a stop word alone is asked how, not ignored
 
 
 @dataclass(frozen=True)
@@ -102,10 +104,15 @@ class FreeForm:
         asked = [name for name in ("unsubscribe", *NEEDS) if name in found
                  and (name == "unsubscribe" or any(set(need) <= found for need in NEEDS[name]))]
         if not asked:
-            return None
+            # "прекратите!", "хватит уже": a stop word with nothing it could be about but us, in a short text — in
+            # doubt, told how to stop (and the menu's key), never opted out
+            short = len(words) <= SHORT and found & {"dont_send", "stop"} and not found & {"remove", "unwanted"}
+            if not short:
+                return None
+            found = found | {"short"}
         most = max(len(h) for h in hits.values())
         langs = tuple(lang for lang in self.order if hits.get(lang) and len(hits[lang]) == most)
-        kind = ASK_HOW if "how" in found or "?" in text else OPTOUT
+        kind = ASK_HOW if found & {"how", "short"} or "?" in text else OPTOUT
         return Reading(kind, langs, "+".join(sorted(found)))
 
 
