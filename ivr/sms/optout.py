@@ -95,7 +95,7 @@ class OptOutWords:
         data = load(catalog)
         self.data = data  # the whole file: ivr/sms/optout_freeform.py reads its `freeform:` part
         self.fold_map = str.maketrans({str(k): str(v) for k, v in (data.get("fold") or {}).items()})
-        self.please = {self._fold(normalize(w)) for words in (data.get("please") or {}).values() for w in words}
+        self.please = {self.fold(normalize(w)) for words in (data.get("please") or {}).values() for w in words}
         self.default = _default_language(catalog)
         self.words: dict[str, str] = {}  # key -> kind
         self.written: dict[str, set[str]] = {}  # normalized as written -> languages
@@ -113,7 +113,7 @@ class OptOutWords:
                     self.written.setdefault(normalize(phrase), set()).add(code)
                     self.folded.setdefault(key, set()).add(code)
 
-    def _fold(self, text: str) -> str:
+    def fold(self, text: str) -> str:
         """Diacritics dropped (ş→s, ň→n, й→и), then the data file's letters (қ→к, ə→e, apostrophes away)."""
         decomposed = unicodedata.normalize("NFKD", text)
         bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -121,7 +121,7 @@ class OptOutWords:
 
     def key(self, text: str) -> str:
         """A message as it is compared with the phrases: folded words, the languages' "please" words left out."""
-        words = [self._fold(w) for w in _WORDS.findall(normalize(text))]
+        words = [self.fold(w) for w in _WORDS.findall(normalize(text))]
         return " ".join(w for w in words if w and w not in self.please)
 
     def classify(self, text: str, opt_out_type: str = "") -> Keyword | None:

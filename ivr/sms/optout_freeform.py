@@ -40,9 +40,8 @@ SHORT = 3  # a text of at most this many words with a stop word alone is asked h
 class Entry:
     words: tuple[tuple[str, bool], ...]  # (folded word, is a stem)
 
-    def found(self, words: list[str]) -> bool:
-        first, rest = self.words[0], self.words[1:]
-        return any(_is(words[i], first) and self._rest(words, i + 1, rest) for i in range(len(words)))
+    def found_at(self, words: list[str], i: int) -> bool:
+        return _is(words[i], self.words[0]) and self._rest(words, i + 1, self.words[1:])
 
     def _rest(self, words: list[str], at: int, rest) -> bool:
         if not rest:
@@ -75,12 +74,20 @@ class FreeForm:
                 raise CatalogError(FILE, f"freeform: unknown classes {sorted(unknown)}", None, lang)
             self.entries[lang] = {name: [self._entry(lang, e) for e in (classes or {}).get(name) or []]
                                   for name in CLASSES}
+        # by first word (whole, or stem): a text's words look up the few entries that can start on them
+        self.whole: dict[str, list[tuple[str, str, Entry]]] = {}
+        self.stems: dict[str, list[tuple[str, str, Entry]]] = {}
+        for lang, classes in self.entries.items():
+            for name, entries in classes.items():
+                for entry in entries:
+                    text, stem = entry.words[0]
+                    (self.stems if stem else self.whole).setdefault(text, []).append((lang, name, entry))
 
     def _entry(self, lang: str, text) -> Entry:
         parts = []
         for raw in str(text).split():
             stem = raw.endswith("*")
-            folded = [self.fold._fold(w) for w in _WORDS.findall(normalize(raw.rstrip("*")))]
+            folded = [self.fold.fold(w) for w in _WORDS.findall(normalize(raw.rstrip("*")))]
             if len(folded) != 1 or not folded[0]:
                 raise CatalogError(FILE, f"freeform entry {text!r}: {raw!r} is not one word", None, lang)
             parts.append((folded[0], stem))
@@ -89,15 +96,21 @@ class FreeForm:
         return Entry(tuple(parts))
 
     def words(self, text: str) -> list[str]:
-        return [w for w in (self.fold._fold(w) for w in _WORDS.findall(normalize(text))) if w]
+        return [w for w in (self.fold.fold(w) for w in _WORDS.findall(normalize(text))) if w]
 
     def read(self, text: str) -> Reading | None:
         """OPTOUT, ASK_HOW, or None (an ordinary message: the rest of the understanding answers it)."""
         words = self.words(text)
         if not words:
             return None
-        hits = {lang: {name for name, entries in classes.items() if any(e.found(words) for e in entries)}
-                for lang, classes in self.entries.items()}
+        hits: dict[str, set[str]] = {}
+        for i, word in enumerate(words):
+            starting = list(self.whole.get(word, ()))
+            for end in range(1, len(word) + 1):
+                starting += self.stems.get(word[:end], ())
+            for lang, name, entry in starting:
+                if name not in hits.get(lang, ()) and entry.found_at(words, i):
+                    hits.setdefault(lang, set()).add(name)
         found = set().union(*hits.values()) if hits else set()
         if found & set(VETOES):
             return None
