@@ -25,7 +25,7 @@ import time
 from flask import Blueprint, Response, abort, request
 
 from ..services import services
-from ..store import callbacks, calllog, inbox, messages, privacy, sessions, spool
+from ..store import callbacks, calllog, inbox, messages, sessions, spool
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
 from ..voice.missed import callback_time
@@ -53,9 +53,9 @@ def inbound():
     seen = f"sms:seen:{msg.sid}"
     if not svc.redis.set(seen, "[]", nx=True, ex=SEEN_TTL):
         return svc.transport.reply(json.loads(svc.redis.get(seen) or "[]"))
-    if privacy.is_withheld(msg.sender):
+    caller = svc.caller_hash(msg.sender)  # "anonymous": withheld (phonenumbers' answer, kept by hash)
+    if caller == "anonymous":
         return _withheld(svc, msg)
-    caller = svc.caller_hash(msg.sender)
     known = _store_inbound(svc, caller, msg)
     now = svc.clock()
     callback_at = callback_time(now, svc.config["HOTLINE_CALLBACK_HOURS"])  # the voice side's rule
