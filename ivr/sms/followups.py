@@ -15,7 +15,7 @@ import uuid
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
-from ..store import messages, privacy
+from ..store import messages
 
 JOB = "workers.sms_jobs.send_sms"
 QUIET_FROM, QUIET_UNTIL = dt.time(21, 0), dt.time(9, 0)
@@ -69,7 +69,7 @@ def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, p
     `body`: a text already composed (else the prompts'); `quiet_hours=False`: an answer to something
     the caller has just done, sent at once even at night; `once`: a key set to the message id in the same
     MULTI as the message (whoever finds it set knows this SMS was asked for)."""
-    if caller == "anonymous" or privacy.is_withheld(number):
+    if caller == "anonymous" or svc.caller_hash(number) == "anonymous":  # withheld: phonenumbers' answer, kept by hash
         return "no_number", None  # a hidden caller ID: nobody to text, and no one's daily limit to count
     now = svc.clock()
     limit_key = f"smslimit:{caller}"  # a hash of day -> count; forgotten with the caller
