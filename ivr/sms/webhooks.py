@@ -4,11 +4,13 @@
   POST /sms/status   a delivery status for a follow-up SMS the workers sent (`?m=<id>`: ours, which
                      settles a send whose answer from Twilio was lost)
 
-A MessageSid is answered and logged once: the reply is kept for a day under the sid, and a
-second delivery of the same sid (Twilio retries when it did not get our answer) gets that
-same reply back without logging it again or moving the session. Two different texts from one
-number answered at the same time are serialised by `sessions.commit` (compare-and-set): the
-one that loses the race is answered again from the session the other one left.
+A MessageSid is answered and logged once (ivr/store/sms_seen.py): it is marked "in progress" first, and
+the reply is kept for a day under the sid in the same script that saves the session, only while the mark
+is still this request's. A second delivery of the same sid (Twilio retries when it did not get our
+answer) gets that same reply back without logging it again or moving the session; a text whose handling
+never finished (Redis went away half-way) is taken over by the spool's replay or a later delivery.
+Two different texts from one number answered at the same time are serialised by `sessions.commit`
+(compare-and-set): the one that loses the race is answered again from the session the other one left.
 
 Carrier rules (docs/security.md): opt-out/opt-in/help words are whole messages (ivr/sms/optout.py)
 and Twilio's `OptOutType` means Twilio has answered; a withheld sender is never remembered or
@@ -17,15 +19,14 @@ with any of Twilio's statuses, or empty (accepted and ignored).
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, g, request
 
 from ..services import services
-from ..store import callbacks, calllog, inbox, messages, privacy, sessions, spool
+from ..store import callbacks, calllog, inbox, messages, sessions, sms_seen, spool, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
 from ..voice.missed import callback_time
@@ -36,7 +37,6 @@ bp = Blueprint("sms", __name__, url_prefix="/sms")
 bp.before_request(require_twilio_signature)
 
 CHANNEL = "sms"
-SEEN_TTL = 86400
 COMMIT_ATTEMPTS = 50  # texts from one number answered at once: each conflict means another one was saved
 
 
@@ -50,12 +50,12 @@ def inbound():
     msg = svc.transport.parse(request.form)
     if not msg.sid:
         abort(400)
-    seen = f"sms:seen:{msg.sid}"
-    if not svc.redis.set(seen, "[]", nx=True, ex=SEEN_TTL):
-        return svc.transport.reply(json.loads(svc.redis.get(seen) or "[]"))
-    if privacy.is_withheld(msg.sender):
+    mark = sms_seen.begin(svc.redis, msg.sid, take_over=bool(g.get("spool_replay")))
+    if mark.state != "mine":  # answered already (its reply again), or being answered by another request now
+        return svc.transport.reply(mark.replies)
+    caller = svc.caller_hash(msg.sender)  # "anonymous": withheld (phonenumbers' answer, kept by hash)
+    if caller == "anonymous":
         return _withheld(svc, msg)
-    caller = svc.caller_hash(msg.sender)
     known = _store_inbound(svc, caller, msg)
     now = svc.clock()
     callback_at = callback_time(now, svc.config["HOTLINE_CALLBACK_HOURS"])  # the voice side's rule
@@ -72,10 +72,14 @@ def inbound():
             optout.refuse_reminder(answer, blocked, svc.catalog.sms(session.lang or "ru", "ui.optout_voice"))
             optout.withhold_undeliverable(answer, blocked)  # Twilio would drop it (21610): say so, send nothing
         session.seq += 1
-        if _record(svc, session, msg, answer, raw):
+        if _record(svc, session, msg, answer, raw, mark):
             break
+        now_mark = sms_seen.current(svc.redis, msg.sid)
+        if now_mark.value != mark.value:  # another request took the text over and answers it: not this one
+            return svc.transport.reply(now_mark.replies)
     else:
         raise RuntimeError(f"SMS session of {caller[:8]} kept changing under {COMMIT_ATTEMPTS} attempts")
+    g.sms_answered = True  # this request answered the text (a replay sends the answer by SMS: _replayed)
     _carry_out(svc, session, msg, answer)
     return svc.transport.reply(answer.replies)
 
@@ -90,7 +94,7 @@ def _store_inbound(svc, caller: str, msg) -> bool:
         calllog.start(pipe, CHANNEL, cid, caller, now, svc.retention)
     pipe.zadd(f"convs:{CHANNEL}", {cid: now})  # an SMS thread sorts by its latest message
     calllog.event(pipe, cid, "sms_in", svc.retention, body=msg.body[:1600], sid=msg.sid)
-    pipe.execute()
+    write_once.apply(svc.redis, cid, f"sms_in:{msg.sid}", pipe, svc.retention)  # a text taken over: logged once
     return known
 
 
@@ -119,6 +123,7 @@ def _withheld(svc, msg):
     calllog.start(pipe, CHANNEL, cid, "anonymous", now, svc.retention)
     calllog.event(pipe, cid, "sms_in", svc.retention, body=msg.body[:500], sid=msg.sid, withheld=True)
     calllog.update(pipe, cid, svc.retention, outcome="withheld", updated=f"{now:.3f}")
+    sms_seen.finish(pipe, msg.sid, [])
     pipe.execute()
     return svc.transport.reply([])
 
@@ -149,9 +154,10 @@ def _carry_out(svc, session: Session, msg, answer) -> None:
         pipe.execute()
 
 
-def _record(svc, session: Session, msg, answer, read_raw) -> bool:
+def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark) -> bool:
     """Session, opt-out state, log events, counters and the kept reply: one round trip, applied only
-    if the session is still the one read (else False: the caller answers the message again)."""
+    if the session is still the one read and the text's mark still this request's (else False: the
+    caller answers the message again, or leaves it to the request that took it over)."""
     cid, now, retention = conv_id(session.caller), time.time(), svc.retention
     pipe = svc.redis.pipeline(transaction=False)
     for event in answer.events:
@@ -167,8 +173,9 @@ def _record(svc, session: Session, msg, answer, read_raw) -> bool:
         messages.opt_out(pipe, session.caller, optout.record(answer.optout, now))
     elif answer.optout is False:
         messages.opt_in(pipe, session.caller)
-    pipe.set(f"sms:seen:{msg.sid}", json.dumps(answer.replies, ensure_ascii=False), ex=SEEN_TTL)
-    return sessions.commit(svc.redis, pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"], read_raw)
+    sms_seen.finish(pipe, msg.sid, answer.replies, by_sms=bool(g.get("spool_replay")))
+    return sessions.commit(svc.redis, pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"], read_raw,
+                           also=sms_seen.guard(msg.sid, mark))
 
 
 @bp.post("/status")
@@ -184,26 +191,31 @@ def status():
 
 
 def _replayed(app, form: dict, run) -> None:
-    """An inbound text replayed from the outage spool (ivr/store/spool.py): the texter had the outage line, so
-    its answer goes by SMS — unless Twilio delivered the text again once Redis was back and it was answered then."""
-    from xml.etree import ElementTree
-
+    """An inbound text replayed from the outage spool (ivr/store/spool.py): the texter was told its answer would
+    come by SMS, so it goes as one follow-up SMS, once (`sms:late:<sid>` is written with the send job) — none
+    when Twilio delivered the text again once Redis was back and it was answered in that reply."""
     svc = app.extensions["hotline"]
-    answered = bool(svc.redis.exists(f"sms:seen:{form.get('MessageSid', '')[:64]}"))
-    response = run()
-    if answered:
+    sid = form.get("MessageSid", "")[:64]
+    run()
+    late = sms_seen.answered_by_sms(sms_seen.current(svc.redis, sid))
+    if late is None or svc.redis.exists(_late_key(sid)):
         return
-    body = response.get_data(as_text=True) if hasattr(response, "get_data") else str(response)
-    if not body.strip().startswith("<"):
-        return
-    texts = [t for t in ((m.text or "").strip() for m in ElementTree.fromstring(body).iter("Message")) if t]
+    texts, decided = late
+    if not g.get("sms_answered") and time.time() - decided < sms_seen.TAKEOVER_AFTER:
+        # Another process's replay answered this sid a moment ago and is sending it: look again later.
+        raise spool.NotYet(f"late answer of {sid[:12]} decided elsewhere {time.time() - decided:.1f} s ago")
     number = form.get("From", "")
     caller = svc.caller_hash(number)
+    texts = [t for t in texts if t.strip()]
     if not texts or caller == "anonymous":
         return
     lang = svc.redis.get(sessions.language_key(caller)) or ""
     followups.request(svc, kind="late_reply", number=number, caller=caller, conv=conv_id(caller),
-                      lang=lang, prompt_ids=[], body="\n\n".join(texts), quiet_hours=False)
+                      lang=lang, prompt_ids=[], body="\n\n".join(texts), quiet_hours=False, once=_late_key(sid))
+
+
+def _late_key(sid: str) -> str:
+    return f"sms:late:{sid}"
 
 
 spool.on_replay("/sms", _replayed)

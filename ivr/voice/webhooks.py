@@ -17,7 +17,9 @@ nothing from Redis and writes once (`write_once`: the log event, the call record
 The URL carries the step number `s`: a webhook delivered twice writes nothing the second time
 and answers the same TwiML. So while Redis is down a call in progress walks on from its URL (its
 steps go unlogged); only a step that must write (an SMS, a reminder, a callback request) says that
-the service is briefly unavailable, and the menu goes on.
+the service is briefly unavailable, and the menu goes on. A new call then starts at the language
+menu (no remembered language can be read), unlogged until its status callback, which the outage
+spool keeps; only a callback the hotline placed hears the outage line (its answer must be recorded).
 """
 from __future__ import annotations
 
@@ -93,8 +95,8 @@ def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, 
         else:
             write_once.apply(svc.redis, session.id, mark, pipe, svc.retention)
     except Exception as exc:
-        if is_new or not spool.is_redis_down(exc):
-            raise
+        if (is_new and also) or not spool.is_redis_down(exc):
+            raise  # a callback the hotline placed must record that it was answered: the outage line instead
         log.warning("Redis unavailable: call %s walks on from its URL, this step unlogged", session.id[:10])
     return twiml(body)
 
@@ -112,12 +114,29 @@ def handle_incoming(svc, req) -> Reply:
                                                                  req.form.get("AnsweredBy"))
     if callback and callback.machine:
         return twiml(missed.machine_answer(svc, sid, callback, person.country_language(svc.catalog, number)))
-    lang = _remembered_language(svc, caller)
+    try:
+        lang = _remembered_language(svc, caller)
+    except Exception as exc:
+        if callback or not spool.is_redis_down(exc):
+            raise
+        return _start_unlogged(svc, sid, caller, number)
     session = Session(id=sid, caller=caller)
     step = svc.flow.begin(session, lang, person.country_language(svc.catalog, number))
     also = missed.human_answer(svc, step, session, callback) if callback else None
     # Twilio asking again for the same call gets the same answer; the mark keeps the log single.
     return _answer(svc, session, step, "start", is_new=True, also=also)
+
+
+def _start_unlogged(svc, sid: str, caller: str, number: str) -> Reply:
+    """A new call while Redis is down: the language menu, which needs no state (no remembered language can
+    be read, so a returning caller chooses again), written nowhere — Redis was just found down, and another
+    wait for it would make the caller wait too. The call's status callback, kept by the outage spool, gives
+    it its record later; its next steps walk on from their URLs (`_answer`)."""
+    session = Session(id=sid, caller=caller)
+    step = svc.flow.begin(session, None, person.country_language(svc.catalog, number))
+    session.seq += 1  # the URLs in the menu carry the next step's number, as `_answer` does
+    log.warning("Redis unavailable: call %s starts at the language menu, unlogged", sid[:10])
+    return twiml(_menu(svc, svc.flow.screen(session, svc.today(), notices=step.notices), session))
 
 
 def _remembered_language(svc, caller: str) -> str | None:

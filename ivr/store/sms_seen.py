@@ -1,0 +1,101 @@
+"""The once-only mark of an inbound text (Twilio's MessageSid): "in progress" first, final with its reply.
+
+`sms:seen:<MessageSid>` holds, for a day, one of:
+
+  taking:<unix time>:<token>   a request is handling the text now (`begin`)
+  [...]                        answered in TwiML: the replies, what a second delivery gets back
+  {"sms": [...], "at": t}      answered by SMS (a replay after an outage: the texter had been told the
+                               answer would come by SMS); a second delivery gets nothing more
+
+The final value is written by the same script that saves the texter's session, and only while the mark
+is still the writer's own (`guard`, ivr/store/sessions.py `commit`): one MessageSid is answered once.
+A text whose handling did not finish (Redis went away after the mark was set, the process died) is
+taken over by the spool's replay of that request at once (its first handler failed: it is what spooled
+it), or by Twilio's next delivery of the text once the mark is older than TAKEOVER_AFTER — longer than
+Twilio waits for a webhook's answer (15 s), so the handler it replaces can no longer be heard anyway.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+
+TTL = 86400
+TAKEOVER_AFTER = 30.0  # seconds: a mark "in progress" this old belongs to a request that will never finish
+_PENDING = "taking:"
+
+_BEGIN = """
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, 7) == 'taking:' then
+  local at = tonumber(string.match(v, '^taking:([%d%.]+):'))
+  if ARGV[4] ~= '1' and at and tonumber(ARGV[2]) - at < tonumber(ARGV[3]) then return {'busy', v} end
+elseif v then
+  return {'done', v}
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[5])
+return {'mine', ARGV[1]}
+"""
+_begin = None
+
+
+def key(sid: str) -> str:
+    return f"sms:seen:{sid}"
+
+
+@dataclass(frozen=True)
+class Mark:
+    state: str  # mine: this request handles the text; busy: another one does, now; done: it was answered
+    value: str  # the mark as stored (for `mine`: what `guard` expects)
+
+    @property
+    def replies(self) -> list[str]:
+        """For `done`: what a second delivery of the text gets back (nothing when it was answered by SMS)."""
+        if self.state != "done":
+            return []
+        found = json.loads(self.value or "[]")
+        return found if isinstance(found, list) else []
+
+
+def begin(redis, sid: str, take_over: bool = False, now: float | None = None) -> Mark:
+    """Mark the text as being handled by this request, unless it was answered or another request handles it
+    (a mark in progress younger than TAKEOVER_AFTER; `take_over`: the spool's replay takes it whatever its age)."""
+    global _begin
+    if _begin is None:
+        _begin = redis.register_script(_BEGIN)
+    now = time.time() if now is None else now
+    pending = f"{_PENDING}{now:.3f}:{uuid.uuid4().hex[:12]}"
+    state, value = _begin(keys=[key(sid)], args=[pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL],
+                          client=redis)
+    return Mark(_text(state), _text(value))
+
+
+def guard(sid: str, mark: Mark) -> dict[str, str]:
+    """For `sessions.commit(also=...)`: the final reply is written only while the mark is still this one."""
+    return {key(sid): mark.value}
+
+
+def finish(pipe, sid: str, replies: list[str], by_sms: bool = False) -> None:
+    """The final mark, queued on the pipe `sessions.commit` runs: the replies, or that they go by SMS."""
+    value = {"sms": replies, "at": round(time.time(), 3)} if by_sms else replies
+    pipe.set(key(sid), json.dumps(value, ensure_ascii=False), ex=TTL)
+
+
+def current(redis, sid: str) -> Mark:
+    """The mark as it is now, read again (after a commit that lost: whose is it now?)."""
+    value = _text(redis.get(key(sid)))
+    if value is None:
+        return Mark("none", "")
+    return Mark("busy" if value.startswith(_PENDING) else "done", value)
+
+
+def answered_by_sms(mark: Mark) -> tuple[list[str], float] | None:
+    """For a text answered by SMS: its replies and when they were decided; else None."""
+    if mark.state != "done" or not mark.value.startswith("{"):
+        return None
+    found = json.loads(mark.value)
+    return list(found.get("sms", [])), float(found.get("at", 0))
+
+
+def _text(value) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
