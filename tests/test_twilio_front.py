@@ -136,3 +136,19 @@ def test_play_urls_name_the_host_the_request_came_to(app_factory, tmp_path, rdb)
     resp = app.test_client().post("/voice", data=FORM, headers=headers, base_url="http://calls.example.net")
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "<Play>http://calls.example.net/audio/" in body
+
+
+def test_a_text_and_its_status_are_answered_without_flask(app, rdb, flask_saw):
+    from .twilio_bodies import inbound_sms
+
+    form = inbound_sms("привет", "+77011234567", "SM" + "4" * 32)
+    resp = post(app, "/sms", form)
+    assert resp.status_code == 200 and "<Message>" in resp.get_data(as_text=True)
+    again = post(app, "/sms", form)  # Twilio's retry of the same MessageSid: the same reply, logged once
+    assert again.get_data(as_text=True) == resp.get_data(as_text=True)
+    status = {"MessageSid": "SM" + "5" * 32, "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32}
+    assert post(app, "/sms/status", status).status_code == 204
+    assert flask_saw == []
+    events = [e for e in rdb.lrange(f"conv:SMS-{app.extensions['hotline'].caller_hash('+77011234567')}:events", 0, -1)
+              if '"sms_in"' in e]
+    assert len(events) == 1

@@ -23,12 +23,14 @@ import logging
 import re
 import time
 
-from flask import Blueprint, Response, abort, g, request
+from flask import Blueprint, abort, g, request
 
 from ..services import services
 from ..store import callbacks, calllog, inbox, messages, sessions, sms_seen, spool, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
+from ..twilio_front import Reply
+from ..twilio_front import as_response as response
 from ..voice.missed import callback_time
 from . import followups, optout
 
@@ -46,16 +48,29 @@ def conv_id(caller: str) -> str:
 
 @bp.post("")
 def inbound():
-    svc = services()
-    msg = svc.transport.parse(request.form)
+    reply, answered = handle_inbound(services(), request._get_current_object(), replay=bool(g.get("spool_replay")))
+    if answered:
+        g.sms_answered = True  # this request answered the text (a replay sends the answer by SMS: _replayed)
+    return response(reply)
+
+
+def _reply(svc, texts: list[str]) -> Reply:
+    return Reply(200, svc.transport.twiml(texts))
+
+
+def handle_inbound(svc, req, replay: bool = False) -> tuple[Reply, bool]:
+    """The TwiML reply to a text, and whether this request answered it (rather than a retry's copy, or
+    another request that is answering it). `replay`: the spool's replay after an outage (its answer goes by
+    SMS); Twilio's own posts come through twilio_front.py or the Flask view."""
+    msg = svc.transport.parse(req.form)
     if not msg.sid:
         abort(400)
-    mark = sms_seen.begin(svc.redis, msg.sid, take_over=bool(g.get("spool_replay")))
+    mark = sms_seen.begin(svc.redis, msg.sid, take_over=replay)
     if mark.state != "mine":  # answered already (its reply again), or being answered by another request now
-        return svc.transport.reply(mark.replies)
+        return _reply(svc, mark.replies), False
     caller = svc.caller_hash(msg.sender)  # "anonymous": withheld (phonenumbers' answer, kept by hash)
     if caller == "anonymous":
-        return _withheld(svc, msg)
+        return _withheld(svc, msg), True
     known = _store_inbound(svc, caller, msg)
     now = svc.clock()
     callback_at = callback_time(now, svc.config["HOTLINE_CALLBACK_HOURS"])  # the voice side's rule
@@ -72,16 +87,15 @@ def inbound():
             optout.refuse_reminder(answer, blocked, svc.catalog.sms(session.lang or "ru", "ui.optout_voice"))
             optout.withhold_undeliverable(answer, blocked)  # Twilio would drop it (21610): say so, send nothing
         session.seq += 1
-        if _record(svc, session, msg, answer, raw, mark):
+        if _record(svc, session, msg, answer, raw, mark, replay):
             break
         now_mark = sms_seen.current(svc.redis, msg.sid)
         if now_mark.value != mark.value:  # another request took the text over and answers it: not this one
-            return svc.transport.reply(now_mark.replies)
+            return _reply(svc, now_mark.replies), False
     else:
         raise RuntimeError(f"SMS session of {caller[:8]} kept changing under {COMMIT_ATTEMPTS} attempts")
-    g.sms_answered = True  # this request answered the text (a replay sends the answer by SMS: _replayed)
     _carry_out(svc, session, msg, answer)
-    return svc.transport.reply(answer.replies)
+    return _reply(svc, answer.replies), True
 
 
 def _store_inbound(svc, caller: str, msg) -> bool:
@@ -125,7 +139,7 @@ def _withheld(svc, msg):
     calllog.update(pipe, cid, svc.retention, outcome="withheld", updated=f"{now:.3f}")
     sms_seen.finish(pipe, msg.sid, [])
     pipe.execute()
-    return svc.transport.reply([])
+    return _reply(svc, [])
 
 
 def _carry_out(svc, session: Session, msg, answer) -> None:
@@ -154,7 +168,7 @@ def _carry_out(svc, session: Session, msg, answer) -> None:
         pipe.execute()
 
 
-def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark) -> bool:
+def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark, replay: bool) -> bool:
     """Session, opt-out state, log events, counters and the kept reply: one round trip, applied only
     if the session is still the one read and the text's mark still this request's (else False: the
     caller answers the message again, or leaves it to the request that took it over)."""
@@ -173,21 +187,24 @@ def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark) -
         messages.opt_out(pipe, session.caller, optout.record(answer.optout, now))
     elif answer.optout is False:
         messages.opt_in(pipe, session.caller)
-    sms_seen.finish(pipe, msg.sid, answer.replies, by_sms=bool(g.get("spool_replay")))
+    sms_seen.finish(pipe, msg.sid, answer.replies, by_sms=replay)
     return sessions.commit(svc.redis, pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"], read_raw,
                            also=sms_seen.guard(msg.sid, mark))
 
 
 @bp.post("/status")
 def status():
-    svc = services()
-    provider_sid = request.form.get("MessageSid", "")[:64]
-    state = request.form.get("MessageStatus", request.form.get("SmsStatus", ""))[:32].strip().lower()
+    return response(handle_status(services(), request._get_current_object()))
+
+
+def handle_status(svc, req) -> Reply:
+    provider_sid = req.form.get("MessageSid", "")[:64]
+    state = req.form.get("MessageStatus", req.form.get("SmsStatus", ""))[:32].strip().lower()
     if not provider_sid or not state:
-        return svc.transport.reply([])  # an empty callback says nothing: 200 (an empty <Response/>), no change
-    messages.record_status(svc.redis, provider_sid, state, request.form.get("ErrorCode", "")[:16].strip(),
-                           svc.today().isoformat(), svc.retention, msg_id=request.args.get("m", "")[:32])
-    return Response("", status=204)
+        return _reply(svc, [])  # an empty callback says nothing: 200 (an empty <Response/>), no change
+    messages.record_status(svc.redis, provider_sid, state, req.form.get("ErrorCode", "")[:16].strip(),
+                           svc.today().isoformat(), svc.retention, msg_id=req.args.get("m", "")[:32])
+    return Reply(204, "")
 
 
 def _replayed(app, form: dict, run) -> None:
@@ -219,3 +236,5 @@ def _late_key(sid: str) -> str:
 
 
 spool.on_replay("/sms", _replayed)
+
+FRONT_ROUTES = {"/sms": lambda svc, req: handle_inbound(svc, req)[0], "/sms/status": handle_status}  # twilio_front.py
