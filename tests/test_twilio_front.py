@@ -152,3 +152,15 @@ def test_a_text_and_its_status_are_answered_without_flask(app, rdb, flask_saw):
     events = [e for e in rdb.lrange(f"conv:SMS-{app.extensions['hotline'].caller_hash('+77011234567')}:events", 0, -1)
               if '"sms_in"' in e]
     assert len(events) == 1
+
+
+def test_a_text_after_redis_forgot_its_scripts_is_answered(app, rdb):
+    """The once-only mark goes by its SHA in the same round trip as the session's reads: after a Redis
+    restart (SCRIPT FLUSH here) the NOSCRIPT answer loads it and runs the reads again."""
+    from .twilio_bodies import inbound_sms
+
+    assert post(app, "/sms", inbound_sms("привет", "+77011234568", "SM" + "6" * 32)).status_code == 200
+    rdb.script_flush()
+    resp = post(app, "/sms", inbound_sms("документы", "+77011234568", "SM" + "7" * 32))
+    assert resp.status_code == 200 and "<Message>" in resp.get_data(as_text=True)
+    assert rdb.get("sms:seen:SM" + "7" * 32).startswith("[")  # answered, the reply kept for retries

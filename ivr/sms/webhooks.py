@@ -24,6 +24,7 @@ import re
 import time
 
 from flask import Blueprint, abort, g, request
+from redis.exceptions import NoScriptError
 
 from ..services import services
 from ..store import callbacks, calllog, inbox, messages, sessions, sms_seen, spool, write_once
@@ -65,17 +66,22 @@ def handle_inbound(svc, req, replay: bool = False) -> tuple[Reply, bool]:
     msg = svc.transport.parse(req.form)
     if not msg.sid:
         abort(400)
-    mark = sms_seen.begin(svc.redis, msg.sid, take_over=replay)
+    caller = svc.caller_hash(msg.sender)  # "anonymous": withheld (phonenumbers' answer, kept by hash)
+    # One round trip: the once-only mark, and what the texter's session is (read for nothing if the mark
+    # says another request has the text).
+    first, *read = _begin_and_load(svc, msg.sid, caller, replay)
+    mark = sms_seen.begun(first)
     if mark.state != "mine":  # answered already (its reply again), or being answered by another request now
         return _reply(svc, mark.replies), False
-    caller = svc.caller_hash(msg.sender)  # "anonymous": withheld (phonenumbers' answer, kept by hash)
     if caller == "anonymous":
         return _withheld(svc, msg), True
-    known = _store_inbound(svc, caller, msg)
+    loaded = _loaded(svc, caller, read)
+    known = loaded[3]
+    _store_inbound(svc, caller, msg, known)
     now = svc.clock()
     callback_at = callback_time(now, svc.config["HOTLINE_CALLBACK_HOURS"])  # the voice side's rule
-    for _attempt in range(COMMIT_ATTEMPTS):
-        session, raw, is_new, _, blocked = _load(svc, caller)
+    for attempt in range(COMMIT_ATTEMPTS):
+        session, raw, is_new, _, blocked = loaded if attempt == 0 else _load(svc, caller)
         try:
             answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known,
                                         opt_out_type=msg.opt_out_type, blocked=blocked, now=now,
@@ -98,29 +104,50 @@ def handle_inbound(svc, req, replay: bool = False) -> tuple[Reply, bool]:
     return _reply(svc, answer.replies), True
 
 
-def _store_inbound(svc, caller: str, msg) -> bool:
+def _begin_and_load(svc, sid: str, caller: str, replay: bool) -> list:
+    for attempt in (1, 2):
+        pipe = svc.redis.pipeline(transaction=False)
+        sms_seen.queue_begin(pipe, sid, take_over=replay)
+        if caller != "anonymous":
+            _queue_load(pipe, caller)
+        try:
+            return pipe.execute()
+        except NoScriptError:  # Redis restarted since the script was loaded: load it, run the reads again
+            if attempt == 2:
+                raise
+            sms_seen.load(svc.redis)
+
+
+def _store_inbound(svc, caller: str, msg, known: bool) -> None:
     """The text, in the thread's log, before anything tries to understand it: whatever fails later, an
-    operator can read what was sent. Returns whether the thread was already in the log."""
+    operator can read what was sent. `known`: the thread was already in the log."""
     cid, now = conv_id(caller), time.time()
-    known = bool(svc.redis.exists(calllog.conv_key(cid)))
     pipe = svc.redis.pipeline(transaction=False)
     if not known:
         calllog.start(pipe, CHANNEL, cid, caller, now, svc.retention)
     pipe.zadd(f"convs:{CHANNEL}", {cid: now})  # an SMS thread sorts by its latest message
     calllog.event(pipe, cid, "sms_in", svc.retention, body=msg.body[:1600], sid=msg.sid)
     write_once.apply(svc.redis, cid, f"sms_in:{msg.sid}", pipe, svc.retention)  # a text taken over: logged once
-    return known
 
 
 def _load(svc, caller: str) -> tuple[Session, str | None, bool, bool, str | None]:
     """The texter's session, the raw value read (for `commit`), whether the session is new, whether
     the thread is already in the log, and the number's opt-out record. One round trip."""
     pipe = svc.redis.pipeline(transaction=False)
+    _queue_load(pipe, caller)
+    return _loaded(svc, caller, pipe.execute())
+
+
+def _queue_load(pipe, caller: str) -> None:
     pipe.get(sessions.key(CHANNEL, caller))
     pipe.get(sessions.language_key(caller))
     pipe.exists(calllog.conv_key(conv_id(caller)))
     pipe.get(messages.optout_key(caller))
-    raw, remembered, known, blocked = pipe.execute()
+
+
+def _loaded(svc, caller: str, results) -> tuple[Session, str | None, bool, bool, str | None]:
+    """`_load`'s answer from the results of `_queue_load`'s commands."""
+    raw, remembered, known, blocked = results
     session = sessions.decode(raw)
     if session is not None:
         return session, raw, False, bool(known), blocked
