@@ -83,9 +83,18 @@ class StopsRedisAfterTheMark(redis_lib.Connection):
         self._marking = args[0] in ("SET", "EVAL", "EVALSHA") and any(str(a).startswith("sms:seen:") for a in args)
         return super().send_command(*args, **kwargs)
 
+    def send_packed_command(self, command, *args, **kwargs):  # the mark goes first in a pipeline of reads
+        packed = command if isinstance(command, (bytes, str)) else b"".join(
+            c if isinstance(c, bytes) else bytes(c) for c in command)
+        packed = packed.encode() if isinstance(packed, str) else packed
+        if b"EVALSHA" in packed and b"sms:seen:" in packed:
+            self._marking = True
+        return super().send_packed_command(command, *args, **kwargs)
+
     def read_response(self, *args, **kwargs):
-        response = super().read_response(*args, **kwargs)
-        if getattr(self, "_marking", False) and StopsRedisAfterTheMark.stop is not None:
+        marking, self._marking = getattr(self, "_marking", False), False  # the mark's is the first response read
+        response = super().read_response(*args, **kwargs)  # NOSCRIPT raises here: the mark was not set
+        if marking and StopsRedisAfterTheMark.stop is not None:
             stop, StopsRedisAfterTheMark.stop = StopsRedisAfterTheMark.stop, None
             stop()
         return response
