@@ -8,7 +8,7 @@ import time
 import pytest
 import redis as redis_lib
 
-from ivr.store import calllog, sessions, sms_seen, spool
+from ivr.store import calllog, inbox, sessions, sms_seen, spool
 
 from .conftest import free_port
 from .followup_helpers import make, run_jobs
@@ -74,34 +74,53 @@ def test_a_text_the_spool_cannot_keep_gets_the_outage_line(app_on, tmp_path):
     assert "1406" in replies[0] and "kept" not in replies[0]  # never "we have your message" unless it is kept
 
 
-class StopsRedisAfterTheMark(redis_lib.Connection):
-    """Fault injection at one point: the real Redis is stopped right after the text's once-only mark was set
-    (the reply to that script read), before anything else of the text's handling reaches Redis."""
+class StopsRedisAfter(redis_lib.Connection):
+    """Fault injection at one point: the real Redis is stopped right after a command `at(args)` picks out
+    has been answered (its reply read), before anything else of the request reaches Redis."""
     stop = None  # set by the test: stops the server, once
+    at = None
 
     def send_command(self, *args, **kwargs):
-        self._marking = args[0] in ("SET", "EVAL", "EVALSHA") and any(str(a).startswith("sms:seen:") for a in args)
+        self._marked = StopsRedisAfter.at is not None and StopsRedisAfter.at([str(a) for a in args])
         return super().send_command(*args, **kwargs)
 
     def read_response(self, *args, **kwargs):
         response = super().read_response(*args, **kwargs)
-        if getattr(self, "_marking", False) and StopsRedisAfterTheMark.stop is not None:
-            stop, StopsRedisAfterTheMark.stop = StopsRedisAfterTheMark.stop, None
+        if getattr(self, "_marked", False) and StopsRedisAfter.stop is not None:
+            stop, StopsRedisAfter.stop = StopsRedisAfter.stop, None
             stop()
         return response
 
 
-def test_redis_dying_after_the_mark_leaves_the_text_to_be_answered_once(app_on, fake, durable):  # noqa: F811
+def setting_the_mark(args):
+    """The text's once-only mark being set (a SET, or the script that sets it)."""
+    return args[0] in ("SET", "EVAL", "EVALSHA") and any(a.startswith("sms:seen:") for a in args)
+
+
+def saving_the_answer(args):
+    """The script that saves the session with the answer, which still has something to do (an inbox item)."""
+    return args[0] == "EVALSHA" and any(a.startswith('{"reply"') for a in args)
+
+
+@pytest.fixture
+def fault(app_on):
+    def inject(app, stop, at):
+        pool = app.extensions["hotline"].redis.connection_pool
+        pool.connection_class = StopsRedisAfter
+        pool.reset()
+        StopsRedisAfter.stop, StopsRedisAfter.at = stop, at
+    yield inject
+    StopsRedisAfter.stop = StopsRedisAfter.at = None
+
+
+def test_redis_dying_after_the_mark_leaves_the_text_to_be_answered_once(app_on, fault, fake, durable):  # noqa: F811
     port, down, up = durable
     app, twilio = app_on(port)
     rdb = redis_lib.Redis(port=port, decode_responses=True)
-    pool = app.extensions["hotline"].redis.connection_pool
-    pool.connection_class = StopsRedisAfterTheMark
-    pool.reset()
-    StopsRedisAfterTheMark.stop = down
+    fault(app, down, setting_the_mark)
     sid = "SM" + "b" * 32
     status, replies = twilio.sms("документы", sender=TEXTER, sid=sid)
-    assert StopsRedisAfterTheMark.stop is None, "the fault was not injected"
+    assert StopsRedisAfter.stop is None, "the fault was not injected"
     assert (status, replies) == (200, [KEPT_RU])  # Redis went away mid-text: kept, and told so
     up()
     assert rdb.get(sms_seen.key(sid)).startswith("taking:")  # the mark survived the restart, "in progress"
@@ -115,6 +134,31 @@ def test_redis_dying_after_the_mark_leaves_the_text_to_be_answered_once(app_on, 
     assert twilio.sms("документы", sender=TEXTER, sid=sid) == (200, [])  # a late redelivery: nothing more
     run_jobs(f"redis://127.0.0.1:{port}/0")
     assert len(sent_to(fake, TEXTER)) == 1
+
+
+def test_redis_dying_after_the_answer_is_saved_still_does_what_it_asked_and_sends_it(app_on, fault, fake,
+                                                                                     durable):  # noqa: F811
+    """The answer saved, then Redis gone before the inbox item was kept: the texter had the 'kept' line, so
+    the saved answer comes by SMS after the replay, and the inbox item is kept — each once."""
+    port, down, up = durable
+    app, twilio = app_on(port)
+    rdb = redis_lib.Redis(port=port, decode_responses=True)
+    fault(app, down, saving_the_answer)
+    sid = "SM" + "f" * 32
+    status, replies = twilio.sms("абракадабра", sender=TEXTER, sid=sid)  # nobody understands it: the inbox
+    assert StopsRedisAfter.stop is None, "the fault was not injected"
+    assert (status, replies) == (200, ["[kk] kept: the answer comes by SMS 103 / " + KEPT_RU])  # no language
+    up()
+    assert replayed(app), "the spool was not replayed"
+    run_jobs(f"redis://127.0.0.1:{port}/0")
+    [answer] = sent_to(fake, TEXTER)
+    assert "welcome" in answer["Body"]  # the answer that was saved: the language menu for a new texter
+    caller = app.extensions["hotline"].caller_hash(TEXTER)
+    assert rdb.smembers(f"caller:{caller}:inbox") == {inbox.item_for(sid)}
+    assert rdb.hget(inbox.key(inbox.item_for(sid)), "body") == "абракадабра"
+    assert twilio.sms("абракадабра", sender=TEXTER, sid=sid) == (200, [])
+    run_jobs(f"redis://127.0.0.1:{port}/0")
+    assert len(sent_to(fake, TEXTER)) == 1 and rdb.smembers(f"caller:{caller}:inbox") == {inbox.item_for(sid)}
 
 
 def test_a_delivery_takes_over_a_text_whose_handler_is_gone_but_not_one_in_progress(env, fake, rdb):

@@ -50,7 +50,10 @@ def inbound():
     msg = svc.transport.parse(request.form)
     if not msg.sid:
         abort(400)
-    mark = sms_seen.begin(svc.redis, msg.sid, take_over=bool(g.get("spool_replay")))
+    replay = bool(g.get("spool_replay"))
+    mark = sms_seen.begin(svc.redis, msg.sid, take_over=replay)
+    if mark.state == "todo" and sms_seen.may_finish(mark, replay):
+        return _finish(svc, msg, mark, replay)  # answered, but its request failed before the end: finish it
     if mark.state != "mine":  # answered already (its reply again), or being answered by another request now
         return svc.transport.reply(mark.replies)
     if privacy.is_withheld(msg.sender):
@@ -72,7 +75,8 @@ def inbound():
             optout.refuse_reminder(answer, blocked, svc.catalog.sms(session.lang or "ru", "ui.optout_voice"))
             optout.withhold_undeliverable(answer, blocked)  # Twilio would drop it (21610): say so, send nothing
         session.seq += 1
-        if _record(svc, session, msg, answer, raw, mark):
+        saved = _record(svc, session, msg, answer, raw, mark)
+        if saved:
             break
         now_mark = sms_seen.current(svc.redis, msg.sid)
         if now_mark.value != mark.value:  # another request took the text over and answers it: not this one
@@ -80,8 +84,32 @@ def inbound():
     else:
         raise RuntimeError(f"SMS session of {caller[:8]} kept changing under {COMMIT_ATTEMPTS} attempts")
     g.sms_answered = True  # this request answered the text (a replay sends the answer by SMS: _replayed)
-    _carry_out(svc, session, msg, answer)
+    todo = _todo(session, answer)
+    if todo:
+        _carry_out(svc, msg, todo)
+        sms_seen.settle(svc.redis, msg.sid, saved, answer.replies, replay)
     return svc.transport.reply(answer.replies)
+
+
+def _todo(session: Session, answer) -> dict | None:
+    """What the answer asks the hotline to do after the session is saved, as plain data (kept with the mark)."""
+    if not (answer.inbox or answer.action in ("reminder", "callback")):
+        return None
+    return {"caller": session.caller, "lang": session.lang, "inbox": answer.inbox,
+            "action": answer.action if answer.action in ("reminder", "callback") else None}
+
+
+def _finish(svc, msg, mark: sms_seen.Mark, replay: bool):
+    """A text answered and saved whose request failed before it was done (Redis went away): what it asked for
+    is done (each step once), and the saved reply delivered — this time, since the texter had the outage line
+    instead: by SMS on a replay (`_replayed`), in this reply on Twilio's later delivery."""
+    saved = mark.saved
+    _carry_out(svc, msg, saved["todo"])
+    by_sms = replay or saved.get("by_sms", False)
+    if not sms_seen.settle(svc.redis, msg.sid, mark.value, saved["reply"], by_sms):
+        return svc.transport.reply([])  # another request finished it first
+    g.sms_answered = by_sms
+    return svc.transport.reply([] if by_sms else saved["reply"])
 
 
 def _store_inbound(svc, caller: str, msg) -> bool:
@@ -128,36 +156,42 @@ def _withheld(svc, msg):
     return svc.transport.reply([])
 
 
-def _carry_out(svc, session: Session, msg, answer) -> None:
+def _carry_out(svc, msg, todo: dict) -> None:
     """A reminder or a callback asked for by text, as the voice menu would do it, and a text nobody
     understood kept in the operators' inbox; after the session is saved, so that a message answered
-    twice (a conflict) never asks or keeps twice."""
-    events = []
-    if answer.inbox:
-        item = inbox.record(svc.redis, conv=conv_id(session.caller), caller=session.caller, lang=session.lang or "",
-                            body=msg.body, received=time.time(), retention=svc.retention, number=msg.sender,
-                            reason=answer.inbox)
-        events.append({"type": "inbox", "item": item, "reason": answer.inbox})
-    if answer.action == "reminder":
-        outcome, msg_id = followups.request(svc, kind="reminder", number=msg.sender, caller=session.caller,
-                                            conv=conv_id(session.caller), lang=session.lang,
-                                            prompt_ids=["algo.reminder"], at=followups.next_working_day(svc.clock()))
-        events.append({"type": "sms_request", "sms": outcome, "msg": msg_id})
-    elif answer.action == "callback":
-        queued = callbacks.request(svc.redis, msg.sender, session.caller, conv_id(session.caller), session.lang,
+    twice (a conflict) never asks or keeps twice. Each step is done once per MessageSid, also when a
+    request that failed half-way is finished by another (`_finish`): the inbox item's id comes from the
+    sid, the reminder has its own once-key, a second callback request finds the first one open."""
+    events, caller, lang = [], todo["caller"], todo["lang"]
+    cid = conv_id(caller)
+    if todo["inbox"] and not inbox.get(svc.redis, inbox.item_for(msg.sid)):
+        item = inbox.record(svc.redis, conv=cid, caller=caller, lang=lang or "", body=msg.body, received=time.time(),
+                            retention=svc.retention, number=msg.sender, reason=todo["inbox"],
+                            item=inbox.item_for(msg.sid))
+        events.append({"type": "inbox", "item": item, "reason": todo["inbox"]})
+    if todo["action"] == "reminder":
+        once = f"sms:reminder:{msg.sid}"
+        if not svc.redis.exists(once):
+            outcome, msg_id = followups.request(svc, kind="reminder", number=msg.sender, caller=caller, conv=cid,
+                                                lang=lang, prompt_ids=["algo.reminder"],
+                                                at=followups.next_working_day(svc.clock()), once=once)
+            events.append({"type": "sms_request", "sms": outcome, "msg": msg_id})
+    elif todo["action"] == "callback":
+        queued = callbacks.request(svc.redis, msg.sender, caller, cid, lang,
                                    source="sms")  # asked for by text: in words, or through the menu
         events.append({"type": "callback", "callback": "queued" if queued else "already_open", "source": "sms"})
     if events:
         pipe = svc.redis.pipeline(transaction=False)
         for event in events:
-            calllog.event(pipe, conv_id(session.caller), event.pop("type"), None, **event)
-        pipe.execute()
+            calllog.event(pipe, cid, event.pop("type"), None, **event)
+        write_once.apply(svc.redis, cid, f"carried:{msg.sid}", pipe, svc.retention)
 
 
-def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark) -> bool:
+def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark) -> str | None:
     """Session, opt-out state, log events, counters and the kept reply: one round trip, applied only
-    if the session is still the one read and the text's mark still this request's (else False: the
-    caller answers the message again, or leaves it to the request that took it over)."""
+    if the session is still the one read and the text's mark still this request's (else None: the
+    caller answers the message again, or leaves it to the request that took it over). Returns the
+    text's mark as written."""
     cid, now, retention = conv_id(session.caller), time.time(), svc.retention
     pipe = svc.redis.pipeline(transaction=False)
     for event in answer.events:
@@ -173,9 +207,11 @@ def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark) -
         messages.opt_out(pipe, session.caller, optout.record(answer.optout, now))
     elif answer.optout is False:
         messages.opt_in(pipe, session.caller)
-    sms_seen.finish(pipe, msg.sid, answer.replies, by_sms=bool(g.get("spool_replay")))
-    return sessions.commit(svc.redis, pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"], read_raw,
-                           also=sms_seen.guard(msg.sid, mark))
+    written = sms_seen.finish(pipe, msg.sid, answer.replies, by_sms=bool(g.get("spool_replay")),
+                              todo=_todo(session, answer))
+    committed = sessions.commit(svc.redis, pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"], read_raw,
+                                also=sms_seen.guard(msg.sid, mark))
+    return written if committed else None
 
 
 @bp.post("/status")
