@@ -26,7 +26,7 @@ import time
 from flask import Blueprint, Response, abort, g, request
 
 from ..services import services
-from ..store import callbacks, calllog, inbox, messages, privacy, sessions, sms_seen, spool, write_once
+from ..store import callbacks, calllog, inbox, messages, sessions, sms_seen, spool, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
 from ..voice.missed import callback_time
@@ -56,9 +56,9 @@ def inbound():
         return _finish(svc, msg, mark, replay)  # answered, but its request failed before the end: finish it
     if mark.state != "mine":  # answered already (its reply again), or being answered by another request now
         return svc.transport.reply(mark.replies)
-    if privacy.is_withheld(msg.sender):
+    caller = svc.caller_hash(msg.sender)  # "anonymous": withheld (phonenumbers' answer, kept by hash)
+    if caller == "anonymous":
         return _withheld(svc, msg)
-    caller = svc.caller_hash(msg.sender)
     known = _store_inbound(svc, caller, msg)
     now = svc.clock()
     callback_at = callback_time(now, svc.config["HOTLINE_CALLBACK_HOURS"])  # the voice side's rule
