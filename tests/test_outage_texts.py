@@ -8,7 +8,7 @@ import time
 import pytest
 import redis as redis_lib
 
-from ivr.store import calllog, inbox, sessions, sms_seen, spool
+from ivr.store import calllog, inbox, messages, sessions, sms_seen, spool
 
 from .conftest import free_port
 from .followup_helpers import make, run_jobs
@@ -193,3 +193,23 @@ def test_a_handler_whose_text_was_taken_over_never_writes_its_answer(rdb):
     assert commit(second, "second")
     assert sms_seen.current(rdb, sid).replies == ["second"]
     assert sms_seen.begin(rdb, sid, take_over=True).state == "done"  # a replay finds it answered
+
+
+def test_a_late_answer_another_replay_just_decided_is_left_to_it_then_sent_once(env, fake, rdb):
+    """Two web processes each spooled a delivery of one text; one replayed it and answered it by SMS a moment
+    ago. The other's replay leaves the sending to it (the entry stays spooled) — and, if the late SMS is still
+    not asked for TAKEOVER_AFTER later (that process died), asks for it itself, once."""
+    app, _ = make(env)
+    sid = "SM" + "9" * 32
+    form = {"MessageSid": sid, "From": TEXTER, "To": "+77270000000", "Body": "документы"}
+    decided = {"sms": ["[ru] fact.a"], "at": round(time.time(), 3)}
+    rdb.set(sms_seen.key(sid), json.dumps(decided, ensure_ascii=False))
+    spool.keep(app, "/sms", "", form)  # this process's replay thread starts at once (Redis is up)
+    time.sleep(2.5)  # two rounds or more
+    assert list(spool.directory(app.config).iterdir()) and not rdb.zcard("msgs")  # kept, nothing sent
+    rdb.set(sms_seen.key(sid), json.dumps(dict(decided, at=decided["at"] - sms_seen.TAKEOVER_AFTER - 1)))
+    assert replayed(app)
+    late = [rdb.hgetall(messages.key(m)) for m in rdb.zrange("msgs", 0, -1)]
+    assert [(m["kind"], m["body"]) for m in late] == [("late_reply", "[ru] fact.a")]
+    spool.keep(app, "/sms", "", form)  # the first process's entry, replayed at last: nothing more
+    assert replayed(app) and rdb.zcard("msgs") == 1
