@@ -32,11 +32,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_front(app: Flask) -> None:
     """Twilio's plain webhook posts answered by their handlers in front of Flask (twilio_front.py)."""
+    from .sms.webhooks import FRONT_ROUTES as sms_routes
     from .twilio_front import TwilioFront
     from .voice.webhooks import FRONT_ROUTES as voice_routes
 
     front = TwilioFront(app, app.wsgi_app)
-    for path, handler in voice_routes.items():
+    for path, handler in {**voice_routes, **sms_routes}.items():
         front.route(path, handler)
     app.wsgi_app = front
 

@@ -32,6 +32,13 @@ class Reply(NamedTuple):
     body: str
 
 
+def as_response(reply: Reply):
+    """A handler's reply as its Flask view returns it (the front answers the plain case itself)."""
+    from flask import Response
+
+    return Response(reply.body, status=reply.status, mimetype="text/xml")
+
+
 class Params(dict):
     """A form or a query string without repeated names: what the handlers ask of werkzeug's MultiDict."""
 

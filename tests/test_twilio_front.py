@@ -136,3 +136,31 @@ def test_play_urls_name_the_host_the_request_came_to(app_factory, tmp_path, rdb)
     resp = app.test_client().post("/voice", data=FORM, headers=headers, base_url="http://calls.example.net")
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "<Play>http://calls.example.net/audio/" in body
+
+
+def test_a_text_and_its_status_are_answered_without_flask(app, rdb, flask_saw):
+    from .twilio_bodies import inbound_sms
+
+    form = inbound_sms("привет", "+77011234567", "SM" + "4" * 32)
+    resp = post(app, "/sms", form)
+    assert resp.status_code == 200 and "<Message>" in resp.get_data(as_text=True)
+    again = post(app, "/sms", form)  # Twilio's retry of the same MessageSid: the same reply, logged once
+    assert again.get_data(as_text=True) == resp.get_data(as_text=True)
+    status = {"MessageSid": "SM" + "5" * 32, "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32}
+    assert post(app, "/sms/status", status).status_code == 204
+    assert flask_saw == []
+    events = [e for e in rdb.lrange(f"conv:SMS-{app.extensions['hotline'].caller_hash('+77011234567')}:events", 0, -1)
+              if '"sms_in"' in e]
+    assert len(events) == 1
+
+
+def test_a_text_after_redis_forgot_its_scripts_is_answered(app, rdb):
+    """The once-only mark goes by its SHA in the same round trip as the session's reads: after a Redis
+    restart (SCRIPT FLUSH here) the NOSCRIPT answer loads it and runs the reads again."""
+    from .twilio_bodies import inbound_sms
+
+    assert post(app, "/sms", inbound_sms("привет", "+77011234568", "SM" + "6" * 32)).status_code == 200
+    rdb.script_flush()
+    resp = post(app, "/sms", inbound_sms("документы", "+77011234568", "SM" + "7" * 32))
+    assert resp.status_code == 200 and "<Message>" in resp.get_data(as_text=True)
+    assert rdb.get("sms:seen:SM" + "7" * 32).startswith("[")  # answered, the reply kept for retries

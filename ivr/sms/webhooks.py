@@ -23,12 +23,15 @@ import logging
 import re
 import time
 
-from flask import Blueprint, Response, abort, g, request
+from flask import Blueprint, abort, g, request
+from redis.exceptions import NoScriptError
 
 from ..services import services
 from ..store import callbacks, calllog, inbox, messages, sessions, sms_seen, spool, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
+from ..twilio_front import Reply
+from ..twilio_front import as_response as response
 from ..voice.missed import callback_time
 from . import followups, optout
 
@@ -46,24 +49,41 @@ def conv_id(caller: str) -> str:
 
 @bp.post("")
 def inbound():
-    svc = services()
-    msg = svc.transport.parse(request.form)
+    reply, answered = handle_inbound(services(), request._get_current_object(), replay=bool(g.get("spool_replay")))
+    if answered:
+        g.sms_answered = True  # this request answered the text (a replay sends the answer by SMS: _replayed)
+    return response(reply)
+
+
+def _reply(svc, texts: list[str]) -> Reply:
+    return Reply(200, svc.transport.twiml(texts))
+
+
+def handle_inbound(svc, req, replay: bool = False) -> tuple[Reply, bool]:
+    """The TwiML reply to a text, and whether this request answered it (rather than a retry's copy, or
+    another request that is answering it). `replay`: the spool's replay after an outage (its answer goes by
+    SMS); Twilio's own posts come through twilio_front.py or the Flask view."""
+    msg = svc.transport.parse(req.form)
     if not msg.sid:
         abort(400)
-    replay = bool(g.get("spool_replay"))
-    mark = sms_seen.begin(svc.redis, msg.sid, take_over=replay)
+    caller = svc.caller_hash(msg.sender)  # "anonymous": withheld (phonenumbers' answer, kept by hash)
+    # One round trip: the once-only mark, and what the texter's session is (read for nothing if the mark
+    # says another request has the text).
+    first, *read = _begin_and_load(svc, msg.sid, caller, replay)
+    mark = sms_seen.begun(first)
     if mark.state == "todo" and sms_seen.may_finish(mark, replay):
         return _finish(svc, msg, mark, replay)  # answered, but its request failed before the end: finish it
     if mark.state != "mine":  # answered already (its reply again), or being answered by another request now
-        return svc.transport.reply(mark.replies)
-    caller = svc.caller_hash(msg.sender)  # "anonymous": withheld (phonenumbers' answer, kept by hash)
+        return _reply(svc, mark.replies), False
     if caller == "anonymous":
-        return _withheld(svc, msg)
-    known = _store_inbound(svc, caller, msg)
+        return _withheld(svc, msg), True
+    loaded = _loaded(svc, caller, read)
+    known = loaded[3]
+    _store_inbound(svc, caller, msg, known)
     now = svc.clock()
     callback_at = callback_time(now, svc.config["HOTLINE_CALLBACK_HOURS"])  # the voice side's rule
-    for _attempt in range(COMMIT_ATTEMPTS):
-        session, raw, is_new, _, blocked = _load(svc, caller)
+    for attempt in range(COMMIT_ATTEMPTS):
+        session, raw, is_new, _, blocked = loaded if attempt == 0 else _load(svc, caller)
         try:
             answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known,
                                         opt_out_type=msg.opt_out_type, blocked=blocked, now=now,
@@ -75,20 +95,19 @@ def inbound():
             optout.refuse_reminder(answer, blocked, svc.catalog.sms(session.lang or "ru", "ui.optout_voice"))
             optout.withhold_undeliverable(answer, blocked)  # Twilio would drop it (21610): say so, send nothing
         session.seq += 1
-        saved = _record(svc, session, msg, answer, raw, mark)
+        saved = _record(svc, session, msg, answer, raw, mark, replay)
         if saved:
             break
         now_mark = sms_seen.current(svc.redis, msg.sid)
         if now_mark.value != mark.value:  # another request took the text over and answers it: not this one
-            return svc.transport.reply(now_mark.replies)
+            return _reply(svc, now_mark.replies), False
     else:
         raise RuntimeError(f"SMS session of {caller[:8]} kept changing under {COMMIT_ATTEMPTS} attempts")
-    g.sms_answered = True  # this request answered the text (a replay sends the answer by SMS: _replayed)
     todo = _todo(session, answer)
     if todo:
         _carry_out(svc, msg, todo)
         sms_seen.settle(svc.redis, msg.sid, saved, answer.replies, replay)
-    return svc.transport.reply(answer.replies)
+    return _reply(svc, answer.replies), True
 
 
 def _todo(session: Session, answer) -> dict | None:
@@ -99,7 +118,7 @@ def _todo(session: Session, answer) -> dict | None:
             "action": answer.action if answer.action in ("reminder", "callback") else None}
 
 
-def _finish(svc, msg, mark: sms_seen.Mark, replay: bool):
+def _finish(svc, msg, mark: sms_seen.Mark, replay: bool) -> tuple[Reply, bool]:
     """A text answered and saved whose request failed before it was done (Redis went away): what it asked for
     is done (each step once), and the saved reply delivered — this time, since the texter had the outage line
     instead: by SMS on a replay (`_replayed`), in this reply on Twilio's later delivery."""
@@ -107,34 +126,54 @@ def _finish(svc, msg, mark: sms_seen.Mark, replay: bool):
     _carry_out(svc, msg, saved["todo"])
     by_sms = replay or saved.get("by_sms", False)
     if not sms_seen.settle(svc.redis, msg.sid, mark.value, saved["reply"], by_sms):
-        return svc.transport.reply([])  # another request finished it first
-    g.sms_answered = by_sms
-    return svc.transport.reply([] if by_sms else saved["reply"])
+        return _reply(svc, []), False  # another request finished it first
+    return _reply(svc, [] if by_sms else saved["reply"]), True
 
 
-def _store_inbound(svc, caller: str, msg) -> bool:
+def _begin_and_load(svc, sid: str, caller: str, replay: bool) -> list:
+    for attempt in (1, 2):
+        pipe = svc.redis.pipeline(transaction=False)
+        sms_seen.queue_begin(pipe, sid, take_over=replay)
+        if caller != "anonymous":
+            _queue_load(pipe, caller)
+        try:
+            return pipe.execute()
+        except NoScriptError:  # Redis restarted since the script was loaded: load it, run the reads again
+            if attempt == 2:
+                raise
+            sms_seen.load(svc.redis)
+
+
+def _store_inbound(svc, caller: str, msg, known: bool) -> None:
     """The text, in the thread's log, before anything tries to understand it: whatever fails later, an
-    operator can read what was sent. Returns whether the thread was already in the log."""
+    operator can read what was sent. `known`: the thread was already in the log."""
     cid, now = conv_id(caller), time.time()
-    known = bool(svc.redis.exists(calllog.conv_key(cid)))
     pipe = svc.redis.pipeline(transaction=False)
     if not known:
         calllog.start(pipe, CHANNEL, cid, caller, now, svc.retention)
     pipe.zadd(f"convs:{CHANNEL}", {cid: now})  # an SMS thread sorts by its latest message
     calllog.event(pipe, cid, "sms_in", svc.retention, body=msg.body[:1600], sid=msg.sid)
     write_once.apply(svc.redis, cid, f"sms_in:{msg.sid}", pipe, svc.retention)  # a text taken over: logged once
-    return known
 
 
 def _load(svc, caller: str) -> tuple[Session, str | None, bool, bool, str | None]:
     """The texter's session, the raw value read (for `commit`), whether the session is new, whether
     the thread is already in the log, and the number's opt-out record. One round trip."""
     pipe = svc.redis.pipeline(transaction=False)
+    _queue_load(pipe, caller)
+    return _loaded(svc, caller, pipe.execute())
+
+
+def _queue_load(pipe, caller: str) -> None:
     pipe.get(sessions.key(CHANNEL, caller))
     pipe.get(sessions.language_key(caller))
     pipe.exists(calllog.conv_key(conv_id(caller)))
     pipe.get(messages.optout_key(caller))
-    raw, remembered, known, blocked = pipe.execute()
+
+
+def _loaded(svc, caller: str, results) -> tuple[Session, str | None, bool, bool, str | None]:
+    """`_load`'s answer from the results of `_queue_load`'s commands."""
+    raw, remembered, known, blocked = results
     session = sessions.decode(raw)
     if session is not None:
         return session, raw, False, bool(known), blocked
@@ -153,7 +192,7 @@ def _withheld(svc, msg):
     calllog.update(pipe, cid, svc.retention, outcome="withheld", updated=f"{now:.3f}")
     sms_seen.finish(pipe, msg.sid, [])
     pipe.execute()
-    return svc.transport.reply([])
+    return _reply(svc, [])
 
 
 def _carry_out(svc, msg, todo: dict) -> None:
@@ -187,7 +226,7 @@ def _carry_out(svc, msg, todo: dict) -> None:
         write_once.apply(svc.redis, cid, f"carried:{msg.sid}", pipe, svc.retention)
 
 
-def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark) -> str | None:
+def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark, replay: bool) -> str | None:
     """Session, opt-out state, log events, counters and the kept reply: one round trip, applied only
     if the session is still the one read and the text's mark still this request's (else None: the
     caller answers the message again, or leaves it to the request that took it over). Returns the
@@ -207,8 +246,7 @@ def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark) -
         messages.opt_out(pipe, session.caller, optout.record(answer.optout, now))
     elif answer.optout is False:
         messages.opt_in(pipe, session.caller)
-    written = sms_seen.finish(pipe, msg.sid, answer.replies, by_sms=bool(g.get("spool_replay")),
-                              todo=_todo(session, answer))
+    written = sms_seen.finish(pipe, msg.sid, answer.replies, by_sms=replay, todo=_todo(session, answer))
     committed = sessions.commit(svc.redis, pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"], read_raw,
                                 also=sms_seen.guard(msg.sid, mark))
     return written if committed else None
@@ -216,14 +254,17 @@ def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark) -
 
 @bp.post("/status")
 def status():
-    svc = services()
-    provider_sid = request.form.get("MessageSid", "")[:64]
-    state = request.form.get("MessageStatus", request.form.get("SmsStatus", ""))[:32].strip().lower()
+    return response(handle_status(services(), request._get_current_object()))
+
+
+def handle_status(svc, req) -> Reply:
+    provider_sid = req.form.get("MessageSid", "")[:64]
+    state = req.form.get("MessageStatus", req.form.get("SmsStatus", ""))[:32].strip().lower()
     if not provider_sid or not state:
-        return svc.transport.reply([])  # an empty callback says nothing: 200 (an empty <Response/>), no change
-    messages.record_status(svc.redis, provider_sid, state, request.form.get("ErrorCode", "")[:16].strip(),
-                           svc.today().isoformat(), svc.retention, msg_id=request.args.get("m", "")[:32])
-    return Response("", status=204)
+        return _reply(svc, [])  # an empty callback says nothing: 200 (an empty <Response/>), no change
+    messages.record_status(svc.redis, provider_sid, state, req.form.get("ErrorCode", "")[:16].strip(),
+                           svc.today().isoformat(), svc.retention, msg_id=req.args.get("m", "")[:32])
+    return Reply(204, "")
 
 
 def _replayed(app, form: dict, run) -> None:
@@ -255,3 +296,5 @@ def _late_key(sid: str) -> str:
 
 
 spool.on_replay("/sms", _replayed)
+
+FRONT_ROUTES = {"/sms": lambda svc, req: handle_inbound(svc, req)[0], "/sms/status": handle_status}  # twilio_front.py

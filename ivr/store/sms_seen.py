@@ -22,6 +22,7 @@ key), and its saved reply delivered — by SMS on a replay.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
@@ -43,6 +44,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[5])
 return {'mine', ARGV[1]}
 """
 _begin = None
+_BEGIN_SHA = hashlib.sha1(_BEGIN.encode()).hexdigest()
 
 
 def key(sid: str) -> str:
@@ -77,8 +79,26 @@ def begin(redis, sid: str, take_over: bool = False, now: float | None = None) ->
         _begin = redis.register_script(_BEGIN)
     now = time.time() if now is None else now
     pending = f"{_PENDING}{now:.3f}:{uuid.uuid4().hex[:12]}"
-    state, value = _begin(keys=[key(sid)], args=[pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL],
-                          client=redis)
+    return begun(_begin(keys=[key(sid)], args=[pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL],
+                        client=redis))
+
+
+def queue_begin(pipe, sid: str, take_over: bool = False, now: float | None = None) -> None:
+    """`begin` queued on a pipeline (the webhook reads the texter's session in the same round trip);
+    `begun(result)` reads its answer. The script goes by its SHA alone — redis-py would ask Redis whether
+    a pipeline's registered scripts exist, a round trip more each time — so a pipeline that meets NOSCRIPT
+    (Redis restarted) is run again after `load(redis)`; nothing was written by the failed one."""
+    now = time.time() if now is None else now
+    pending = f"{_PENDING}{now:.3f}:{uuid.uuid4().hex[:12]}"
+    pipe.evalsha(_BEGIN_SHA, 1, key(sid), pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL)
+
+
+def load(redis) -> None:
+    redis.script_load(_BEGIN)
+
+
+def begun(result) -> Mark:
+    state, value = result
     return _classified(_text(state), _text(value))
 
 

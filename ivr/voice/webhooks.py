@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, abort, request
 
 from ..flow import Step
 from ..services import services
@@ -35,6 +35,7 @@ from ..store import callbacks, calllog, messages, sessions, spool, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
 from ..twilio_front import Reply
+from ..twilio_front import as_response as response
 from . import call_state, limits, missed
 from . import caller as person
 
@@ -49,11 +50,6 @@ TERMINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 def twiml(body: str) -> Reply:
     return Reply(200, body)
-
-
-def response(reply: Reply) -> Response:
-    """A handler's reply as the Flask view's response (twilio_front.py answers the plain case itself)."""
-    return Response(reply.body, status=reply.status, mimetype="text/xml")
 
 
 def _call_sid(req) -> str:
