@@ -71,6 +71,8 @@ def handle_inbound(svc, req, replay: bool = False) -> tuple[Reply, bool]:
     # says another request has the text).
     first, *read = _begin_and_load(svc, msg.sid, caller, replay)
     mark = sms_seen.begun(first)
+    if mark.state == "todo" and sms_seen.may_finish(mark, replay):
+        return _finish(svc, msg, mark, replay)  # answered, but its request failed before the end: finish it
     if mark.state != "mine":  # answered already (its reply again), or being answered by another request now
         return _reply(svc, mark.replies), False
     if caller == "anonymous":
@@ -93,15 +95,39 @@ def handle_inbound(svc, req, replay: bool = False) -> tuple[Reply, bool]:
             optout.refuse_reminder(answer, blocked, svc.catalog.sms(session.lang or "ru", "ui.optout_voice"))
             optout.withhold_undeliverable(answer, blocked)  # Twilio would drop it (21610): say so, send nothing
         session.seq += 1
-        if _record(svc, session, msg, answer, raw, mark, replay):
+        saved = _record(svc, session, msg, answer, raw, mark, replay)
+        if saved:
             break
         now_mark = sms_seen.current(svc.redis, msg.sid)
         if now_mark.value != mark.value:  # another request took the text over and answers it: not this one
             return _reply(svc, now_mark.replies), False
     else:
         raise RuntimeError(f"SMS session of {caller[:8]} kept changing under {COMMIT_ATTEMPTS} attempts")
-    _carry_out(svc, session, msg, answer)
+    todo = _todo(session, answer)
+    if todo:
+        _carry_out(svc, msg, todo)
+        sms_seen.settle(svc.redis, msg.sid, saved, answer.replies, replay)
     return _reply(svc, answer.replies), True
+
+
+def _todo(session: Session, answer) -> dict | None:
+    """What the answer asks the hotline to do after the session is saved, as plain data (kept with the mark)."""
+    if not (answer.inbox or answer.action in ("reminder", "callback")):
+        return None
+    return {"caller": session.caller, "lang": session.lang, "inbox": answer.inbox,
+            "action": answer.action if answer.action in ("reminder", "callback") else None}
+
+
+def _finish(svc, msg, mark: sms_seen.Mark, replay: bool) -> tuple[Reply, bool]:
+    """A text answered and saved whose request failed before it was done (Redis went away): what it asked for
+    is done (each step once), and the saved reply delivered — this time, since the texter had the outage line
+    instead: by SMS on a replay (`_replayed`), in this reply on Twilio's later delivery."""
+    saved = mark.saved
+    _carry_out(svc, msg, saved["todo"])
+    by_sms = replay or saved.get("by_sms", False)
+    if not sms_seen.settle(svc.redis, msg.sid, mark.value, saved["reply"], by_sms):
+        return _reply(svc, []), False  # another request finished it first
+    return _reply(svc, [] if by_sms else saved["reply"]), True
 
 
 def _begin_and_load(svc, sid: str, caller: str, replay: bool) -> list:
@@ -169,36 +195,42 @@ def _withheld(svc, msg):
     return _reply(svc, [])
 
 
-def _carry_out(svc, session: Session, msg, answer) -> None:
+def _carry_out(svc, msg, todo: dict) -> None:
     """A reminder or a callback asked for by text, as the voice menu would do it, and a text nobody
     understood kept in the operators' inbox; after the session is saved, so that a message answered
-    twice (a conflict) never asks or keeps twice."""
-    events = []
-    if answer.inbox:
-        item = inbox.record(svc.redis, conv=conv_id(session.caller), caller=session.caller, lang=session.lang or "",
-                            body=msg.body, received=time.time(), retention=svc.retention, number=msg.sender,
-                            reason=answer.inbox)
-        events.append({"type": "inbox", "item": item, "reason": answer.inbox})
-    if answer.action == "reminder":
-        outcome, msg_id = followups.request(svc, kind="reminder", number=msg.sender, caller=session.caller,
-                                            conv=conv_id(session.caller), lang=session.lang,
-                                            prompt_ids=["algo.reminder"], at=followups.next_working_day(svc.clock()))
-        events.append({"type": "sms_request", "sms": outcome, "msg": msg_id})
-    elif answer.action == "callback":
-        queued = callbacks.request(svc.redis, msg.sender, session.caller, conv_id(session.caller), session.lang,
+    twice (a conflict) never asks or keeps twice. Each step is done once per MessageSid, also when a
+    request that failed half-way is finished by another (`_finish`): the inbox item's id comes from the
+    sid, the reminder has its own once-key, a second callback request finds the first one open."""
+    events, caller, lang = [], todo["caller"], todo["lang"]
+    cid = conv_id(caller)
+    if todo["inbox"] and not inbox.get(svc.redis, inbox.item_for(msg.sid)):
+        item = inbox.record(svc.redis, conv=cid, caller=caller, lang=lang or "", body=msg.body, received=time.time(),
+                            retention=svc.retention, number=msg.sender, reason=todo["inbox"],
+                            item=inbox.item_for(msg.sid))
+        events.append({"type": "inbox", "item": item, "reason": todo["inbox"]})
+    if todo["action"] == "reminder":
+        once = f"sms:reminder:{msg.sid}"
+        if not svc.redis.exists(once):
+            outcome, msg_id = followups.request(svc, kind="reminder", number=msg.sender, caller=caller, conv=cid,
+                                                lang=lang, prompt_ids=["algo.reminder"],
+                                                at=followups.next_working_day(svc.clock()), once=once)
+            events.append({"type": "sms_request", "sms": outcome, "msg": msg_id})
+    elif todo["action"] == "callback":
+        queued = callbacks.request(svc.redis, msg.sender, caller, cid, lang,
                                    source="sms")  # asked for by text: in words, or through the menu
         events.append({"type": "callback", "callback": "queued" if queued else "already_open", "source": "sms"})
     if events:
         pipe = svc.redis.pipeline(transaction=False)
         for event in events:
-            calllog.event(pipe, conv_id(session.caller), event.pop("type"), None, **event)
-        pipe.execute()
+            calllog.event(pipe, cid, event.pop("type"), None, **event)
+        write_once.apply(svc.redis, cid, f"carried:{msg.sid}", pipe, svc.retention)
 
 
-def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark, replay: bool) -> bool:
+def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark, replay: bool) -> str | None:
     """Session, opt-out state, log events, counters and the kept reply: one round trip, applied only
-    if the session is still the one read and the text's mark still this request's (else False: the
-    caller answers the message again, or leaves it to the request that took it over)."""
+    if the session is still the one read and the text's mark still this request's (else None: the
+    caller answers the message again, or leaves it to the request that took it over). Returns the
+    text's mark as written."""
     cid, now, retention = conv_id(session.caller), time.time(), svc.retention
     pipe = svc.redis.pipeline(transaction=False)
     for event in answer.events:
@@ -214,9 +246,10 @@ def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark, r
         messages.opt_out(pipe, session.caller, optout.record(answer.optout, now))
     elif answer.optout is False:
         messages.opt_in(pipe, session.caller)
-    sms_seen.finish(pipe, msg.sid, answer.replies, by_sms=replay)
-    return sessions.commit(svc.redis, pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"], read_raw,
-                           also=sms_seen.guard(msg.sid, mark))
+    written = sms_seen.finish(pipe, msg.sid, answer.replies, by_sms=replay, todo=_todo(session, answer))
+    committed = sessions.commit(svc.redis, pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"], read_raw,
+                                also=sms_seen.guard(msg.sid, mark))
+    return written if committed else None
 
 
 @bp.post("/status")

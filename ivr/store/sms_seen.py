@@ -3,6 +3,10 @@
 `sms:seen:<MessageSid>` holds, for a day, one of:
 
   taking:<unix time>:<token>   a request is handling the text now (`begin`)
+  {"reply": [...], "todo": {...}, "by_sms": b, "at": t}
+                               answered and saved, what it asked for (an inbox item, a reminder, a
+                               callback: `todo`) not yet done — nor the reply delivered, since a request
+                               that fails after this answers with the outage line instead (`settle`)
   [...]                        answered in TwiML: the replies, what a second delivery gets back
   {"sms": [...], "at": t}      answered by SMS (a replay after an outage: the texter had been told the
                                answer would come by SMS); a second delivery gets nothing more
@@ -13,6 +17,8 @@ A text whose handling did not finish (Redis went away after the mark was set, th
 taken over by the spool's replay of that request at once (its first handler failed: it is what spooled
 it), or by Twilio's next delivery of the text once the mark is older than TAKEOVER_AFTER — longer than
 Twilio waits for a webhook's answer (15 s), so the handler it replaces can no longer be heard anyway.
+A text left with a `todo` is finished the same way: what it asked for is done (each step once by its own
+key), and its saved reply delivered — by SMS on a replay.
 """
 from __future__ import annotations
 
@@ -47,8 +53,14 @@ def key(sid: str) -> str:
 
 @dataclass(frozen=True)
 class Mark:
-    state: str  # mine: this request handles the text; busy: another one does, now; done: it was answered
+    state: str  # mine: this request handles the text; busy: another one does, now; done: it was answered;
+    #             todo: answered and saved, what it asked for not yet done (`todo`)
     value: str  # the mark as stored (for `mine`: what `guard` expects)
+
+    @property
+    def saved(self) -> dict:
+        """For `todo`: the stored answer — `reply`, `todo`, `by_sms`, `at`."""
+        return json.loads(self.value) if self.state == "todo" else {}
 
     @property
     def replies(self) -> list[str]:
@@ -87,7 +99,13 @@ def load(redis) -> None:
 
 def begun(result) -> Mark:
     state, value = result
-    return Mark(_text(state), _text(value))
+    return _classified(_text(state), _text(value))
+
+
+def may_finish(mark: Mark, take_over: bool, now: float | None = None) -> bool:
+    """A `todo` this request may finish: a replay's, or one older than TAKEOVER_AFTER (its request is gone)."""
+    now = time.time() if now is None else now
+    return take_over or now - float(mark.saved.get("at", 0)) >= TAKEOVER_AFTER
 
 
 def guard(sid: str, mark: Mark) -> dict[str, str]:
@@ -95,10 +113,35 @@ def guard(sid: str, mark: Mark) -> dict[str, str]:
     return {key(sid): mark.value}
 
 
-def finish(pipe, sid: str, replies: list[str], by_sms: bool = False) -> None:
-    """The final mark, queued on the pipe `sessions.commit` runs: the replies, or that they go by SMS."""
-    value = {"sms": replies, "at": round(time.time(), 3)} if by_sms else replies
-    pipe.set(key(sid), json.dumps(value, ensure_ascii=False), ex=TTL)
+def finish(pipe, sid: str, replies: list[str], by_sms: bool = False, todo: dict | None = None) -> str:
+    """The mark queued on the pipe `sessions.commit` runs: the replies, or that they go by SMS — or, when the
+    text asked for something (`todo`), the answer saved with it until `settle` says it is done. Returns it."""
+    value = json.dumps(_value(replies, by_sms, todo), ensure_ascii=False)
+    pipe.set(key(sid), value, ex=TTL)
+    return value
+
+
+def settle(redis, sid: str, mark_value: str, replies: list[str], by_sms: bool) -> bool:
+    """The final mark after the `todo` was done, if the mark is still `mark_value` (else another request settled it)."""
+    global _settle
+    if _settle is None:
+        _settle = redis.register_script(_SETTLE)
+    value = json.dumps(_value(replies, by_sms, None), ensure_ascii=False)
+    return bool(_settle(keys=[key(sid)], args=[mark_value, value, TTL], client=redis))
+
+
+_SETTLE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+_settle = None
+
+
+def _value(replies: list[str], by_sms: bool, todo: dict | None):
+    if todo:
+        return {"reply": replies, "todo": todo, "by_sms": by_sms, "at": round(time.time(), 3)}
+    return {"sms": replies, "at": round(time.time(), 3)} if by_sms else replies
 
 
 def current(redis, sid: str) -> Mark:
@@ -106,7 +149,13 @@ def current(redis, sid: str) -> Mark:
     value = _text(redis.get(key(sid)))
     if value is None:
         return Mark("none", "")
-    return Mark("busy" if value.startswith(_PENDING) else "done", value)
+    return _classified("busy" if value.startswith(_PENDING) else "done", value)
+
+
+def _classified(state: str, value: str) -> Mark:
+    if state == "done" and value.startswith('{"reply"'):
+        return Mark("todo", value)
+    return Mark(state, value)
 
 
 def answered_by_sms(mark: Mark) -> tuple[list[str], float] | None:
