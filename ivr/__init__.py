@@ -16,6 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(settings)
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k not in settings})
+    register_front(app)
     register_proxy_fix(app)
     app.extensions["hotline"] = services_mod.build(app.config)
     if app.config["HOTLINE_ENV"] == "production":
@@ -27,6 +28,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     if spool.pending(app.config):  # requests kept while Redis was down, by a process now gone
         spool.watch(app)
     return app
+
+
+def register_front(app: Flask) -> None:
+    """Twilio's plain webhook posts answered by their handlers in front of Flask (twilio_front.py)."""
+    from .sms.webhooks import FRONT_ROUTES as sms_routes
+    from .twilio_front import TwilioFront
+    from .voice.webhooks import FRONT_ROUTES as voice_routes
+
+    front = TwilioFront(app, app.wsgi_app)
+    for path, handler in {**voice_routes, **sms_routes}.items():
+        front.route(path, handler)
+    app.wsgi_app = front
 
 
 def register_proxy_fix(app: Flask) -> None:

@@ -416,6 +416,29 @@ def sms_eval(corpus, as_json, min_accuracy):
             sys.exit(1)
 
 
+@sms.command("stop-eval")
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="lang<TAB>optout|ask_how|other<TAB>text lines (default: tests/data/sms_stop_heldout.tsv).")
+def sms_stop_eval(corpus):
+    """Judge texts about stopping: opted out and told so (optout), told how (ask_how), never opted out (other)."""
+    from .content.catalog import load_catalog
+    from .content.lexicon import load_lexicon
+    from .flow import Flow
+    from .sms import stop_judging
+    from .sms.keywords import Matcher
+    from .sms.render import SmsRenderer
+    from .sms.texting import Texting
+
+    conf = load_settings()
+    catalog = load_catalog(conf["HOTLINE_PROMPTS_DIR"], conf["HOTLINE_SOURCES_DIR"])
+    texting = Texting(catalog, Flow(catalog), SmsRenderer(catalog, int(conf["HOTLINE_SMS_SEGMENTS"])),
+                      Matcher(catalog), lexicon=load_lexicon(catalog))
+    results = stop_judging.run(texting, stop_judging.load(corpus or stop_judging.HELDOUT), _today(conf))
+    click.echo(stop_judging.format_report(results))
+    if stop_judging.false_optouts(results):
+        sys.exit(1)
+
+
 # -- privacy -----------------------------------------------------------------------------
 
 def _services():
@@ -674,12 +697,13 @@ def _lexicon_summary(catalog) -> str:
 
 
 def _optout_summary(catalog) -> str:
-    """The stop/start/help phrases (prompts/lexicon/optout.yaml): per language, or why they do not load (exit 1)."""
+    """The stop/start/help phrases and free-form stop words (prompts/lexicon/optout.yaml): per language, or why they
+    do not load (exit 1)."""
     from .content.model import CatalogError
-    from .sms import optout
+    from .sms import optout, optout_freeform
 
     try:
-        return optout.summary(catalog)
+        return optout.summary(catalog) + optout_freeform.summary(catalog)
     except CatalogError as exc:
         click.echo(f"SMS stop/start/help phrases: {exc}", err=True)
         sys.exit(1)

@@ -18,6 +18,10 @@ from .request_urls import host
 _validators: dict[str, RequestValidator] = {}
 
 
+def validator_for(token: str) -> RequestValidator:
+    return _validators.get(token) or _validators.setdefault(token, RequestValidator(token))
+
+
 def _query_suffix() -> str:
     query = request.query_string.decode("latin-1")
     return f"?{query}" if query else ""
@@ -38,7 +42,7 @@ def require_twilio_signature() -> None:
     if not given:
         abort(403)
     token = current_app.config["TWILIO_AUTH_TOKEN"]
-    validator = _validators.get(token) or _validators.setdefault(token, RequestValidator(token))
+    validator = validator_for(token)
     params = req.form if req.method == "POST" else {}  # a MultiDict: repeated keys all count
     # Every webhook pays for this, so the common case costs one HMAC over the URL as it reached us,
     # assembled straight from the WSGI environ (ProxyFix has already rewritten it). Only when that

@@ -21,6 +21,7 @@ UI = {
     "ui.callback_sms_at": "we will call at {time}",
     "ui.greeting": "hotline 1 0 3", "ui.more_early": "next: 1", "ui.sms_invite": "text us",
     "ui.optout_start": "send START", "ui.optout_voice": "opted out: text START",
+    "ui.outage_kept": "kept: the answer comes by SMS 103",
 }
 KEYWORDS = {
     "ru": {"facts": ["факты", "документы"], "list": ["список"], "menu": ["меню"], "language": ["язык"]},

@@ -61,7 +61,7 @@ def test_texts_callbacks_and_rings_during_an_outage_are_replayed_once(app_factor
     down()
     started = time.monotonic()
     status, replies = twilio.sms("документы", sender=TEXTER, sid="SM" + "1" * 32)
-    assert status == 200 and "1406" in replies[0]  # told the service is briefly unavailable
+    assert status == 200 and replies == ["[ru] kept: the answer comes by SMS 103"]  # kept: the answer comes later
     status, _ = twilio.sms("документы", sender=TEXTER, sid="SM" + "1" * 32)  # Twilio delivers it again
     assert status == 200
     assert twilio.post(f"/sms/status?m={msg_id}", {"MessageSid": "SM" + "2" * 32,
@@ -108,3 +108,25 @@ def test_a_call_in_progress_walks_on_while_redis_is_down(app_factory, tmp_path, 
         assert call.press("*").heard[0].text == "[ru] facts menu"
     finally:
         up()
+
+
+def test_a_new_call_while_redis_is_down_gets_the_language_menu_and_walks_on(app_factory, tmp_path, durable):
+    port, down, up = durable
+    app, twilio = make(app_factory, tmp_path, port)
+    rdb = redis_lib.Redis(port=port, decode_responses=True)
+    down()
+    call = twilio.call(caller=CALLER)
+    try:
+        turn = call.start()
+        assert "choose ru" in turn.text and not turn.hangup and turn.gather is not None  # no state needed
+        assert call.press("2").heard[0].text == "[ru] main menu"  # Russian, as any first call
+        call.press("1")
+        assert call.press("1").heard[0].text == "[ru] fact.a text"
+        turn = call.press("1")  # "send it by SMS": nothing can be queued, so the caller is told, and goes on
+        assert "[ru] unavailable" in turn.text and not turn.hangup and turn.gather is not None
+        assert twilio.post("/voice/status", {"CallSid": call.sid, "CallStatus": "completed", "From": CALLER,
+                                             "To": "+77270000000", "CallDuration": "40"})[0] == 204
+    finally:
+        up()
+    assert wait_for(lambda: not spool.pending(app.config), timeout=30), "the spool was not replayed"
+    assert rdb.hget(calllog.conv_key(call.sid), "status") == "completed"  # the call has its record after all

@@ -178,4 +178,5 @@ UI_PROMPTS = (
     "ui.callback_intro", "ui.callback_machine", "ui.callback_sms_at",  # the missed-call callback
     "ui.greeting", "ui.more_early", "ui.sms_invite",
     "ui.optout_start", "ui.optout_voice",  # carrier truth after STOP (ivr/sms/optout.py)
+    "ui.outage_kept",  # a text kept in the outage spool: its answer comes by SMS (ivr/sms/outage.py)
 )

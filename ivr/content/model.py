@@ -140,6 +140,7 @@ class Catalog:
     list_wordings: set[str] = field(default_factory=set)
     # node_in_force per (node, day): every menu asks it of each option's subtree, on every step.
     _in_force_memo: dict = field(default_factory=dict, repr=False, compare=False)
+    _said_memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- reading -----------------------------------------------------------------
     def prompt(self, lang: str, pid: str) -> Prompt:
@@ -179,13 +180,23 @@ class Catalog:
         return None
 
     def said(self, pids, today: dt.date) -> list[str]:
-        """`pids` as said today: each replaced by its current version, those not (yet) said left out, no repeats."""
-        out: list[str] = []
-        for pid in pids:
-            got = self.current(pid, today)
-            if got and got not in out:
-                out.append(got)
-        return out
+        """`pids` as said today: each replaced by its current version, those not (yet) said left out, no repeats.
+        Every screen asks this of its node's lines: the answer for (pids, day) is kept (the catalog does not
+        change while the app runs), and a new list is returned each time."""
+        key = (tuple(pids), today)
+        memo = self._said_memo
+        known = memo.get(key)
+        if known is None:
+            out: list[str] = []
+            for pid in key[0]:
+                got = self.current(pid, today)
+                if got and got not in out:
+                    out.append(got)
+            known = tuple(out)
+            if len(memo) > 50_000:  # a long-running process: yesterday's answers go
+                memo.clear()
+            memo[key] = known
+        return list(known)
 
     def node_in_force(self, node_id: str, today: dt.date) -> bool:
         """A node is said while it has something to say and, if it is a menu, a live option."""

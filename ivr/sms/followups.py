@@ -15,7 +15,7 @@ import uuid
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
-from ..store import messages, privacy
+from ..store import messages
 
 JOB = "workers.sms_jobs.send_sms"
 QUIET_FROM, QUIET_UNTIL = dt.time(21, 0), dt.time(9, 0)
@@ -63,11 +63,13 @@ def enqueue_send(svc, pipe, *, msg_id: str, number: str, body: str, caller: str,
 
 
 def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, prompt_ids: list[str],
-            at: dt.datetime | None = None, body: str | None = None, quiet_hours: bool = True) -> tuple[str, str | None]:
+            at: dt.datetime | None = None, body: str | None = None, quiet_hours: bool = True,
+            once: str | None = None) -> tuple[str, str | None]:
     """Queue one SMS. Returns (outcome, message id): queued, scheduled, limited, opted_out, no_number.
     `body`: a text already composed (else the prompts'); `quiet_hours=False`: an answer to something
-    the caller has just done, sent at once even at night."""
-    if caller == "anonymous" or privacy.is_withheld(number):
+    the caller has just done, sent at once even at night; `once`: a key set to the message id in the same
+    MULTI as the message (whoever finds it set knows this SMS was asked for)."""
+    if caller == "anonymous" or svc.caller_hash(number) == "anonymous":  # withheld: phonenumbers' answer, kept by hash
         return "no_number", None  # a hidden caller ID: nobody to text, and no one's daily limit to count
     now = svc.clock()
     limit_key = f"smslimit:{caller}"  # a hash of day -> count; forgotten with the caller
@@ -85,6 +87,8 @@ def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, p
         outcome = "opted_out" if opted_out else "limited"
         status = {"opted_out": "opted_out", "limited": "rejected"}[outcome]
         messages.create(pipe, **record, status=status, error_code=None if opted_out else "daily-limit")
+        if once:
+            pipe.set(once, record["msg_id"], ex=svc.retention)
         pipe.execute()
         return outcome, record["msg_id"]
     body = body or compose(svc.catalog, lang, prompt_ids)
@@ -97,5 +101,7 @@ def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, p
     enqueue_send(svc, pipe, msg_id=msg_id, number=number, body=body, caller=caller, kind=kind, when=when)
     messages.create(pipe, **record, status=outcome, body=body, send_at=when.isoformat() if when else None,
                     **messages.cost(body))
+    if once:
+        pipe.set(once, msg_id, ex=svc.retention)
     pipe.execute()
     return outcome, msg_id

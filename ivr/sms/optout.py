@@ -43,6 +43,7 @@ FILE = "lexicon/optout.yaml"
 
 CARRIER, HOTLINE = "carrier", "hotline"  # who blocks an opted-out number
 PROMPTS = {"optout": "ui.sms_stopped", "optin": "ui.sms_started", "help": "ui.sms_help"}
+HOW_TO_STOP = "ui.sms_stop_how"  # "to stop our SMS send STOP; START brings them back": a question about stopping
 NEEDS_START = "ui.optout_start"  # "to get SMS again, send START": the reply to a local opt-in word
 NOT_SENT = "sms_not_sent"  # the log event of a reply that could not reach the number
 
@@ -92,8 +93,9 @@ class OptOutWords:
         self.twilio_answers_defaults = twilio_answers_defaults
         self.order = list(catalog.languages)
         data = load(catalog)
+        self.data = data  # the whole file: ivr/sms/optout_freeform.py reads its `freeform:` part
         self.fold_map = str.maketrans({str(k): str(v) for k, v in (data.get("fold") or {}).items()})
-        self.please = {self._fold(normalize(w)) for words in (data.get("please") or {}).values() for w in words}
+        self.please = {self.fold(normalize(w)) for words in (data.get("please") or {}).values() for w in words}
         self.default = _default_language(catalog)
         self.words: dict[str, str] = {}  # key -> kind
         self.written: dict[str, set[str]] = {}  # normalized as written -> languages
@@ -111,7 +113,7 @@ class OptOutWords:
                     self.written.setdefault(normalize(phrase), set()).add(code)
                     self.folded.setdefault(key, set()).add(code)
 
-    def _fold(self, text: str) -> str:
+    def fold(self, text: str) -> str:
         """Diacritics dropped (ş→s, ň→n, й→и), then the data file's letters (қ→к, ə→e, apostrophes away)."""
         decomposed = unicodedata.normalize("NFKD", text)
         bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -119,7 +121,7 @@ class OptOutWords:
 
     def key(self, text: str) -> str:
         """A message as it is compared with the phrases: folded words, the languages' "please" words left out."""
-        words = [self._fold(w) for w in _WORDS.findall(normalize(text))]
+        words = [self.fold(w) for w in _WORDS.findall(normalize(text))]
         return " ".join(w for w in words if w and w not in self.please)
 
     def classify(self, text: str, opt_out_type: str = "") -> Keyword | None:

@@ -11,6 +11,7 @@ GSM7_BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENDED = set("^{}\\[~]|€\f")
+GSM7 = frozenset(GSM7_BASIC | GSM7_EXTENDED)
 
 
 # Look-alikes of the apostrophe (Uzbek writes oʻ and gʻ with U+02BB; typography brings ‘ ’): one of them
@@ -25,13 +26,13 @@ def cheapest(text: str) -> str:
 
 
 def encoding(text: str) -> str:
-    return "GSM-7" if all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text) else "UCS-2"
+    return "GSM-7" if GSM7.issuperset(text) else "UCS-2"
 
 
 def units(text: str) -> int:
     """Length in the units a segment is measured in (septets, or UTF-16 code units)."""
     if encoding(text) == "GSM-7":
-        return sum(2 if c in GSM7_EXTENDED else 1 for c in text)
+        return len(text) + sum(text.count(c) for c in GSM7_EXTENDED)  # an extension character is two
     return len(text.encode("utf-16-le")) // 2
 
 

@@ -3,7 +3,8 @@
 Pure logic over the flow engine and the keyword matcher; no Redis, no Twilio. The blueprint
 (ivr/sms/webhooks.py) loads the session, calls `Texting.answer`, and stores what changed.
 
-Order of understanding a message: opt-out / opt-in / help words (whole message) → a language
+Order of understanding a message: opt-out / opt-in / help words (whole message) → a request to stop in the
+texter's own words (ivr/sms/optout_freeform.py: opted out, or told how when it is a question) → a language
 choice (a number on the language menu, or a language's name) → a number picking one of the topics
 just offered → a menu number (0 main menu, 9 next page, * back) → what the text is about
 (ivr/sms/understanding.py) → otherwise a short help with the menu, and the text kept for operators.
@@ -26,7 +27,8 @@ from ..flow import Flow
 from ..store.sessions import Session
 from .intents import Intents, Plan
 from .keywords import Matcher
-from .optout import Keyword, OptOutWords
+from .optout import HOW_TO_STOP, Keyword, OptOutWords
+from .optout_freeform import OPTOUT, FreeForm, Reading
 from .render import SmsRenderer
 from .understanding import STOPWORD_EVIDENCE, Understander, Understanding
 
@@ -62,6 +64,7 @@ class Texting:
                  understander: Understander | None = None):
         self.catalog, self.flow, self.renderer, self.matcher = catalog, flow, renderer, matcher
         self.optout_words = OptOutWords(catalog, twilio_handles_optout)
+        self.stop_requests = FreeForm(self.optout_words)
         self.lexicon = lexicon or load_lexicon(catalog)
         self.understander = understander or Understander(catalog, self.lexicon)
         self.intents = Intents(self.lexicon)
@@ -83,6 +86,9 @@ class Texting:
         keyword = self.optout_words.classify(text, opt_out_type)
         if keyword:
             return self._command(session, keyword, blocked)
+        reading = self.stop_requests.read(text)
+        if reading:
+            return self._stop_request(session, text, reading, blocked)
         if session.node == LANGUAGE_MENU or session.lang is None:
             chosen = self._language_choice(text, on_menu=session.node == LANGUAGE_MENU and not is_new)
             if chosen:
@@ -140,6 +146,26 @@ class Texting:
         decision = self.optout_words.decide(keyword, blocked, session.lang)
         replies = [self.catalog.sms(decision.lang, decision.prompt)] if decision.prompt else []
         return Answer(replies, [{**decision.event, "lang": decision.lang}], decision.optout)
+
+    def _stop_request(self, session: Session, text: str, reading: Reading, blocked: str | None) -> Answer:
+        """A stop asked for in the texter's own words: opted out at the hotline's level and told so (with how to
+        get SMS again); asked as a question, told how to stop, nothing changed."""
+        langs = reading.langs
+        if session.lang is None and len(langs) != 1:  # a first text whose stop words are of several languages:
+            understood = self.understander.understand(text)  # the language its grammar words say, if they do
+            if understood.lang and understood.lang_evidence >= STOPWORD_EVIDENCE:
+                langs = (understood.lang,)
+        keyword = Keyword("optout", twilio_answered=False, carrier=False, langs=langs)
+        if session.lang is None:  # they wrote to us in it: remembered, so "send START" and what follows use it
+            session.lang = self.optout_words.language(keyword, None)
+            session.goto(self.catalog.start, remember=False)
+        if reading.kind == OPTOUT:
+            answer = self._command(session, keyword, blocked)
+            answer.events[0]["freeform"] = reading.why
+            return answer
+        lang = session.lang
+        return Answer([self.catalog.sms(lang, HOW_TO_STOP)],
+                      [{"type": "optout_how", "lang": lang, "freeform": reading.why}])
 
     def _language_choice(self, text: str, on_menu: bool) -> str | None:
         langs = self.catalog.languages

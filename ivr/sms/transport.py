@@ -97,13 +97,17 @@ class TwilioTransport:
                        opt_out_type=form.get("OptOutType", "")[:16])
 
     @staticmethod
-    def reply(texts: list[str]) -> Response:
+    def twiml(texts: list[str]) -> str:
         from twilio.twiml.messaging_response import MessagingResponse
 
         response = MessagingResponse()
         for text in texts:
             response.message(text)
-        return Response(str(response), mimetype="text/xml")
+        return str(response)
+
+    @classmethod
+    def reply(cls, texts: list[str]) -> Response:
+        return Response(cls.twiml(texts), mimetype="text/xml")
 
     # -- outbound ----------------------------------------------------------------------
     @property

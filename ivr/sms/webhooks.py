@@ -4,11 +4,13 @@
   POST /sms/status   a delivery status for a follow-up SMS the workers sent (`?m=<id>`: ours, which
                      settles a send whose answer from Twilio was lost)
 
-A MessageSid is answered and logged once: the reply is kept for a day under the sid, and a
-second delivery of the same sid (Twilio retries when it did not get our answer) gets that
-same reply back without logging it again or moving the session. Two different texts from one
-number answered at the same time are serialised by `sessions.commit` (compare-and-set): the
-one that loses the race is answered again from the session the other one left.
+A MessageSid is answered and logged once (ivr/store/sms_seen.py): it is marked "in progress" first, and
+the reply is kept for a day under the sid in the same script that saves the session, only while the mark
+is still this request's. A second delivery of the same sid (Twilio retries when it did not get our
+answer) gets that same reply back without logging it again or moving the session; a text whose handling
+never finished (Redis went away half-way) is taken over by the spool's replay or a later delivery.
+Two different texts from one number answered at the same time are serialised by `sessions.commit`
+(compare-and-set): the one that loses the race is answered again from the session the other one left.
 
 Carrier rules (docs/security.md): opt-out/opt-in/help words are whole messages (ivr/sms/optout.py)
 and Twilio's `OptOutType` means Twilio has answered; a withheld sender is never remembered or
@@ -17,17 +19,19 @@ with any of Twilio's statuses, or empty (accepted and ignored).
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, abort, g, request
+from redis.exceptions import NoScriptError
 
 from ..services import services
-from ..store import callbacks, calllog, inbox, messages, privacy, sessions, spool
+from ..store import callbacks, calllog, inbox, messages, sessions, sms_seen, spool, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
+from ..twilio_front import Reply
+from ..twilio_front import as_response as response
 from ..voice.missed import callback_time
 from . import followups, optout
 
@@ -36,7 +40,6 @@ bp = Blueprint("sms", __name__, url_prefix="/sms")
 bp.before_request(require_twilio_signature)
 
 CHANNEL = "sms"
-SEEN_TTL = 86400
 COMMIT_ATTEMPTS = 50  # texts from one number answered at once: each conflict means another one was saved
 
 
@@ -46,21 +49,41 @@ def conv_id(caller: str) -> str:
 
 @bp.post("")
 def inbound():
-    svc = services()
-    msg = svc.transport.parse(request.form)
+    reply, answered = handle_inbound(services(), request._get_current_object(), replay=bool(g.get("spool_replay")))
+    if answered:
+        g.sms_answered = True  # this request answered the text (a replay sends the answer by SMS: _replayed)
+    return response(reply)
+
+
+def _reply(svc, texts: list[str]) -> Reply:
+    return Reply(200, svc.transport.twiml(texts))
+
+
+def handle_inbound(svc, req, replay: bool = False) -> tuple[Reply, bool]:
+    """The TwiML reply to a text, and whether this request answered it (rather than a retry's copy, or
+    another request that is answering it). `replay`: the spool's replay after an outage (its answer goes by
+    SMS); Twilio's own posts come through twilio_front.py or the Flask view."""
+    msg = svc.transport.parse(req.form)
     if not msg.sid:
         abort(400)
-    seen = f"sms:seen:{msg.sid}"
-    if not svc.redis.set(seen, "[]", nx=True, ex=SEEN_TTL):
-        return svc.transport.reply(json.loads(svc.redis.get(seen) or "[]"))
-    if privacy.is_withheld(msg.sender):
-        return _withheld(svc, msg)
-    caller = svc.caller_hash(msg.sender)
-    known = _store_inbound(svc, caller, msg)
+    caller = svc.caller_hash(msg.sender)  # "anonymous": withheld (phonenumbers' answer, kept by hash)
+    # One round trip: the once-only mark, and what the texter's session is (read for nothing if the mark
+    # says another request has the text).
+    first, *read = _begin_and_load(svc, msg.sid, caller, replay)
+    mark = sms_seen.begun(first)
+    if mark.state == "todo" and sms_seen.may_finish(mark, replay):
+        return _finish(svc, msg, mark, replay)  # answered, but its request failed before the end: finish it
+    if mark.state != "mine":  # answered already (its reply again), or being answered by another request now
+        return _reply(svc, mark.replies), False
+    if caller == "anonymous":
+        return _withheld(svc, msg), True
+    loaded = _loaded(svc, caller, read)
+    known = loaded[3]
+    _store_inbound(svc, caller, msg, known)
     now = svc.clock()
     callback_at = callback_time(now, svc.config["HOTLINE_CALLBACK_HOURS"])  # the voice side's rule
-    for _attempt in range(COMMIT_ATTEMPTS):
-        session, raw, is_new, _, blocked = _load(svc, caller)
+    for attempt in range(COMMIT_ATTEMPTS):
+        session, raw, is_new, _, blocked = loaded if attempt == 0 else _load(svc, caller)
         try:
             answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known,
                                         opt_out_type=msg.opt_out_type, blocked=blocked, now=now,
@@ -72,37 +95,85 @@ def inbound():
             optout.refuse_reminder(answer, blocked, svc.catalog.sms(session.lang or "ru", "ui.optout_voice"))
             optout.withhold_undeliverable(answer, blocked)  # Twilio would drop it (21610): say so, send nothing
         session.seq += 1
-        if _record(svc, session, msg, answer, raw):
+        saved = _record(svc, session, msg, answer, raw, mark, replay)
+        if saved:
             break
+        now_mark = sms_seen.current(svc.redis, msg.sid)
+        if now_mark.value != mark.value:  # another request took the text over and answers it: not this one
+            return _reply(svc, now_mark.replies), False
     else:
         raise RuntimeError(f"SMS session of {caller[:8]} kept changing under {COMMIT_ATTEMPTS} attempts")
-    _carry_out(svc, session, msg, answer)
-    return svc.transport.reply(answer.replies)
+    todo = _todo(session, answer)
+    if todo:
+        _carry_out(svc, msg, todo)
+        sms_seen.settle(svc.redis, msg.sid, saved, answer.replies, replay)
+    return _reply(svc, answer.replies), True
 
 
-def _store_inbound(svc, caller: str, msg) -> bool:
+def _todo(session: Session, answer) -> dict | None:
+    """What the answer asks the hotline to do after the session is saved, as plain data (kept with the mark)."""
+    if not (answer.inbox or answer.action in ("reminder", "callback")):
+        return None
+    return {"caller": session.caller, "lang": session.lang, "inbox": answer.inbox,
+            "action": answer.action if answer.action in ("reminder", "callback") else None}
+
+
+def _finish(svc, msg, mark: sms_seen.Mark, replay: bool) -> tuple[Reply, bool]:
+    """A text answered and saved whose request failed before it was done (Redis went away): what it asked for
+    is done (each step once), and the saved reply delivered — this time, since the texter had the outage line
+    instead: by SMS on a replay (`_replayed`), in this reply on Twilio's later delivery."""
+    saved = mark.saved
+    _carry_out(svc, msg, saved["todo"])
+    by_sms = replay or saved.get("by_sms", False)
+    if not sms_seen.settle(svc.redis, msg.sid, mark.value, saved["reply"], by_sms):
+        return _reply(svc, []), False  # another request finished it first
+    return _reply(svc, [] if by_sms else saved["reply"]), True
+
+
+def _begin_and_load(svc, sid: str, caller: str, replay: bool) -> list:
+    for attempt in (1, 2):
+        pipe = svc.redis.pipeline(transaction=False)
+        sms_seen.queue_begin(pipe, sid, take_over=replay)
+        if caller != "anonymous":
+            _queue_load(pipe, caller)
+        try:
+            return pipe.execute()
+        except NoScriptError:  # Redis restarted since the script was loaded: load it, run the reads again
+            if attempt == 2:
+                raise
+            sms_seen.load(svc.redis)
+
+
+def _store_inbound(svc, caller: str, msg, known: bool) -> None:
     """The text, in the thread's log, before anything tries to understand it: whatever fails later, an
-    operator can read what was sent. Returns whether the thread was already in the log."""
+    operator can read what was sent. `known`: the thread was already in the log."""
     cid, now = conv_id(caller), time.time()
-    known = bool(svc.redis.exists(calllog.conv_key(cid)))
     pipe = svc.redis.pipeline(transaction=False)
     if not known:
         calllog.start(pipe, CHANNEL, cid, caller, now, svc.retention)
     pipe.zadd(f"convs:{CHANNEL}", {cid: now})  # an SMS thread sorts by its latest message
     calllog.event(pipe, cid, "sms_in", svc.retention, body=msg.body[:1600], sid=msg.sid)
-    pipe.execute()
-    return known
+    write_once.apply(svc.redis, cid, f"sms_in:{msg.sid}", pipe, svc.retention)  # a text taken over: logged once
 
 
 def _load(svc, caller: str) -> tuple[Session, str | None, bool, bool, str | None]:
     """The texter's session, the raw value read (for `commit`), whether the session is new, whether
     the thread is already in the log, and the number's opt-out record. One round trip."""
     pipe = svc.redis.pipeline(transaction=False)
+    _queue_load(pipe, caller)
+    return _loaded(svc, caller, pipe.execute())
+
+
+def _queue_load(pipe, caller: str) -> None:
     pipe.get(sessions.key(CHANNEL, caller))
     pipe.get(sessions.language_key(caller))
     pipe.exists(calllog.conv_key(conv_id(caller)))
     pipe.get(messages.optout_key(caller))
-    raw, remembered, known, blocked = pipe.execute()
+
+
+def _loaded(svc, caller: str, results) -> tuple[Session, str | None, bool, bool, str | None]:
+    """`_load`'s answer from the results of `_queue_load`'s commands."""
+    raw, remembered, known, blocked = results
     session = sessions.decode(raw)
     if session is not None:
         return session, raw, False, bool(known), blocked
@@ -119,39 +190,47 @@ def _withheld(svc, msg):
     calllog.start(pipe, CHANNEL, cid, "anonymous", now, svc.retention)
     calllog.event(pipe, cid, "sms_in", svc.retention, body=msg.body[:500], sid=msg.sid, withheld=True)
     calllog.update(pipe, cid, svc.retention, outcome="withheld", updated=f"{now:.3f}")
+    sms_seen.finish(pipe, msg.sid, [])
     pipe.execute()
-    return svc.transport.reply([])
+    return _reply(svc, [])
 
 
-def _carry_out(svc, session: Session, msg, answer) -> None:
+def _carry_out(svc, msg, todo: dict) -> None:
     """A reminder or a callback asked for by text, as the voice menu would do it, and a text nobody
     understood kept in the operators' inbox; after the session is saved, so that a message answered
-    twice (a conflict) never asks or keeps twice."""
-    events = []
-    if answer.inbox:
-        item = inbox.record(svc.redis, conv=conv_id(session.caller), caller=session.caller, lang=session.lang or "",
-                            body=msg.body, received=time.time(), retention=svc.retention, number=msg.sender,
-                            reason=answer.inbox)
-        events.append({"type": "inbox", "item": item, "reason": answer.inbox})
-    if answer.action == "reminder":
-        outcome, msg_id = followups.request(svc, kind="reminder", number=msg.sender, caller=session.caller,
-                                            conv=conv_id(session.caller), lang=session.lang,
-                                            prompt_ids=["algo.reminder"], at=followups.next_working_day(svc.clock()))
-        events.append({"type": "sms_request", "sms": outcome, "msg": msg_id})
-    elif answer.action == "callback":
-        queued = callbacks.request(svc.redis, msg.sender, session.caller, conv_id(session.caller), session.lang,
+    twice (a conflict) never asks or keeps twice. Each step is done once per MessageSid, also when a
+    request that failed half-way is finished by another (`_finish`): the inbox item's id comes from the
+    sid, the reminder has its own once-key, a second callback request finds the first one open."""
+    events, caller, lang = [], todo["caller"], todo["lang"]
+    cid = conv_id(caller)
+    if todo["inbox"] and not inbox.get(svc.redis, inbox.item_for(msg.sid)):
+        item = inbox.record(svc.redis, conv=cid, caller=caller, lang=lang or "", body=msg.body, received=time.time(),
+                            retention=svc.retention, number=msg.sender, reason=todo["inbox"],
+                            item=inbox.item_for(msg.sid))
+        events.append({"type": "inbox", "item": item, "reason": todo["inbox"]})
+    if todo["action"] == "reminder":
+        once = f"sms:reminder:{msg.sid}"
+        if not svc.redis.exists(once):
+            outcome, msg_id = followups.request(svc, kind="reminder", number=msg.sender, caller=caller, conv=cid,
+                                                lang=lang, prompt_ids=["algo.reminder"],
+                                                at=followups.next_working_day(svc.clock()), once=once)
+            events.append({"type": "sms_request", "sms": outcome, "msg": msg_id})
+    elif todo["action"] == "callback":
+        queued = callbacks.request(svc.redis, msg.sender, caller, cid, lang,
                                    source="sms")  # asked for by text: in words, or through the menu
         events.append({"type": "callback", "callback": "queued" if queued else "already_open", "source": "sms"})
     if events:
         pipe = svc.redis.pipeline(transaction=False)
         for event in events:
-            calllog.event(pipe, conv_id(session.caller), event.pop("type"), None, **event)
-        pipe.execute()
+            calllog.event(pipe, cid, event.pop("type"), None, **event)
+        write_once.apply(svc.redis, cid, f"carried:{msg.sid}", pipe, svc.retention)
 
 
-def _record(svc, session: Session, msg, answer, read_raw) -> bool:
+def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark, replay: bool) -> str | None:
     """Session, opt-out state, log events, counters and the kept reply: one round trip, applied only
-    if the session is still the one read (else False: the caller answers the message again)."""
+    if the session is still the one read and the text's mark still this request's (else None: the
+    caller answers the message again, or leaves it to the request that took it over). Returns the
+    text's mark as written."""
     cid, now, retention = conv_id(session.caller), time.time(), svc.retention
     pipe = svc.redis.pipeline(transaction=False)
     for event in answer.events:
@@ -167,43 +246,55 @@ def _record(svc, session: Session, msg, answer, read_raw) -> bool:
         messages.opt_out(pipe, session.caller, optout.record(answer.optout, now))
     elif answer.optout is False:
         messages.opt_in(pipe, session.caller)
-    pipe.set(f"sms:seen:{msg.sid}", json.dumps(answer.replies, ensure_ascii=False), ex=SEEN_TTL)
-    return sessions.commit(svc.redis, pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"], read_raw)
+    written = sms_seen.finish(pipe, msg.sid, answer.replies, by_sms=replay, todo=_todo(session, answer))
+    committed = sessions.commit(svc.redis, pipe, CHANNEL, session, svc.config["HOTLINE_SESSION_TTL"], read_raw,
+                                also=sms_seen.guard(msg.sid, mark))
+    return written if committed else None
 
 
 @bp.post("/status")
 def status():
-    svc = services()
-    provider_sid = request.form.get("MessageSid", "")[:64]
-    state = request.form.get("MessageStatus", request.form.get("SmsStatus", ""))[:32].strip().lower()
+    return response(handle_status(services(), request._get_current_object()))
+
+
+def handle_status(svc, req) -> Reply:
+    provider_sid = req.form.get("MessageSid", "")[:64]
+    state = req.form.get("MessageStatus", req.form.get("SmsStatus", ""))[:32].strip().lower()
     if not provider_sid or not state:
-        return svc.transport.reply([])  # an empty callback says nothing: 200 (an empty <Response/>), no change
-    messages.record_status(svc.redis, provider_sid, state, request.form.get("ErrorCode", "")[:16].strip(),
-                           svc.today().isoformat(), svc.retention, msg_id=request.args.get("m", "")[:32])
-    return Response("", status=204)
+        return _reply(svc, [])  # an empty callback says nothing: 200 (an empty <Response/>), no change
+    messages.record_status(svc.redis, provider_sid, state, req.form.get("ErrorCode", "")[:16].strip(),
+                           svc.today().isoformat(), svc.retention, msg_id=req.args.get("m", "")[:32])
+    return Reply(204, "")
 
 
 def _replayed(app, form: dict, run) -> None:
-    """An inbound text replayed from the outage spool (ivr/store/spool.py): the texter had the outage line, so
-    its answer goes by SMS — unless Twilio delivered the text again once Redis was back and it was answered then."""
-    from xml.etree import ElementTree
-
+    """An inbound text replayed from the outage spool (ivr/store/spool.py): the texter was told its answer would
+    come by SMS, so it goes as one follow-up SMS, once (`sms:late:<sid>` is written with the send job) — none
+    when Twilio delivered the text again once Redis was back and it was answered in that reply."""
     svc = app.extensions["hotline"]
-    answered = bool(svc.redis.exists(f"sms:seen:{form.get('MessageSid', '')[:64]}"))
-    response = run()
-    if answered:
+    sid = form.get("MessageSid", "")[:64]
+    run()
+    late = sms_seen.answered_by_sms(sms_seen.current(svc.redis, sid))
+    if late is None or svc.redis.exists(_late_key(sid)):
         return
-    body = response.get_data(as_text=True) if hasattr(response, "get_data") else str(response)
-    if not body.strip().startswith("<"):
-        return
-    texts = [t for t in ((m.text or "").strip() for m in ElementTree.fromstring(body).iter("Message")) if t]
+    texts, decided = late
+    if not g.get("sms_answered") and time.time() - decided < sms_seen.TAKEOVER_AFTER:
+        # Another process's replay answered this sid a moment ago and is sending it: look again later.
+        raise spool.NotYet(f"late answer of {sid[:12]} decided elsewhere {time.time() - decided:.1f} s ago")
     number = form.get("From", "")
     caller = svc.caller_hash(number)
+    texts = [t for t in texts if t.strip()]
     if not texts or caller == "anonymous":
         return
     lang = svc.redis.get(sessions.language_key(caller)) or ""
     followups.request(svc, kind="late_reply", number=number, caller=caller, conv=conv_id(caller),
-                      lang=lang, prompt_ids=[], body="\n\n".join(texts), quiet_hours=False)
+                      lang=lang, prompt_ids=[], body="\n\n".join(texts), quiet_hours=False, once=_late_key(sid))
+
+
+def _late_key(sid: str) -> str:
+    return f"sms:late:{sid}"
 
 
 spool.on_replay("/sms", _replayed)
+
+FRONT_ROUTES = {"/sms": lambda svc, req: handle_inbound(svc, req)[0], "/sms/status": handle_status}  # twilio_front.py

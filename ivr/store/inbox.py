@@ -16,6 +16,7 @@ Everything expires with the retention period.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -45,12 +46,13 @@ def number_key(item: str) -> str:
 
 
 def record(redis, *, conv: str, caller: str, lang: str, body: str, received: float, retention: int,
-           number: str | None = None, reason: str = "unclear") -> str:
+           number: str | None = None, reason: str = "unclear", item: str | None = None) -> str:
     """Keep a text a person must see (`reason`, one of REASONS); returns its id. With `number`, operators
-    can reply for REPLY_WINDOW."""
+    can reply for REPLY_WINDOW. `item`: its id, when one text must make one item however often it is kept
+    (`item_for`)."""
     if reason not in REASONS:
         raise ValueError(f"unknown inbox reason {reason!r}")
-    item = uuid.uuid4().hex[:16]
+    item = item or uuid.uuid4().hex[:16]
     pipe = redis.pipeline(transaction=True)
     pipe.hset(key(item), mapping={"id": item, "conv": conv, "caller": caller, "lang": lang or "",
                                   "body": clean(body)[:1600], "received": f"{received:.3f}", "status": "open",
@@ -65,6 +67,11 @@ def record(redis, *, conv: str, caller: str, lang: str, body: str, received: flo
         pipe.expire(f"caller:{caller}:inbox", retention)
     pipe.execute()
     return item
+
+
+def item_for(message_sid: str) -> str:
+    """The inbox id of an inbound text: the same for every delivery of it (an id like any other: 16 hex)."""
+    return hashlib.sha256(message_sid.encode()).hexdigest()[:16]
 
 
 def get(redis, item: str) -> dict | None:

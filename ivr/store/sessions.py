@@ -75,19 +75,25 @@ def remember_language(pipe, caller: str, lang: str, ttl: int) -> None:
 
 
 # Saving an SMS session together with the writes it causes, only if nobody saved it meanwhile:
-# two texts from one number answered at once must not lose one of the two updates.
+# two texts from one number answered at once must not lose one of the two updates. Other keys may be
+# guarded the same way (`also`: the text's once-only mark, ivr/store/sms_seen.py).
 _COMMIT = """
-local current = redis.call('GET', KEYS[1])
-if (current or '') ~= ARGV[1] then return 0 end
-""" + write_once.run_queued(2)
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  if (redis.call('GET', KEYS[i]) or '') ~= ARGV[i + 1] then return 0 end
+end
+""" + write_once.run_queued("n + 2", first_key="n + 1")
 _commit = None
 
 
-def commit(redis, pipe, channel: str, session: Session, ttl: int, read_raw: str | None) -> bool:
+def commit(redis, pipe, channel: str, session: Session, ttl: int, read_raw: str | None,
+           also: dict[str, str] | None = None) -> bool:
     """Save `session` and run the writes queued on `pipe`, in one script, if the session key still
-    holds `read_raw` (what this request read). False: another message moved it first; read again."""
+    holds `read_raw` (what this request read) and each key of `also` its value. False: another
+    request moved one of them first."""
+    guards = {key(channel, session.id): read_raw or "", **(also or {})}
     save(pipe, channel, session, ttl)
-    keys, argv = write_once.pack(pipe, [key(channel, session.id)], [read_raw or ""])
+    keys, argv = write_once.pack(pipe, list(guards), [len(guards), *guards.values()])
     global _commit
     if _commit is None:
         _commit = redis.register_script(_COMMIT)

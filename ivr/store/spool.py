@@ -33,6 +33,10 @@ CHECK_EVERY = 1.0  # seconds between looks at Redis while something waits in the
 _lock = threading.Lock()  # one writer per process file, one replay thread per app
 
 
+class NotYet(Exception):
+    """Raised by a room's replay step (`on_replay`) for a request to be replayed again next round."""
+
+
 def is_redis_down(exc: BaseException | None) -> bool:
     """A Redis error that means 'not reachable now' (down, frozen, out of memory), here or in a cause."""
     seen = 0
@@ -146,10 +150,10 @@ def replay(app) -> int:
         try:
             _run(app, entry)
         except Exception as exc:  # noqa: BLE001
-            if not is_redis_down(exc):
+            if not is_redis_down(exc) and not isinstance(exc, NotYet):
                 log.exception("spooled %s failed on replay; dropped", entry.get("path"))
                 continue
-            _put_back(app, [e for e, _, _ in entries[index:]])  # Redis went away again: next round
+            _put_back(app, [e for e, _, _ in entries[index:]])  # Redis went away again (or not yet): next round
             break
         done += 1
     for path in claimed:

@@ -12,11 +12,12 @@ from __future__ import annotations
 from .calllog import seen_key
 
 
-def run_queued(first_arg: int) -> str:
-    """Lua that runs the commands `pack` put in KEYS[2..] and ARGV[first_arg..], in order."""
+def run_queued(first_arg: int | str, first_key: int | str = 2) -> str:
+    """Lua that runs the commands `pack` put in KEYS[first_key..] and ARGV[first_arg..], in order
+    (either may be a Lua expression)."""
     return f"""
 local a = {first_arg}
-for i = 2, #KEYS do
+for i = {first_key}, #KEYS do
   local n = tonumber(ARGV[a + 1])
   redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n))
   a = a + 2 + n

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import has_request_context, request
+from ..request_urls import current_root
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_AUDIO_DIR = ROOT / "audio"
@@ -254,13 +254,13 @@ class AudioIndex:
         entry = self.entry(lang, text)
         if entry is None or not (entry.get("current", True) or stale_ok):
             return None
-        base = self.public_url or (request.url_root.rstrip("/") if has_request_context() else "")
+        base = self.public_url or current_root().rstrip("/")
         return f"{base}/audio/{lang}/{entry['file']}"
 
     def missing_url(self, lang: str, text: str) -> str:
         """Where a line's audio would be if it were built: it is not (the route answers 404). Only a
         development app without audio renders it; production refuses to start (services.py)."""
-        base = self.public_url or (request.url_root.rstrip("/") if has_request_context() else "")
+        base = self.public_url or current_root().rstrip("/")
         return f"{base}/audio/{lang}/{MISSING}{text_sha(lang, text)}.wav"
 
     def words(self, url: str) -> str | None:

@@ -28,7 +28,24 @@ def country_language(catalog, number: str) -> str | None:
     if not catalog.language_by_country or not number.startswith("+"):
         return None
     try:
-        code = phonenumbers.parse(number, None).country_code
+        code = _country_code(number)
     except phonenumbers.NumberParseException:
         return None
     return catalog.language_by_country.get(str(code))
+
+
+_codes: dict[str, int] = {}  # the country code of a well-formed number's first four characters (bounded)
+
+
+def _country_code(number: str) -> int:
+    """phonenumbers' country code of an E.164 number. Country codes are prefix-free and at most three
+    digits, so "+" and three digits decide it: a well-formed number (only digits, 8 to 15 of them) is
+    parsed once per distinct prefix instead of on every first call (a parse is a tenth of a /voice)."""
+    prefix = number[:4]
+    well_formed = number[1:].isdigit() and number.isascii() and 8 <= len(number) - 1 <= 15
+    code = _codes.get(prefix) if well_formed else None
+    if code is None:
+        code = phonenumbers.parse(number, None).country_code
+        if well_formed and len(_codes) < 4096:
+            _codes[prefix] = code
+    return code

@@ -24,6 +24,7 @@ from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 from ..content.model import Catalog
 from ..content.spoken import Speaker, for_say
 from ..flow import SMS_KEY, Screen
+from ..request_urls import current_root
 
 # Twilio <Say> languages of ours, and the voice used when prompts/spoken/<lang>.yaml names none.
 TWILIO_VOICES = {"ru-RU": "Polly.Tatyana"}
@@ -150,12 +151,8 @@ class VoiceRenderer:
         """What else decides a play/auto rendering: which audio exists, and the URL base."""
         if self.audio is None:
             return None
-        from flask import has_request_context, request
-
-        from ..request_urls import url_root
-
         self.audio.refresh()
-        root = url_root(request) if has_request_context() and not self.audio.public_url else ""
+        root = current_root() if not self.audio.public_url else ""
         return (getattr(self.audio, "_stamp", None), root)
 
     def farewell(self, lang: str, lines: tuple[str, ...], sms_action: str | None) -> str:

@@ -17,14 +17,16 @@ nothing from Redis and writes once (`write_once`: the log event, the call record
 The URL carries the step number `s`: a webhook delivered twice writes nothing the second time
 and answers the same TwiML. So while Redis is down a call in progress walks on from its URL (its
 steps go unlogged); only a step that must write (an SMS, a reminder, a callback request) says that
-the service is briefly unavailable, and the menu goes on.
+the service is briefly unavailable, and the menu goes on. A new call then starts at the language
+menu (no remembered language can be read), unlogged until its status callback, which the outage
+spool keeps; only a callback the hotline placed hears the outage line (its answer must be recorded).
 """
 from __future__ import annotations
 
 import logging
 import time
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, abort, request
 
 from ..flow import Step
 from ..services import services
@@ -32,6 +34,8 @@ from ..sms import followups
 from ..store import callbacks, calllog, messages, sessions, spool, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
+from ..twilio_front import Reply
+from ..twilio_front import as_response as response
 from . import call_state, limits, missed
 from . import caller as person
 
@@ -44,23 +48,22 @@ ANONYMOUS = "anonymous"  # the caller hash of a withheld caller ID (services.cal
 TERMINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 
-def twiml(body: str) -> Response:
-    return Response(body, mimetype="text/xml")
+def twiml(body: str) -> Reply:
+    return Reply(200, body)
 
 
-def _call_sid() -> str:
-    sid = request.form.get("CallSid", "")
+def _call_sid(req) -> str:
+    sid = req.form.get("CallSid", "")
     if not sid or len(sid) > 64 or not sid.isalnum():
         abort(400)
     return sid
 
 
-def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claimed: bool = False,
-            also=None) -> Response:
+def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, claimed: bool = False,
+            also=None) -> Reply:
     """Write the step's event and record once (`mark` names this webhook), then render where it stands.
     `claimed`: the mark was already taken by this request (a step with side effects), so just write.
     `also(pipe)`: more writes that belong to the same once-only step."""
-    svc = services()
     today = svc.today()
     screen = None if step.hangup else svc.flow.screen(session, today, notices=step.notices)
     pipe = svc.redis.pipeline(transaction=False)
@@ -88,28 +91,48 @@ def _answer(session: Session, step: Step, mark: str, is_new: bool = False, claim
         else:
             write_once.apply(svc.redis, session.id, mark, pipe, svc.retention)
     except Exception as exc:
-        if is_new or not spool.is_redis_down(exc):
-            raise
+        if (is_new and also) or not spool.is_redis_down(exc):
+            raise  # a callback the hotline placed must record that it was answered: the outage line instead
         log.warning("Redis unavailable: call %s walks on from its URL, this step unlogged", session.id[:10])
     return twiml(body)
 
 
 @bp.post("")
 def incoming():
-    svc = services()
-    sid = _call_sid()
-    caller = svc.caller_hash(person.number(request.form))
-    callback = person.is_outbound(request.form) and missed.answered(svc, request.args.get("cb", ""), caller,
-                                                                     request.form.get("AnsweredBy"))
+    return response(handle_incoming(services(), request._get_current_object()))
+
+
+def handle_incoming(svc, req) -> Reply:
+    sid = _call_sid(req)
+    number = person.number(req.form)
+    caller = svc.caller_hash(number)
+    callback = person.is_outbound(req.form) and missed.answered(svc, req.args.get("cb", ""), caller,
+                                                                 req.form.get("AnsweredBy"))
     if callback and callback.machine:
-        return twiml(missed.machine_answer(svc, sid, callback,
-                                           person.country_language(svc.catalog, person.number(request.form))))
-    lang = _remembered_language(svc, caller)
+        return twiml(missed.machine_answer(svc, sid, callback, person.country_language(svc.catalog, number)))
+    try:
+        lang = _remembered_language(svc, caller)
+    except Exception as exc:
+        if callback or not spool.is_redis_down(exc):
+            raise
+        return _start_unlogged(svc, sid, caller, number)
     session = Session(id=sid, caller=caller)
-    step = svc.flow.begin(session, lang, person.country_language(svc.catalog, person.number(request.form)))
+    step = svc.flow.begin(session, lang, person.country_language(svc.catalog, number))
     also = missed.human_answer(svc, step, session, callback) if callback else None
     # Twilio asking again for the same call gets the same answer; the mark keeps the log single.
-    return _answer(session, step, "start", is_new=True, also=also)
+    return _answer(svc, session, step, "start", is_new=True, also=also)
+
+
+def _start_unlogged(svc, sid: str, caller: str, number: str) -> Reply:
+    """A new call while Redis is down: the language menu, which needs no state (no remembered language can
+    be read, so a returning caller chooses again), written nowhere — Redis was just found down, and another
+    wait for it would make the caller wait too. The call's status callback, kept by the outage spool, gives
+    it its record later; its next steps walk on from their URLs (`_answer`)."""
+    session = Session(id=sid, caller=caller)
+    step = svc.flow.begin(session, None, person.country_language(svc.catalog, number))
+    session.seq += 1  # the URLs in the menu carry the next step's number, as `_answer` does
+    log.warning("Redis unavailable: call %s starts at the language menu, unlogged", sid[:10])
+    return twiml(_menu(svc, svc.flow.screen(session, svc.today(), notices=step.notices), session))
 
 
 def _remembered_language(svc, caller: str) -> str | None:
@@ -119,46 +142,49 @@ def _remembered_language(svc, caller: str) -> str | None:
 
 @bp.post("/key")
 def key():
-    svc = services()
-    sid = _call_sid()
-    caller = svc.caller_hash(person.number(request.form))  # on a callback too: To, never the hotline
-    mark = "step:" + request.args.get("s", "")[:8]
-    session = call_state.decode(request.args, sid, caller, svc.catalog)
+    return response(handle_key(services(), request._get_current_object()))
+
+
+def handle_key(svc, req) -> Reply:
+    sid = _call_sid(req)
+    caller = svc.caller_hash(person.number(req.form))  # on a callback too: To, never the hotline
+    mark = "step:" + req.args.get("s", "")[:8]
+    session = call_state.decode(req.args, sid, caller, svc.catalog)
     if session is None:  # an action URL without a whole state: the main menu, not an error
-        lang = request.args.get("l")
+        lang = req.args.get("l")
         if lang not in svc.catalog.langs:
             lang = _remembered_language(svc, caller)
         session = Session(id=sid, caller=caller)
-        return _answer(session, svc.flow.restart(session, lang), mark)
-    digits = request.form.get("Digits", "").strip()
-    if request.args.get("noinput") or not digits:
+        return _answer(svc, session, svc.flow.restart(session, lang), mark)
+    digits = req.form.get("Digits", "").strip()
+    if req.args.get("noinput") or not digits:
         step = svc.flow.silence(session, svc.today())
     else:
         step = svc.flow.press(session, digits[:8], svc.today())
     if session.caller == ANONYMOUS and step.action in ("reminder", "callback"):
         _refuse_hidden(svc, session, step)
     try:
-        return _step_that_may_write(svc, sid, mark, session, step)
+        return _step_that_may_write(svc, req, sid, mark, session, step)
     except Exception as exc:
         if not spool.is_redis_down(exc):
             raise
-        return _answer(session, _unavailable(step), mark)  # nothing was asked for: say so, go on
+        return _answer(svc, session, _unavailable(step), mark)  # nothing was asked for: say so, go on
 
 
-def _step_that_may_write(svc, sid: str, mark: str, session: Session, step: Step) -> Response:
+def _step_that_may_write(svc, req, sid: str, mark: str, session: Session, step: Step) -> Reply:
     if step.action == "reminder" and messages.is_opted_out(svc.redis, session.caller):
         _refuse_opted_out(svc, session, step)
     reached = limits.CallLimits.from_config(svc.config).reached(session, time.time())
     if reached:  # a call goes on only so long: the goodbye (1406, 103) instead of the next screen
         limits.end(step, reached)
     if not (step.sms_request or step.action in ("reminder", "callback")):
-        return _answer(session, step, mark)  # walks on from the URL even when Redis is down
+        return _answer(svc, session, step, mark)  # walks on from the URL even when Redis is down
     # A step that sends or queues something claims its mark first: a retried webhook must not
     # send a second SMS. The retry hears where the first delivery left the caller.
     first = write_once.claim(svc.redis, sid, mark, svc.retention)
     if first:
-        _carry_out(svc, session, step)
-    return _answer(session, step, mark, claimed=True) if first else _replay(svc, session, step)
+        _carry_out(svc, req, session, step)
+    return _answer(svc, session, step, mark, claimed=True) if first else _replay(svc, session, step)
 
 
 def _unavailable(step: Step) -> Step:
@@ -187,7 +213,7 @@ def _refuse_opted_out(svc, session: Session, step: Step) -> None:
         session.goto(svc.catalog.start, remember=False)
 
 
-def _replay(svc, session: Session, step: Step) -> Response:
+def _replay(svc, session: Session, step: Step) -> Reply:
     session.seq += 1
     if step.hangup:
         return twiml(_goodbye(svc, session, step))
@@ -206,9 +232,9 @@ def _menu(svc, screen, session: Session) -> str:
     return svc.voice.menu(screen, url, url + "&noinput=1")
 
 
-def _carry_out(svc, session: Session, step: Step) -> None:
+def _carry_out(svc, req, session: Session, step: Step) -> None:
     """What a key asked the hotline to do besides moving: an SMS, a reminder, a callback."""
-    number = person.number(request.form)
+    number = person.number(req.form)
     if step.sms_request:
         outcome, msg_id = followups.request(svc, kind=session.node, number=number, caller=session.caller,
                                             conv=session.id, lang=session.lang, prompt_ids=list(step.sms_request))
@@ -228,22 +254,25 @@ def _carry_out(svc, session: Session, step: Step) -> None:
 
 @bp.post("/status")
 def status():
-    svc = services()
-    sid = _call_sid()
-    call_status = request.form.get("CallStatus", "")[:32]
-    duration = request.form.get("CallDuration", "")
+    return response(handle_status(services(), request._get_current_object()))
+
+
+def handle_status(svc, req) -> Reply:
+    sid = _call_sid(req)
+    call_status = req.form.get("CallStatus", "")[:32]
+    duration = req.form.get("CallDuration", "")
     # One read round trip: the dedup mark, and what the record already says (channel, last node, ended).
     pipe = svc.redis.pipeline(transaction=False)
     calllog.mark_seen(pipe, sid, f"status:{call_status}", svc.retention)
     pipe.hmget(calllog.conv_key(sid), "channel", "last_node", "ended")
     first, _, (channel, last_node, ended) = pipe.execute()
     if not first:
-        return Response("", status=204)  # the same callback again
+        return Reply(204, "")  # the same callback again
     pipe = svc.redis.pipeline(transaction=False)
     if channel is None:
-        _orphan(svc, pipe, sid, duration)
+        _orphan(svc, req, pipe, sid, duration)
     calllog.event(pipe, sid, "status", svc.retention, status=call_status,
-                  seq=request.form.get("SequenceNumber", "")[:8] or None)
+                  seq=req.form.get("SequenceNumber", "")[:8] or None)
     fields = {"status": call_status}
     if duration.isdigit():
         fields["duration"] = int(duration)
@@ -255,17 +284,20 @@ def status():
     if call_status in TERMINAL or ended is None:
         calllog.update(pipe, sid, svc.retention, **fields)
     pipe.execute()
-    if request.args.get("cb") and call_status in TERMINAL:  # a missed-call callback: retry, or done
-        missed.on_status(svc, request.args["cb"], sid, call_status, request.args.get("a", "")[:4])
-    return Response("", status=204)
+    if req.args.get("cb") and call_status in TERMINAL:  # a missed-call callback: retry, or done
+        missed.on_status(svc, req.args["cb"], sid, call_status, req.args.get("a", "")[:4])
+    return Reply(204, "")
 
 
-def _orphan(svc, pipe, sid: str, duration: str) -> None:
+def _orphan(svc, req, pipe, sid: str, duration: str) -> None:
     """A status for a call that never reached /voice (its first webhook failed, or timed out):
     a call record of its own, listed like every call, so operators see that the call happened."""
     seconds = int(duration) if duration.isdigit() else 0
-    direction = request.form.get("Direction", "")[:16]
-    caller = svc.caller_hash(person.number(request.form))  # a callback nobody answered: the person it rang
+    direction = req.form.get("Direction", "")[:16]
+    caller = svc.caller_hash(person.number(req.form))  # a callback nobody answered: the person it rang
     calllog.start(pipe, CHANNEL, sid, caller, time.time() - seconds, svc.retention)
     calllog.update(pipe, sid, svc.retention, origin="status_callback", direction=direction or None,
-                   kind="callback" if request.args.get("cb") else None)
+                   kind="callback" if req.args.get("cb") else None)
+
+
+FRONT_ROUTES = {"/voice": handle_incoming, "/voice/key": handle_key, "/voice/status": handle_status}  # twilio_front.py

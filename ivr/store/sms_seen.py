@@ -1,0 +1,170 @@
+"""The once-only mark of an inbound text (Twilio's MessageSid): "in progress" first, final with its reply.
+
+`sms:seen:<MessageSid>` holds, for a day, one of:
+
+  taking:<unix time>:<token>   a request is handling the text now (`begin`)
+  {"reply": [...], "todo": {...}, "by_sms": b, "at": t}
+                               answered and saved, what it asked for (an inbox item, a reminder, a
+                               callback: `todo`) not yet done — nor the reply delivered, since a request
+                               that fails after this answers with the outage line instead (`settle`)
+  [...]                        answered in TwiML: the replies, what a second delivery gets back
+  {"sms": [...], "at": t}      answered by SMS (a replay after an outage: the texter had been told the
+                               answer would come by SMS); a second delivery gets nothing more
+
+The final value is written by the same script that saves the texter's session, and only while the mark
+is still the writer's own (`guard`, ivr/store/sessions.py `commit`): one MessageSid is answered once.
+A text whose handling did not finish (Redis went away after the mark was set, the process died) is
+taken over by the spool's replay of that request at once (its first handler failed: it is what spooled
+it), or by Twilio's next delivery of the text once the mark is older than TAKEOVER_AFTER — longer than
+Twilio waits for a webhook's answer (15 s), so the handler it replaces can no longer be heard anyway.
+A text left with a `todo` is finished the same way: what it asked for is done (each step once by its own
+key), and its saved reply delivered — by SMS on a replay.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import dataclass
+
+TTL = 86400
+TAKEOVER_AFTER = 30.0  # seconds: a mark "in progress" this old belongs to a request that will never finish
+_PENDING = "taking:"
+
+_BEGIN = """
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, 7) == 'taking:' then
+  local at = tonumber(string.match(v, '^taking:([%d%.]+):'))
+  if ARGV[4] ~= '1' and at and tonumber(ARGV[2]) - at < tonumber(ARGV[3]) then return {'busy', v} end
+elseif v then
+  return {'done', v}
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[5])
+return {'mine', ARGV[1]}
+"""
+_begin = None
+_BEGIN_SHA = hashlib.sha1(_BEGIN.encode()).hexdigest()
+
+
+def key(sid: str) -> str:
+    return f"sms:seen:{sid}"
+
+
+@dataclass(frozen=True)
+class Mark:
+    state: str  # mine: this request handles the text; busy: another one does, now; done: it was answered;
+    #             todo: answered and saved, what it asked for not yet done (`todo`)
+    value: str  # the mark as stored (for `mine`: what `guard` expects)
+
+    @property
+    def saved(self) -> dict:
+        """For `todo`: the stored answer — `reply`, `todo`, `by_sms`, `at`."""
+        return json.loads(self.value) if self.state == "todo" else {}
+
+    @property
+    def replies(self) -> list[str]:
+        """For `done`: what a second delivery of the text gets back (nothing when it was answered by SMS)."""
+        if self.state != "done":
+            return []
+        found = json.loads(self.value or "[]")
+        return found if isinstance(found, list) else []
+
+
+def begin(redis, sid: str, take_over: bool = False, now: float | None = None) -> Mark:
+    """Mark the text as being handled by this request, unless it was answered or another request handles it
+    (a mark in progress younger than TAKEOVER_AFTER; `take_over`: the spool's replay takes it whatever its age)."""
+    global _begin
+    if _begin is None:
+        _begin = redis.register_script(_BEGIN)
+    now = time.time() if now is None else now
+    pending = f"{_PENDING}{now:.3f}:{uuid.uuid4().hex[:12]}"
+    return begun(_begin(keys=[key(sid)], args=[pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL],
+                        client=redis))
+
+
+def queue_begin(pipe, sid: str, take_over: bool = False, now: float | None = None) -> None:
+    """`begin` queued on a pipeline (the webhook reads the texter's session in the same round trip);
+    `begun(result)` reads its answer. The script goes by its SHA alone — redis-py would ask Redis whether
+    a pipeline's registered scripts exist, a round trip more each time — so a pipeline that meets NOSCRIPT
+    (Redis restarted) is run again after `load(redis)`; nothing was written by the failed one."""
+    now = time.time() if now is None else now
+    pending = f"{_PENDING}{now:.3f}:{uuid.uuid4().hex[:12]}"
+    pipe.evalsha(_BEGIN_SHA, 1, key(sid), pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL)
+
+
+def load(redis) -> None:
+    redis.script_load(_BEGIN)
+
+
+def begun(result) -> Mark:
+    state, value = result
+    return _classified(_text(state), _text(value))
+
+
+def may_finish(mark: Mark, take_over: bool, now: float | None = None) -> bool:
+    """A `todo` this request may finish: a replay's, or one older than TAKEOVER_AFTER (its request is gone)."""
+    now = time.time() if now is None else now
+    return take_over or now - float(mark.saved.get("at", 0)) >= TAKEOVER_AFTER
+
+
+def guard(sid: str, mark: Mark) -> dict[str, str]:
+    """For `sessions.commit(also=...)`: the final reply is written only while the mark is still this one."""
+    return {key(sid): mark.value}
+
+
+def finish(pipe, sid: str, replies: list[str], by_sms: bool = False, todo: dict | None = None) -> str:
+    """The mark queued on the pipe `sessions.commit` runs: the replies, or that they go by SMS — or, when the
+    text asked for something (`todo`), the answer saved with it until `settle` says it is done. Returns it."""
+    value = json.dumps(_value(replies, by_sms, todo), ensure_ascii=False)
+    pipe.set(key(sid), value, ex=TTL)
+    return value
+
+
+def settle(redis, sid: str, mark_value: str, replies: list[str], by_sms: bool) -> bool:
+    """The final mark after the `todo` was done, if the mark is still `mark_value` (else another request settled it)."""
+    global _settle
+    if _settle is None:
+        _settle = redis.register_script(_SETTLE)
+    value = json.dumps(_value(replies, by_sms, None), ensure_ascii=False)
+    return bool(_settle(keys=[key(sid)], args=[mark_value, value, TTL], client=redis))
+
+
+_SETTLE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+_settle = None
+
+
+def _value(replies: list[str], by_sms: bool, todo: dict | None):
+    if todo:
+        return {"reply": replies, "todo": todo, "by_sms": by_sms, "at": round(time.time(), 3)}
+    return {"sms": replies, "at": round(time.time(), 3)} if by_sms else replies
+
+
+def current(redis, sid: str) -> Mark:
+    """The mark as it is now, read again (after a commit that lost: whose is it now?)."""
+    value = _text(redis.get(key(sid)))
+    if value is None:
+        return Mark("none", "")
+    return _classified("busy" if value.startswith(_PENDING) else "done", value)
+
+
+def _classified(state: str, value: str) -> Mark:
+    if state == "done" and value.startswith('{"reply"'):
+        return Mark("todo", value)
+    return Mark(state, value)
+
+
+def answered_by_sms(mark: Mark) -> tuple[list[str], float] | None:
+    """For a text answered by SMS: its replies and when they were decided; else None."""
+    if mark.state != "done" or not mark.value.startswith("{"):
+        return None
+    found = json.loads(mark.value)
+    return list(found.get("sms", [])), float(found.get("at", 0))
+
+
+def _text(value) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
