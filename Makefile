@@ -22,8 +22,11 @@ run: install
 	-$(VENV)/bin/hotline audio build
 	$(VENV)/bin/hotline up --port $(PORT)
 
+# Four processes (pytest-xdist), whole files each so module fixtures are built once: half of the suite's time
+# is waiting (outages, timeouts, subprocesses), so four keep two cores busy. TEST_PROCS=0: one process.
+TEST_PROCS ?= 4
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter 0,$(TEST_PROCS)),,-n $(TEST_PROCS) --dist loadfile)
 
 check: install
 	$(VENV)/bin/hotline content check

@@ -32,6 +32,9 @@ WORDS = {"ru": {"optout": ["стоп", "отписаться"], "optin": ["ст�
                 "language_names": ["русский", "russkiy", "rus"]},
          "uz": {"optout": ["toxta"], "language_names": ["ozbek", "uzbek", "ўзбек"]},
          "kk": {"language_names": ["қазақша", "kazakh"], "help": ["көмек"]}}
+# libyaml's safe dumper where PyYAML has it: the same text as yaml.safe_dump, ~5 times faster (hundreds of tests
+# write this catalog)
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 FACTS = ["fact.a", "fact.old", "fact.fallback"] + [f"item.{i}" for i in range(1, 8)]
 
 
@@ -75,7 +78,7 @@ def language(code: str) -> dict:
 
 def write(directory: Path, tree_data=None, cites=None, langs=None) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    dump = lambda name, data: (directory / name).write_text(yaml.safe_dump(data, allow_unicode=True))  # noqa: E731
+    dump = lambda name, data: (directory / name).write_text(yaml.dump(data, Dumper=SAFE_DUMPER, allow_unicode=True))  # noqa: E731
     dump("tree.yaml", tree_data or tree())
     dump("citations.yaml", cites or citations())
     for code in LANGS:

@@ -65,6 +65,36 @@ def redis_server():
     shutil.rmtree(workdir, ignore_errors=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _each_catalog_loaded_once():
+    """Apps share the catalog they load when its files are the same (tests/catalog_memo.py)."""
+    from . import catalog_memo
+
+    with catalog_memo.installed():
+        yield
+
+
+@pytest.fixture(scope="session")
+def real_catalog():
+    """prompts/ loaded once per session, for the tests that only read it (tests/sms_fixtures.py)."""
+    from ivr.content.catalog import load_catalog
+
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def real_texting(real_catalog):
+    """The texting logic over the real catalog, built once per session (a test that patches it uses monkeypatch)."""
+    from ivr.content.lexicon import load_lexicon
+    from ivr.flow import Flow
+    from ivr.sms.keywords import Matcher
+    from ivr.sms.render import SmsRenderer
+    from ivr.sms.texting import Texting
+
+    return Texting(real_catalog, Flow(real_catalog), SmsRenderer(real_catalog, 3), Matcher(real_catalog),
+                   lexicon=load_lexicon(real_catalog))
+
+
 @pytest.fixture
 def redis_url(redis_server):
     with redis_lib.Redis.from_url(redis_server["url"]) as client:
@@ -151,13 +181,26 @@ __all__ = ["DEV_AUTH_TOKEN", "FIXED_NOW", "ROOT", "SOURCES", "needs_sources"]
 OPS_PASSWORDS = {"olga": "operator-password-1", "adam": "admin-password-12"}
 
 
+_PASSWORD_HASHES: dict[str, str] = {}
+
+
 @pytest.fixture
-def ops_users(rdb):
-    """Two dashboard accounts: `olga` (operator) and `adam` (admin); passwords in OPS_PASSWORDS."""
+def ops_users(rdb, monkeypatch):
+    """Two dashboard accounts: `olga` (operator) and `adam` (admin); passwords in OPS_PASSWORDS.
+    Their scrypt hashes (~0.1 s of CPU each) are made once per session; logging in checks them as always."""
     from ivr.ops.people import users
 
-    users.add(rdb, "olga", OPS_PASSWORDS["olga"], "operator")
-    users.add(rdb, "adam", OPS_PASSWORDS["adam"], "admin")
+    make = users.generate_password_hash
+
+    def hashed_once(password):
+        if password not in _PASSWORD_HASHES:
+            _PASSWORD_HASHES[password] = make(password)
+        return _PASSWORD_HASHES[password]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(users, "generate_password_hash", hashed_once)
+        users.add(rdb, "olga", OPS_PASSWORDS["olga"], "operator")
+        users.add(rdb, "adam", OPS_PASSWORDS["adam"], "admin")
     return OPS_PASSWORDS
 
 

@@ -82,7 +82,9 @@ class FakeTwilio:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.handle_error = lambda request, address: None  # a client killed mid-request (chaos tests)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # poll_interval: how long `shutdown` may wait for the serving loop to look (0.5 s by default, at
+        # the end of every test that uses the fake)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def __enter__(self):
         self.thread.start()

@@ -5,6 +5,7 @@ import pytest
 from ivr.ops.messages import convlist
 from ivr.store import calllog
 
+from . import sms_fixtures
 from .conftest import ops_login
 from .followup_helpers import ask_for_sms, make, msg_records, run_jobs
 from .twilio_bodies import WITHHELD, call_status, sid
@@ -93,8 +94,4 @@ def test_an_orphan_withheld_call_is_recorded_without_a_number(twilio, rdb):
     assert not rdb.keys("caller:*")
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    from ivr.content.catalog import load_catalog
-
-    return load_catalog()
+catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)

@@ -11,9 +11,12 @@ from ivr.phone import Emulator
 from ivr.settings import SettingsError, load_settings
 
 from . import catalog_fixture as fx
+from . import sms_fixtures
 from .conftest import client_transport
 
 OLD_END = dt.date(2025, 12, 31)
+
+catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)
 
 
 def with_successor(tmp_path, successor_effective="2026-01-01"):
@@ -62,18 +65,16 @@ def test_a_node_that_would_fall_silent_is_refused(tmp_path):
         load_catalog(fx.write(tmp_path / "p", cites=cites, langs=langs))
 
 
-def test_no_node_of_the_real_catalog_falls_silent():
-    catalog = load_catalog()
+def test_no_node_of_the_real_catalog_falls_silent(catalog):
     for day in catalog.change_days(dt.date(2026, 1, 1)) + [dt.date(2030, 1, 1)]:
         for nid in catalog.nodes:
             if catalog.node_in_force(nid, dt.date(2026, 12, 2)):
                 assert catalog.node_in_force(nid, day), (nid, day)
 
 
-def test_the_real_catalog_differs_on_2027_01_02_where_the_sources_say():
+def test_the_real_catalog_differs_on_2027_01_02_where_the_sources_say(catalog):
     from ivr.content import asof
 
-    catalog = load_catalog()
     today, later = dt.date(2026, 12, 2), dt.date(2027, 1, 2)
     changes = asof.differences(catalog, today, later)
     assert changes[0] == "osms.covers:" and any("covers.item2_2027" in line for line in changes)
@@ -85,8 +86,7 @@ def test_the_real_catalog_differs_on_2027_01_02_where_the_sources_say():
     assert catalog.said(["amount.ie", "amount.self", "amount.check"], today) == ["amount.fallback", "amount.check"]
 
 
-def test_every_dated_citation_has_a_replacement_in_the_real_catalog():
-    catalog = load_catalog()
+def test_every_dated_citation_has_a_replacement_in_the_real_catalog(catalog):
     dated = {pid: c for pid, c in catalog.citations.items() if c.until}
     assert {"amount.ie", "amount.self", "covers.intro"} <= set(dated)
     assert all(c.successor or c.fallback for c in dated.values())
@@ -126,10 +126,9 @@ def test_content_check_prints_what_callers_hear_differently(tmp_path, monkeypatc
     assert "fact_old:\n  - fact.old: [ru] fact.old text\n  + fact.fallback: [ru] fact.fallback text" in result.output
 
 
-def test_stale_facts_are_listed_for_review():
+def test_stale_facts_are_listed_for_review(catalog):
     from ivr.content import stale
 
-    catalog = load_catalog()
     listed = {s.pid: s.reason for s in stale.stale_facts(catalog, dt.date(2026, 12, 2))}
     # the free-package facts end with 004's dated ГОБМП list (sources.yaml `lists:`): no longer stale against it,
     # said with that list's date, and still from a source over 36 months old

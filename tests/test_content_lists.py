@@ -7,8 +7,9 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 from ivr.content import stale
-from ivr.content.catalog import load_catalog
 from ivr.sms import segments
+
+from . import sms_fixtures
 
 LANGS = ["kk", "ru", "ky", "uz", "tg", "tk", "az", "hy"]
 BEFORE, AFTER = dt.date(2025, 12, 1), dt.date(2026, 12, 7)
@@ -17,9 +18,7 @@ FREE_PACKAGE = ["status.tmkkk", "urgent.uninsured", "pregnancy.free", "chronic.w
 YEAR = {"kk": "2026", "ru": "2026", "ky": "2026", "uz": "2026", "tg": "2026", "tk": "2026", "az": "2026", "hy": "2026"}
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
+catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)
 
 
 def test_every_free_package_fact_ends_with_the_list(catalog):

@@ -9,15 +9,15 @@ from ivr.content.catalog import DEFAULT_PROMPTS_DIR, load_catalog
 from ivr.content.checks import scope_problems
 from ivr.content.model import CatalogError
 
+from . import sms_fixtures
+
 LANGS = ["kk", "ru", "ky", "uz", "tg", "tk", "az", "hy"]
 # One broken wording per language: the "free" SMS without its "only" (the reply to "free" in every language).
 ONLY = {"ru": "только", "kk": "тек", "ky": "гана", "uz": "faqat", "tg": "танҳо", "tk": "diňe", "az": "yalnız",
         "hy": "միայն"}
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
+catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)
 
 
 def _copy(tmp_path):
@@ -58,9 +58,8 @@ def test_an_sms_without_only_is_refused(tmp_path, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_voice_without_its_package_is_refused(tmp_path, lang):
+def test_a_voice_without_its_package_is_refused(tmp_path, lang, catalog):
     directory = _copy(tmp_path)
-    catalog = load_catalog()
     scope = next(s for s in catalog.citations["dental.planned"].scope if s.concept == "osms_package")
     text = catalog.voice(lang, "dental.planned")
     word = next(w for w in scope.words(lang) if w in text)
@@ -69,12 +68,11 @@ def test_a_voice_without_its_package_is_refused(tmp_path, lang):
         load_catalog(directory)
 
 
-def test_the_emergency_sms_must_say_of_kazakhstan_but_not_its_voice(tmp_path):
+def test_the_emergency_sms_must_say_of_kazakhstan_but_not_its_voice(tmp_path, catalog):
     directory = _copy(tmp_path)
     _reword(directory, "ru", "urgent.call103", "sms", "гражданам РК", "гражданам")
     with pytest.raises(CatalogError, match="of_kazakhstan"):
         load_catalog(directory)
-    catalog = load_catalog()
     assert "Казахстан" not in catalog.voice("ru", "urgent.call103")  # the voice makes no hospital claim: `in: sms`
 
 

@@ -11,6 +11,7 @@ from ivr.sms import segments
 from ivr.sms.understanding import Understander
 
 from . import catalog_fixture as fx
+from . import sms_fixtures
 
 LANGS = ["kk", "ru", "ky", "uz", "tg", "tk", "az", "hy"]
 # How each language says "permanent" (residence), "ДМС", "dynamic observation" and "conversion" (the TB limit).
@@ -23,9 +24,7 @@ CONVERSION = {"kk": "конверсия", "ru": "конверси", "ky": "ко�
               "tk": "konwersiýa", "az": "konversiya", "hy": "կոնվերսիա"}
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
+catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)
 
 
 def texts(catalog, lang, pid):

@@ -4,7 +4,10 @@ import itertools
 import pytest
 
 from ivr.content import eligibility
-from ivr.content.catalog import load_catalog
+
+from . import sms_fixtures
+
+catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)
 
 
 @pytest.mark.parametrize("answers, expected", [
@@ -22,12 +25,11 @@ def test_decide(answers, expected):
     assert eligibility.decide(answers).id == expected
 
 
-def test_the_status_is_asked_first_with_refugees_and_kandases_among_the_answers():
+def test_the_status_is_asked_first_with_refugees_and_kandases_among_the_answers(catalog):
     first = eligibility.QUESTIONS[0]
     assert first.prompt == "elig.q_status"
     labels = [a.label for a in first.answers]
     assert labels[0] == "opt.elig_kandas" and "opt.status_permanent" in labels
-    catalog = load_catalog()
     for lang in catalog.languages:
         assert catalog.nodes[eligibility.ENTRY].say == ("elig.intro", "elig.q_status")
         assert catalog.voice(lang, "opt.elig_kandas")
@@ -80,8 +82,7 @@ def test_nodes_walk_like_the_rules():
         assert nodes[node]["sms"] == list(eligibility.RESULTS[result].prompts)
 
 
-def test_every_result_line_is_cited_in_the_real_catalog():
-    catalog = load_catalog()
+def test_every_result_line_is_cited_in_the_real_catalog(catalog):
     for node_id in eligibility.nodes():
         if node_id.startswith("eligibility.result."):
             for pid in catalog.nodes[node_id].say:

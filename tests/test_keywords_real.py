@@ -2,15 +2,13 @@
 in a sentence; language names; and the language a first-time texter's words point to."""
 import pytest
 
-from ivr.content.catalog import load_catalog
 from ivr.content.lexicon import load_lexicon
 from ivr.sms.keywords import Matcher, fold
 from ivr.sms.understanding import Understander
 
+from . import sms_fixtures
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
+catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +86,9 @@ def test_keyword_topics_lead_to_nodes(catalog):
     assert set(lexicon.topics) == set(catalog.keywords)
 
 
-def test_no_keyword_is_an_opt_out_word():
+def test_no_keyword_is_an_opt_out_word(catalog):
     from ivr.sms.optout import OptOutWords
 
-    catalog = load_catalog()
     words = OptOutWords(catalog)
     reserved = set(words.words)
     keywords = {words.key(w) for lang in catalog.langs.values() for kws in lang.keywords.values() for w in kws}

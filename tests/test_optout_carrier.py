@@ -15,6 +15,7 @@ from ivr.sms.optout import OptOutWords
 from ivr.store import calllog, messages, privacy
 
 from . import catalog_fixture as fx
+from . import sms_fixtures
 from .conftest import client_transport, words_of
 from .followup_helpers import CALLER, make, msg_records, run_jobs
 
@@ -182,9 +183,7 @@ START_WORDS = {"ru": "старт", "kk": "бастау", "ky": "баштоо", "
                "az": "bərpa", "hy": "սկսել"}
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
+catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)
 
 
 @pytest.mark.parametrize("phrase, lang", STOP_PHRASES)

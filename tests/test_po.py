@@ -10,7 +10,11 @@ from ivr.cli import main
 from ivr.content import po
 from ivr.content.catalog import DEFAULT_PROMPTS_DIR, load_catalog
 
+from . import sms_fixtures
+
 LANGS = ["kk", "ru", "ky", "uz", "tg", "tk", "az", "hy"]
+
+catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)
 
 
 @pytest.fixture
@@ -32,8 +36,7 @@ def test_export_then_import_changes_nothing(prompts_copy, tmp_path):
     assert {code: (prompts_copy / f"{code}.yaml").read_bytes() for code in LANGS} == before
 
 
-def test_the_po_entry_carries_what_a_reviewer_needs():
-    catalog = load_catalog()
+def test_the_po_entry_carries_what_a_reviewer_needs(catalog):
     entries = {e.msgctxt: e for e in po.export(catalog, "uz")}
     entry = entries["dms.what"]
     assert entry.msgid == catalog.voice("ru", "dms.what") and entry.msgstr == catalog.voice("uz", "dms.what")

@@ -4,11 +4,11 @@ from collections import deque
 
 import pytest
 
-from ivr.content.catalog import load_catalog
 from ivr.content.model import LANGUAGE_MENU
 from ivr.flow import MORE_KEY
 from ivr.sms import segments
 
+from . import sms_fixtures
 from .conftest import FIXED_NOW, SOURCES, needs_sources
 
 LANGS = ["kk", "ru", "ky", "uz", "tg", "tk", "az", "hy"]
@@ -19,9 +19,7 @@ FACT_GROUPS = {
 }
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
+catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)
 
 
 def paths(catalog):

@@ -15,10 +15,13 @@ from ivr.content.spoken import Speaker, load_rules, speak
 from ivr.voice import audio, audio_build, audio_check
 
 from . import catalog_fixture as fx
+from . import sms_fixtures
 from .conftest import ROOT
 
 RULES = ROOT / "prompts" / "spoken"
 needs_espeak = pytest.mark.skipif(not shutil.which("espeak-ng"), reason="needs espeak-ng (.ci/run installs it)")
+
+catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -152,9 +155,8 @@ def test_texts_the_content_may_come_to_hold_are_said_in_words_too(speaker, lang)
 
 @needs_espeak
 @pytest.mark.slow
-def test_the_whole_real_catalog_is_said_in_words_by_each_languages_own_voice():
+def test_the_whole_real_catalog_is_said_in_words_by_each_languages_own_voice(catalog):
     """Done when: 0 lines with digits left, 0 voice switches, 0 spelled-out words, in all 8 languages."""
-    catalog = load_catalog()
     results = audio_check.check(catalog, dt.date.today())
     rows = audio_check.summary(results, catalog.languages)
     assert [r["lang"] for r in rows] == ["kk", "ru", "ky", "uz", "tg", "tk", "az", "hy"]
@@ -164,9 +166,8 @@ def test_the_whole_real_catalog_is_said_in_words_by_each_languages_own_voice():
 
 @needs_espeak
 @pytest.mark.skipif(not shutil.which("sox"), reason="needs sox")
-def test_a_small_built_sample_is_audible_and_its_length_fits(tmp_path):
+def test_a_small_built_sample_is_audible_and_its_length_fits(tmp_path, catalog):
     """Building everything takes minutes; a few real lines per language show the built files are sound."""
-    catalog = load_catalog()
     lines = audio.spoken_lines(catalog, dt.date.today())
     sample = [ln for lang in catalog.languages for ln in [x for x in lines if x.lang == lang][:: 97][:2]]
     sp = audio.speaker(catalog)

@@ -16,15 +16,14 @@ from ivr.voice.audio import AudioIndex
 from ivr.voice.render import TWILIO_VOICES, VoiceRenderer
 
 from . import catalog_fixture as fx
+from . import sms_fixtures
 from .conftest import FIXED_NOW
 
 CYRILLIC_OR_ARMENIAN = re.compile(r"[\u0400-\u04ff\u0530-\u058f]")
 UNRESERVED_QUERY = re.compile(r"\A/voice/key\?[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*(&[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*)*\Z")
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
+catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)
 
 
 def every_twiml(catalog, renderer):

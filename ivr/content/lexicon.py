@@ -29,6 +29,7 @@ from pathlib import Path
 
 import yaml
 
+from . import fast_yaml
 from .model import Catalog, CatalogError
 
 REPLIES = ("welcome", "choose", "also")  # the lines every language file must give when it gives any
@@ -93,7 +94,7 @@ class Lexicon:
 
 def _read(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = fast_yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise CatalogError(f"lexicon/{path.name}", f"is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -19,6 +19,7 @@ import polib
 import yaml
 
 from ..sms import segments
+from . import fast_yaml
 from .checks import UI_PROMPTS
 from .model import Catalog, CatalogError, Prompt
 
@@ -173,7 +174,7 @@ def _block(pid: str, prompt: Prompt) -> str:
 
 def _parse(block: list[str], pid: str) -> Prompt | None:
     """A prompt's lines as the loader reads them (so a rewrite happens only where the meaning changed)."""
-    raw = (yaml.safe_load("".join(block)) or {}).get(pid)
+    raw = (fast_yaml.safe_load("".join(block)) or {}).get(pid)
     if isinstance(raw, str):
         raw = {"voice": raw}
     if not isinstance(raw, dict):

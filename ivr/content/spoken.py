@@ -36,6 +36,8 @@ from pathlib import Path
 
 import yaml
 
+from . import fast_yaml
+
 APOSTROPHES = str.maketrans({c: "'" for c in "ʻʼ’‘`´ʹ′"})
 DASHES = "-–—"
 SPACED_LETTERS = re.compile(r"(?<![\w'])[^\W\d_](?: [^\W\d_])+(?![\w'])")  # "Т М К К К"
@@ -87,7 +89,7 @@ def load_rules(directory: Path | str, lang: str) -> Rules:
     if not path.exists():
         return Rules(lang)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = fast_yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise SpokenError(f"spoken/{path.name} is not valid YAML: {exc}") from exc
     return Rules(
