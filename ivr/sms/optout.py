@@ -30,6 +30,7 @@ from pathlib import Path
 
 import yaml
 
+from ..content import fast_yaml
 from ..content.model import Catalog, CatalogError
 
 # Twilio's default words (whole message, any case); REVOKE and OPTOUT come with Advanced Opt-Out.
@@ -204,7 +205,7 @@ def load(catalog: Catalog) -> dict:
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = fast_yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise CatalogError(FILE, f"is not valid YAML: {exc}") from exc
     for kind in ("please",) + KINDS:
@@ -230,7 +231,7 @@ def _default_language(catalog: Catalog) -> str:
     path = Path(catalog.directory) / "lexicon" / "topics.yaml"
     default = None
     if path.exists():
-        default = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("default_language")
+        default = (fast_yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("default_language")
     if default in catalog.langs:
         return default
     return "ru" if "ru" in catalog.langs else catalog.languages[0]
