@@ -40,3 +40,13 @@ def test_a_translation_keeps_the_placeholders():
     for entry in catalog("ru"):
         assert set(re.findall(r"\{\w+\}", entry.msgstr)) == set(re.findall(r"\{\w+\}", english[entry.msgid])), \
             entry.msgid
+
+
+def test_every_event_the_sms_room_logs_has_a_word():
+    """An event type written with `{"type": "..."}` in ivr/sms/ is a key the dashboard translates (ev.<type>):
+    operators read the thread in words, not in the code's names."""
+    written = set()
+    for path in (ROOT / "ivr" / "sms").glob("*.py"):
+        written |= set(re.findall(r'\{"type": "([a-z_]+)"', path.read_text(encoding="utf-8")))
+    words = {e.msgid for e in catalog("ru") if e.msgstr and not e.obsolete}
+    assert written and sorted(t for t in written if f"ev.{t}" not in words) == []
