@@ -166,15 +166,18 @@ def run_worker(burst: bool = False, fork: bool = False, max_jobs: int | None = N
     conn = redis.Redis.from_url(conf["REDIS_URL"])
     housekeeping.schedule(conn, dt.datetime.now(ZoneInfo(conf["HOTLINE_TIMEZONE"])))
     while True:
-        worker = make_worker(Worker if fork else HotlineWorker, conn)
         # RQ logs three INFO lines per job. At a few hundred SMS a second that is more than journald
         # keeps (10 000 lines per 30 s per unit by default) and ~4 % of the worker's instructions; each
         # message's fate is in its record (the dashboard), and retries and failures are warnings.
         try:
+            # Inside the try: building a worker names it in Redis (CLIENT SETNAME), and a worker started
+            # again while Redis is still down met that error and ended the process.
+            worker = make_worker(Worker if fork else HotlineWorker, conn)
             worker.work(with_scheduler=True, burst=burst, max_jobs=max_jobs,
                         logging_level="INFO" if verbose else "WARNING")
         except (redis.ConnectionError, redis.TimeoutError):
-            # RQ's teardown (register_death) or start (register_birth) met Redis down: not a reason to exit.
+            # RQ's construction, start (register_birth) or teardown (register_death) met Redis down: not a
+            # reason to exit.
             if burst or max_jobs:
                 raise
             logging.getLogger(__name__).warning("worker met Redis down outside a job; starting again")
