@@ -35,22 +35,33 @@ def signed_url_candidates(suffix: str) -> list[str]:
     return urls
 
 
+def signed_as_received(config, environ, host_: str, params, given: str) -> bool:
+    """The check every webhook pays: one HMAC over the URL as it reached us, assembled straight from the
+    WSGI environ (ProxyFix has already rewritten it), then one over HOTLINE_PUBLIC_URL's. Twilio's port
+    variants (`RequestValidator.validate`, two HMACs a URL) are tried only when both fail.
+    Used by the Flask hook below and by the webhooks answered in front of Flask (twilio_front.py)."""
+    if not given:
+        return False
+    validator = validator_for(config["TWILIO_AUTH_TOKEN"])
+    query = environ.get("QUERY_STRING", "")
+    suffix = f"?{query}" if query else ""
+    path = environ.get("PATH_INFO", "")
+    urls = [f"{environ['wsgi.url_scheme']}://{host_}{environ.get('SCRIPT_NAME', '')}{path}{suffix}"]
+    public = config.get("HOTLINE_PUBLIC_URL", "").rstrip("/")
+    if public:
+        urls.append(public + path + suffix)
+    return any(hmac.compare_digest(validator.compute_signature(url, params).encode(), given.encode()) for url in urls)
+
+
 def require_twilio_signature() -> None:
     """A blueprint before_request hook: abort(403) unless Twilio signed this request."""
     req = request._get_current_object()  # one context look-up, not one per attribute (every webhook)
     given = req.headers.get("X-Twilio-Signature", "")
     if not given:
         abort(403)
-    token = current_app.config["TWILIO_AUTH_TOKEN"]
-    validator = validator_for(token)
     params = req.form if req.method == "POST" else {}  # a MultiDict: repeated keys all count
-    # Every webhook pays for this, so the common case costs one HMAC over the URL as it reached us,
-    # assembled straight from the WSGI environ (ProxyFix has already rewritten it). Only when that
-    # fails are the candidates built properly and `validate` tries each with and without the port
-    # (two HMACs each), as Twilio's signing of ports is inconsistent.
-    env, suffix = req.environ, _query_suffix()
-    direct = f"{env['wsgi.url_scheme']}://{host(req)}{env.get('SCRIPT_NAME', '')}{env.get('PATH_INFO', '')}{suffix}"
-    if hmac.compare_digest(validator.compute_signature(direct, params).encode(), given.encode()):
+    if signed_as_received(current_app.config, req.environ, host(req), params, given):
         return
-    if not any(validator.validate(url, params, given) for url in signed_url_candidates(suffix)):
+    validator = validator_for(current_app.config["TWILIO_AUTH_TOKEN"])
+    if not any(validator.validate(url, params, given) for url in signed_url_candidates(_query_suffix())):
         abort(403)

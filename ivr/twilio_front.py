@@ -16,13 +16,12 @@ Flask's error handlers, so the outage line, the spool and the 4xx answers have o
 """
 from __future__ import annotations
 
-import hmac
 import io
 from collections.abc import Callable
 from typing import NamedTuple
 
 from . import request_urls
-from .twilio_auth import validator_for
+from .twilio_auth import signed_as_received
 from .webhook_request import FORM, parse_pairs
 
 
@@ -100,7 +99,8 @@ class TwilioFront:
             host, root = request_urls.host_and_root(environ)
         except Exception:  # noqa: BLE001 (an untrusted or malformed Host: werkzeug's answer, on the Flask path)
             return self.next(environ, start_response)
-        if form is None or args is None or not self._signed(environ, host, form):
+        if form is None or args is None or not signed_as_received(
+                self.app.config, environ, host, form, environ.get("HTTP_X_TWILIO_SIGNATURE", "")):
             return self.next(environ, start_response)
         req = Post(environ, form, args)
         token = request_urls.ROOT.set(root)
@@ -114,22 +114,6 @@ class TwilioFront:
         start_response(_STATUS.get(reply.status) or f"{reply.status} ", [
             ("Content-Type", _XML), ("Content-Length", str(len(body)))])
         return [body]
-
-    def _signed(self, environ: dict, host: str, form: Params) -> bool:
-        """The signature over the URL as it reached us, or as HOTLINE_PUBLIC_URL names it. Twilio's port
-        variants, tried by RequestValidator.validate, are left to the Flask path."""
-        given = environ.get("HTTP_X_TWILIO_SIGNATURE", "")
-        if not given:
-            return False
-        validator = validator_for(self.app.config["TWILIO_AUTH_TOKEN"])
-        query = environ.get("QUERY_STRING", "")
-        suffix = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}{'?' + query if query else ''}"
-        urls = [f"{environ['wsgi.url_scheme']}://{host}{suffix}"]
-        public = self.app.config.get("HOTLINE_PUBLIC_URL", "").rstrip("/")
-        if public:
-            urls.append(public + environ.get("PATH_INFO", "") + ("?" + query if query else ""))
-        return any(hmac.compare_digest(validator.compute_signature(url, form).encode(), given.encode())
-                   for url in urls)
 
     def _through_flask(self, environ: dict, exc: Exception, start_response):
         """The handler failed: answer as the Flask view's failure would be answered, by the same handlers."""
