@@ -38,20 +38,13 @@ def as_response(reply: Reply):
     return Response(reply.body, status=reply.status, mimetype="text/xml")
 
 
-class Params(dict):
-    """A form or a query string without repeated names: what the handlers ask of werkzeug's MultiDict."""
-
-    def to_dict(self) -> dict:
-        return dict(self)
-
-
 class Post:
     """What a handler reads of a request, for a Twilio form post answered here."""
 
     __slots__ = ("environ", "form", "args", "path", "query_string")
     method = "POST"
 
-    def __init__(self, environ: dict, form: Params, args: Params):
+    def __init__(self, environ: dict, form: dict, args: dict):
         self.environ, self.form, self.args = environ, form, args
         self.path = environ.get("PATH_INFO", "")
         self.query_string = environ.get("QUERY_STRING", "").encode("latin-1")
@@ -62,10 +55,10 @@ _STATUS = {200: "200 OK", 204: "204 NO CONTENT"}
 _XML = "text/xml; charset=utf-8"
 
 
-def as_pairs(text: str) -> Params | None:
+def as_pairs(text: str) -> dict | None:
     """The pairs as a dict, or None if a name repeats (then werkzeug's MultiDict keeps every value)."""
     pairs = parse_pairs(text)
-    params = Params(pairs)
+    params = dict(pairs)
     return params if len(params) == len(pairs) else None
 
 
