@@ -2,8 +2,12 @@
 and every failure, still goes through Flask — and both ways answer alike.
 
 Whether Flask saw a request is read from Flask's own `request_started` signal."""
+import re
+
 import pytest
 from flask import request_started
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from ivr.phone import read_turn
@@ -164,3 +168,49 @@ def test_a_text_after_redis_forgot_its_scripts_is_answered(app, rdb):
     resp = post(app, "/sms", inbound_sms("документы", "+77011234568", "SM" + "7" * 32))
     assert resp.status_code == 200 and "<Message>" in resp.get_data(as_text=True)
     assert rdb.get("sms:seen:SM" + "7" * 32).startswith("[")  # answered, the reply kept for retries
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(digits=st.text(max_size=12), step=st.text(max_size=6), node=st.sampled_from(["main", "_language", "gone", ""]),
+       lang=st.sampled_from(["ru", "kk", "xx", ""]), extra=st.text(max_size=80), outbound=st.booleans(),
+       noinput=st.booleans())
+def test_the_front_and_flask_answer_anything_alike(app, rdb, digits, step, node, lang, extra, outbound, noinput):
+    """Any key press, any state in the URL, any field value: the front's answer is the Flask view's (the
+    same handler, reached two ways), and neither is a 5xx. Each way gets its own CallSid."""
+    from urllib.parse import urlencode
+
+    from werkzeug.test import Client
+
+    query = urlencode({k: v for k, v in (("s", step), ("l", lang), ("n", node), ("noinput", "1" if noinput else ""))
+                       if v})
+    path = f"/voice/key?{query}" if query else "/voice/key"
+    answers = []
+    for sid, client in (("CA" + "8" * 32, app.test_client()), ("CA" + "9" * 32, Client(app.wsgi_app.next))):
+        form = dict(FORM, CallSid=sid, Digits=digits, Extra=extra, CallStatus="in-progress",
+                    Direction="outbound-api" if outbound else "inbound")
+        resp = client.post(path, data=form, headers=signed(app, path, form))
+        # `t` is when the call started: a URL without a whole state starts the menu again, now
+        answers.append((resp.status_code, re.sub(r"t=\d+", "t=…", resp.get_data(as_text=True))))
+    assert answers[0] == answers[1]
+    assert answers[0][0] < 500
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.text(max_size=1600) | st.sampled_from(["!!!", "😀🙏", "'", "стоп", "\"документы", " "]))
+def test_a_first_text_is_answered_alike_in_front_of_flask_and_through_it(app, rdb, body):
+    """Any text (punctuation alone, emoji, 1,600 characters) as a first message from two new numbers, one
+    answered in front of Flask and one through the Flask view: the same reply, never a 5xx."""
+    import uuid
+
+    from werkzeug.test import Client
+
+    from .twilio_bodies import inbound_sms
+
+    answers = []
+    for client in (app.test_client(), Client(app.wsgi_app.next)):
+        sender = f"+7701{uuid.uuid4().int % 10**7:07d}"
+        form = inbound_sms(body, sender, "SM" + uuid.uuid4().hex)
+        resp = client.post("/sms", data=form, headers=signed(app, "/sms", form))
+        answers.append((resp.status_code, resp.get_data(as_text=True)))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 200
