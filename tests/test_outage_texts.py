@@ -185,8 +185,8 @@ def test_a_delivery_takes_over_a_text_whose_handler_is_gone_but_not_one_in_progr
 def test_a_handler_whose_text_was_taken_over_never_writes_its_answer(rdb):
     """The final reply is written with the session only while the mark is the writer's own."""
     sid = "SM" + "e" * 32
-    first = sms_seen.begin(rdb, sid, now=time.time() - sms_seen.TAKEOVER_AFTER - 1)
-    second = sms_seen.begin(rdb, sid)  # the first is old enough: taken over
+    first, _ = sms_seen.begin(rdb, sid, now=time.time() - sms_seen.TAKEOVER_AFTER - 1)
+    second, _ = sms_seen.begin(rdb, sid)  # the first is old enough: taken over
     assert first.state == second.state == "mine" and first.value != second.value
     session = sessions.Session(id="h" * 16, caller="h" * 16, lang="ru")
 
@@ -199,7 +199,7 @@ def test_a_handler_whose_text_was_taken_over_never_writes_its_answer(rdb):
     assert not commit(first, "first")
     assert commit(second, "second")
     assert sms_seen.current(rdb, sid).replies == ["second"]
-    assert sms_seen.begin(rdb, sid, take_over=True).state == "done"  # a replay finds it answered
+    assert sms_seen.begin(rdb, sid, take_over=True)[0].state == "done"  # a replay finds it answered
 
 
 def test_a_late_answer_another_replay_just_decided_is_left_to_it_then_sent_once(env, fake, rdb):

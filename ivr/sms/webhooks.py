@@ -24,7 +24,6 @@ import re
 import time
 
 from flask import Blueprint, abort, g, request
-from redis.exceptions import NoScriptError
 
 from ..services import services
 from ..store import callbacks, calllog, inbox, messages, sessions, sms_seen, spool, write_once
@@ -69,8 +68,8 @@ def handle_inbound(svc, req, replay: bool = False) -> tuple[Reply, bool]:
     caller = svc.caller_hash(msg.sender)  # "anonymous": withheld (phonenumbers' answer, kept by hash)
     # One round trip: the once-only mark, and what the texter's session is (read for nothing if the mark
     # says another request has the text).
-    first, *read = _begin_and_load(svc, msg.sid, caller, replay)
-    mark = sms_seen.begun(first)
+    mark, read = sms_seen.begin(svc.redis, msg.sid, take_over=replay,
+                                also=None if caller == "anonymous" else lambda pipe: _queue_load(pipe, caller))
     if mark.state == "todo" and sms_seen.may_finish(mark, replay):
         return _finish(svc, msg, mark, replay)  # answered, but its request failed before the end: finish it
     if mark.state != "mine":  # answered already (its reply again), or being answered by another request now
@@ -128,20 +127,6 @@ def _finish(svc, msg, mark: sms_seen.Mark, replay: bool) -> tuple[Reply, bool]:
     if not sms_seen.settle(svc.redis, msg.sid, mark.value, saved["reply"], by_sms):
         return _reply(svc, []), False  # another request finished it first
     return _reply(svc, [] if by_sms else saved["reply"]), True
-
-
-def _begin_and_load(svc, sid: str, caller: str, replay: bool) -> list:
-    for attempt in (1, 2):
-        pipe = svc.redis.pipeline(transaction=False)
-        sms_seen.queue_begin(pipe, sid, take_over=replay)
-        if caller != "anonymous":
-            _queue_load(pipe, caller)
-        try:
-            return pipe.execute()
-        except NoScriptError:  # Redis restarted since the script was loaded: load it, run the reads again
-            if attempt == 2:
-                raise
-            sms_seen.load(svc.redis)
 
 
 def _store_inbound(svc, caller: str, msg, known: bool) -> None:

@@ -28,6 +28,8 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from redis.exceptions import NoScriptError
+
 TTL = 86400
 TAKEOVER_AFTER = 30.0  # seconds: a mark "in progress" this old belongs to a request that will never finish
 _PENDING = "taking:"
@@ -43,7 +45,6 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[5])
 return {'mine', ARGV[1]}
 """
-_begin = None
 _BEGIN_SHA = hashlib.sha1(_BEGIN.encode()).hexdigest()
 
 
@@ -71,30 +72,30 @@ class Mark:
         return found if isinstance(found, list) else []
 
 
-def begin(redis, sid: str, take_over: bool = False, now: float | None = None) -> Mark:
+def begin(redis, sid: str, take_over: bool = False, now: float | None = None, also=None) -> tuple[Mark, list]:
     """Mark the text as being handled by this request, unless it was answered or another request handles it
-    (a mark in progress younger than TAKEOVER_AFTER; `take_over`: the spool's replay takes it whatever its age)."""
-    global _begin
-    if _begin is None:
-        _begin = redis.register_script(_BEGIN)
+    (a mark in progress younger than TAKEOVER_AFTER; `take_over`: the spool's replay takes it whatever its age).
+    `also(pipe)` queues reads that go in the same round trip (the webhook's session); their results follow.
+
+    The script goes by its SHA alone — redis-py would ask Redis whether a pipeline's registered scripts
+    exist, a round trip more each time — so a pipeline that meets NOSCRIPT (Redis restarted) is run again
+    once the script is loaded; the failed one wrote nothing."""
     now = time.time() if now is None else now
     pending = f"{_PENDING}{now:.3f}:{uuid.uuid4().hex[:12]}"
-    return begun(_begin(keys=[key(sid)], args=[pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL],
-                        client=redis))
-
-
-def queue_begin(pipe, sid: str, take_over: bool = False, now: float | None = None) -> None:
-    """`begin` queued on a pipeline (the webhook reads the texter's session in the same round trip);
-    `begun(result)` reads its answer. The script goes by its SHA alone — redis-py would ask Redis whether
-    a pipeline's registered scripts exist, a round trip more each time — so a pipeline that meets NOSCRIPT
-    (Redis restarted) is run again after `load(redis)`; nothing was written by the failed one."""
-    now = time.time() if now is None else now
-    pending = f"{_PENDING}{now:.3f}:{uuid.uuid4().hex[:12]}"
-    pipe.evalsha(_BEGIN_SHA, 1, key(sid), pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL)
-
-
-def load(redis) -> None:
-    redis.script_load(_BEGIN)
+    for attempt in (1, 2):
+        pipe = redis.pipeline(transaction=False)
+        pipe.evalsha(_BEGIN_SHA, 1, key(sid), pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL)
+        if also is not None:
+            also(pipe)
+        try:
+            first, *rest = pipe.execute()
+        except NoScriptError:
+            if attempt == 2:
+                raise
+            redis.script_load(_BEGIN)
+            continue
+        return begun(first), rest
+    raise AssertionError("unreachable")
 
 
 def begun(result) -> Mark:
