@@ -258,6 +258,12 @@ def call(url, caller, token, keys, missed, machine, wait):
         phone = emulator.call(caller=caller)
         _converse(phone, keys)
         return _texts_sent(phone.sid, caller)
+    from .store.privacy import is_withheld
+
+    if is_withheld(caller):  # what the hotline will do with it: reject, and never call back (docs/security.md)
+        click.echo(f"  note: {caller} is not a possible phone number (phonenumbers), so the hotline treats it as a "
+                   "withheld caller ID: it rejects the ring and calls nobody back. Try e.g. --from +992931234567.",
+                   err=True)
     turn = emulator.ring_missed(caller)
     if not turn.rejected:
         click.echo(f"  the hotline answered instead of rejecting the call: {turn.raw[:200]}", err=True)
