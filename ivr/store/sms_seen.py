@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 from redis.exceptions import NoScriptError
 
+from . import write_once
+
 TTL = 86400
 TAKEOVER_AFTER = 30.0  # seconds: a mark "in progress" this old belongs to a request that will never finish
 _PENDING = "taking:"
@@ -43,7 +45,20 @@ elseif v then
   return {'done', v}
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[5])
-return {'mine', ARGV[1]}
+local known = 0
+if #KEYS > 1 then
+  known = redis.call('EXISTS', KEYS[2])
+  if not v then
+    local a, skip = 7, 0
+    if known == 1 then skip = tonumber(ARGV[6]) end
+    for i = 3, #KEYS do
+      local n = tonumber(ARGV[a + 1])
+      if i - 2 > skip then redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n)) end
+      a = a + 2 + n
+    end
+  end
+end
+return {'mine', ARGV[1], known}
 """
 _BEGIN_SHA = hashlib.sha1(_BEGIN.encode()).hexdigest()
 
@@ -57,6 +72,7 @@ class Mark:
     state: str  # mine: this request handles the text; busy: another one does, now; done: it was answered;
     #             todo: answered and saved, what it asked for not yet done (`todo`)
     value: str  # the mark as stored (for `mine`: what `guard` expects)
+    known: bool = False  # for `mine` with a `FirstDelivery`: its thread key existed before this text
 
     @property
     def saved(self) -> dict:
@@ -72,35 +88,57 @@ class Mark:
         return found if isinstance(found, list) else []
 
 
-def begin(redis, sid: str, take_over: bool = False, now: float | None = None, also=None) -> tuple[Mark, list]:
+@dataclass(frozen=True)
+class FirstDelivery:
+    """Writes that go with the mark, in the same script, the first time a text is seen (no mark at all): the text
+    in its thread's log, before anything tries to understand it. A request that takes a text over (its mark
+    "in progress") finds it logged already — by the script that set that mark — so a text is logged once.
+    `if_new`'s commands run only when `thread` (a key) does not exist yet; `writes`' always. Both are redis-py
+    pipelines used as queues (never executed), as `write_once` and `sessions.commit` use them."""
+    thread: str
+    if_new: object
+    writes: object
+
+
+def begin(redis, sid: str, take_over: bool = False, now: float | None = None, also=None,
+          first: FirstDelivery | None = None) -> tuple[Mark, list]:
     """Mark the text as being handled by this request, unless it was answered or another request handles it
     (a mark in progress younger than TAKEOVER_AFTER; `take_over`: the spool's replay takes it whatever its age).
     `also(pipe)` queues reads that go in the same round trip (the webhook's session); their results follow.
+    `first`: writes done with the mark on the text's first delivery (`FirstDelivery`); the mark then says
+    whether its thread existed before (`Mark.known`).
 
     The script goes by its SHA alone — redis-py would ask Redis whether a pipeline's registered scripts
     exist, a round trip more each time — so a pipeline that meets NOSCRIPT (Redis restarted) is run again
     once the script is loaded; the failed one wrote nothing."""
     now = time.time() if now is None else now
     pending = f"{_PENDING}{now:.3f}:{uuid.uuid4().hex[:12]}"
+    keys, argv = [key(sid)], [pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL]
+    if first is not None:
+        keys.append(first.thread)
+        argv.append(len(first.if_new.command_stack))
+        write_once.pack(first.if_new, keys, argv)
+        write_once.pack(first.writes, keys, argv)
     for attempt in (1, 2):
         pipe = redis.pipeline(transaction=False)
-        pipe.evalsha(_BEGIN_SHA, 1, key(sid), pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL)
+        pipe.evalsha(_BEGIN_SHA, len(keys), *keys, *argv)
         if also is not None:
             also(pipe)
         try:
-            first, *rest = pipe.execute()
+            first_result, *rest = pipe.execute()
         except NoScriptError:
             if attempt == 2:
                 raise
             redis.script_load(_BEGIN)
             continue
-        return begun(first), rest
+        return begun(first_result), rest
     raise AssertionError("unreachable")
 
 
 def begun(result) -> Mark:
-    state, value = result
-    return _classified(_text(state), _text(value))
+    state, value, *known = result
+    mark = _classified(_text(state), _text(value))
+    return Mark(mark.state, mark.value, bool(known and known[0])) if known else mark
 
 
 def may_finish(mark: Mark, take_over: bool, now: float | None = None) -> bool:
