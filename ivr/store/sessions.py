@@ -61,7 +61,10 @@ def decode(raw) -> Session | None:
 
 
 def save(pipe, channel: str, session: Session, ttl: int) -> None:
-    pipe.set(key(channel, session.id), json.dumps(vars(session), separators=(",", ":")), ex=ttl)
+    pipe.set(key(channel, session.id), _encode(vars(session)), ex=ttl)
+
+
+_encode = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps would build an encoder each time
 
 
 # The caller's language, remembered by number hash for returning callers and texters.

@@ -60,6 +60,7 @@ if #KEYS > 1 then
 end
 return {'mine', ARGV[1], known}
 """
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build an encoder each time
 _BEGIN_SHA = hashlib.sha1(_BEGIN.encode()).hexdigest()
 
 
@@ -155,7 +156,7 @@ def guard(sid: str, mark: Mark) -> dict[str, str]:
 def finish(pipe, sid: str, replies: list[str], by_sms: bool = False, todo: dict | None = None) -> str:
     """The mark queued on the pipe `sessions.commit` runs: the replies, or that they go by SMS — or, when the
     text asked for something (`todo`), the answer saved with it until `settle` says it is done. Returns it."""
-    value = json.dumps(_value(replies, by_sms, todo), ensure_ascii=False)
+    value = _encode(_value(replies, by_sms, todo))
     pipe.set(key(sid), value, ex=TTL)
     return value
 
@@ -165,7 +166,7 @@ def settle(redis, sid: str, mark_value: str, replies: list[str], by_sms: bool) -
     global _settle
     if _settle is None:
         _settle = redis.register_script(_SETTLE)
-    value = json.dumps(_value(replies, by_sms, None), ensure_ascii=False)
+    value = _encode(_value(replies, by_sms, None))
     return bool(_settle(keys=[key(sid)], args=[mark_value, value, TTL], client=redis))
 
 
