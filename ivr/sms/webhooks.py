@@ -70,7 +70,7 @@ def handle_inbound(svc, req, replay: bool = False) -> tuple[Reply, bool]:
     # texter's session is (read for nothing if the mark says another request has the text).
     withheld = caller == "anonymous"
     mark, read = sms_seen.begin(svc.redis, msg.sid, take_over=replay,
-                                also=None if withheld else lambda pipe: _queue_load(pipe, caller),
+                                reads=() if withheld else _session_keys(caller),
                                 first=None if withheld else _inbound(svc, caller, msg))
     if mark.state == "todo" and sms_seen.may_finish(mark, replay):
         return _finish(svc, msg, mark, replay)  # answered, but its request failed before the end: finish it
@@ -143,19 +143,16 @@ def _inbound(svc, caller: str, msg) -> sms_seen.FirstDelivery:
 def _load(svc, caller: str) -> tuple[Session, str | None, bool, str | None]:
     """The texter's session, the raw value read (for `commit`), whether the session is new, and the number's
     opt-out record. One round trip."""
-    pipe = svc.redis.pipeline(transaction=False)
-    _queue_load(pipe, caller)
-    return _loaded(svc, caller, pipe.execute())
+    return _loaded(svc, caller, svc.redis.mget(_session_keys(caller)))
 
 
-def _queue_load(pipe, caller: str) -> None:
-    pipe.get(sessions.key(CHANNEL, caller))
-    pipe.get(sessions.language_key(caller))
-    pipe.get(messages.optout_key(caller))
+def _session_keys(caller: str) -> tuple[str, str, str]:
+    """What a text is answered from: the session, the language remembered for the number, its opt-out record."""
+    return sessions.key(CHANNEL, caller), sessions.language_key(caller), messages.optout_key(caller)
 
 
 def _loaded(svc, caller: str, results) -> tuple[Session, str | None, bool, str | None]:
-    """`_load`'s answer from the results of `_queue_load`'s commands."""
+    """`_load`'s answer from the values of `_session_keys`."""
     raw, remembered, blocked = results
     session = sessions.decode(raw)
     if session is not None:

@@ -45,20 +45,25 @@ elseif v then
   return {'done', v}
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[5])
-local known = 0
-if #KEYS > 1 then
-  known = redis.call('EXISTS', KEYS[2])
+local out, reads, known = {'mine', ARGV[1], 0}, tonumber(ARGV[6]), 0
+for i = 2, reads + 1 do
+  out[#out + 1] = redis.call('GET', KEYS[i]) or false
+end
+if #KEYS > reads + 1 then
+  local thread = KEYS[reads + 2]
+  known = redis.call('EXISTS', thread)
+  out[3] = known
   if not v then
-    local a, skip = 7, 0
-    if known == 1 then skip = tonumber(ARGV[6]) end
-    for i = 3, #KEYS do
+    local a, skip = 8, 0
+    if known == 1 then skip = tonumber(ARGV[7]) end
+    for i = reads + 3, #KEYS do
       local n = tonumber(ARGV[a + 1])
-      if i - 2 > skip then redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n)) end
+      if i - reads - 2 > skip then redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n)) end
       a = a + 2 + n
     end
   end
 end
-return {'mine', ARGV[1], known}
+return out
 """
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build an encoder each time
 _BEGIN_SHA = hashlib.sha1(_BEGIN.encode()).hexdigest()
@@ -101,45 +106,41 @@ class FirstDelivery:
     writes: object
 
 
-def begin(redis, sid: str, take_over: bool = False, now: float | None = None, also=None,
+def begin(redis, sid: str, take_over: bool = False, now: float | None = None, reads: tuple[str, ...] = (),
           first: FirstDelivery | None = None) -> tuple[Mark, list]:
     """Mark the text as being handled by this request, unless it was answered or another request handles it
     (a mark in progress younger than TAKEOVER_AFTER; `take_over`: the spool's replay takes it whatever its age).
-    `also(pipe)` queues reads that go in the same round trip (the webhook's session); their results follow.
+    `reads`: keys read (GET) in the same script when the text is this request's (the webhook's session): their
+    values are returned with the mark (None each when the text is not this request's).
     `first`: writes done with the mark on the text's first delivery (`FirstDelivery`); the mark then says
     whether its thread existed before (`Mark.known`).
 
-    The script goes by its SHA alone — redis-py would ask Redis whether a pipeline's registered scripts
-    exist, a round trip more each time — so a pipeline that meets NOSCRIPT (Redis restarted) is run again
-    once the script is loaded; the failed one wrote nothing."""
+    One command, by the script's SHA (a registered script in a pipeline costs redis-py a SCRIPT EXISTS round
+    trip each time; a pipeline of the script and the reads cost more than the script reading them): on
+    NOSCRIPT (Redis restarted) the script is loaded and run again — the failed call wrote nothing."""
     now = time.time() if now is None else now
     pending = f"{_PENDING}{now:.3f}:{uuid.uuid4().hex[:12]}"
-    keys, argv = [key(sid)], [pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL]
+    keys = [key(sid), *reads]
+    argv = [pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL, len(reads)]
     if first is not None:
         keys.append(first.thread)
         argv.append(len(first.if_new.command_stack))
         write_once.pack(first.if_new, keys, argv)
         write_once.pack(first.writes, keys, argv)
-    for attempt in (1, 2):
-        pipe = redis.pipeline(transaction=False)
-        pipe.evalsha(_BEGIN_SHA, len(keys), *keys, *argv)
-        if also is not None:
-            also(pipe)
-        try:
-            first_result, *rest = pipe.execute()
-        except NoScriptError:
-            if attempt == 2:
-                raise
-            redis.script_load(_BEGIN)
-            continue
-        return begun(first_result), rest
-    raise AssertionError("unreachable")
+    try:
+        result = redis.evalsha(_BEGIN_SHA, len(keys), *keys, *argv)
+    except NoScriptError:
+        redis.script_load(_BEGIN)
+        result = redis.evalsha(_BEGIN_SHA, len(keys), *keys, *argv)
+    mark = begun(result)
+    values = [_text(v) if v is not None else None for v in result[3:]] if mark.state == "mine" else [None] * len(reads)
+    return mark, values
 
 
 def begun(result) -> Mark:
     state, value, *known = result
     mark = _classified(_text(state), _text(value))
-    return Mark(mark.state, mark.value, bool(known and known[0])) if known else mark
+    return Mark(mark.state, mark.value, bool(known[0])) if known else mark
 
 
 def may_finish(mark: Mark, take_over: bool, now: float | None = None) -> bool:
