@@ -32,3 +32,17 @@ def test_it_survives_redis_forgetting_its_scripts(rdb):
     rdb.script_flush()
     assert write_once.apply(rdb, "CA3", "step:2", queue_step(rdb, "CA3"), 60)
     assert rdb.llen(calllog.events_key("CA3")) == 2
+
+
+def test_a_connection_the_server_dropped_is_replaced(rdb, redis_url):
+    """The step's EVALSHA goes straight to a pooled connection: one the server dropped is replaced (by the
+    pool, else under the app's Retry), and the writes land once."""
+    from ivr.store.connection import connect
+
+    app_client = connect(redis_url)
+    assert write_once.apply(app_client, "CA4", "step:1", queue_step(app_client, "CA4"), 60)
+    assert rdb.client_kill_filter(_type="normal", skipme=True) >= 1  # the app client's idle pooled connection
+    assert write_once.apply(app_client, "CA4", "step:2", queue_step(app_client, "CA4"), 60)
+    assert write_once.apply(app_client, "CA4", "step:2", queue_step(app_client, "CA4"), 60) is False
+    assert rdb.llen(calllog.events_key("CA4")) == 2
+    app_client.close()

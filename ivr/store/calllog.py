@@ -37,11 +37,15 @@ def remember_for_caller(pipe, caller: str, kind: str, item: str, retention: int)
         pipe.expire(f"caller:{caller}:{kind}", retention)
 
 
+# One encoder for every event: json.dumps with options builds a new JSONEncoder on each call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def event(pipe, cid: str, type_: str, retention: int | None, **fields) -> None:
     """Append an event. `retention` None: the list already has its TTL (RPUSH keeps it)."""
     record = {"t": round(time.time(), 3), "type": type_}
     record.update({k: v for k, v in fields.items() if v is not None})
-    pipe.rpush(events_key(cid), json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+    pipe.rpush(events_key(cid), _encode(record))
     if retention:
         pipe.expire(events_key(cid), retention)
 
