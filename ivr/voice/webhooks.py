@@ -66,7 +66,7 @@ def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, 
     `also(pipe)`: more writes that belong to the same once-only step."""
     today = svc.today()
     screen = None if step.hangup else svc.flow.screen(session, today, notices=step.notices)
-    pipe = svc.redis.pipeline(transaction=False)
+    pipe = write_once.Writes(svc.redis)
     session.seq += 1
     if is_new:
         calllog.start(pipe, CHANNEL, session.id, session.caller, session.started, svc.retention)
