@@ -147,10 +147,10 @@ def key():
 
 def handle_key(svc, req) -> Reply:
     sid = _call_sid(req)
-    caller = svc.caller_hash(person.number(req.form))  # on a callback too: To, never the hotline
     mark = "step:" + req.args.get("s", "")[:8]
-    session = call_state.decode(req.args, sid, caller, svc.catalog)
+    session = call_state.decode(req.args, sid, "", svc.catalog)
     if session is None:  # an action URL without a whole state: the main menu, not an error
+        caller = svc.caller_hash(person.number(req.form))
         lang = req.args.get("l")
         if lang not in svc.catalog.langs:
             lang = _remembered_language(svc, caller)
@@ -161,6 +161,8 @@ def handle_key(svc, req) -> Reply:
         step = svc.flow.silence(session, svc.today())
     else:
         step = svc.flow.press(session, digits[:8], svc.today())
+    if _needs_caller(step):  # on a callback too: To, never the hotline
+        session.caller = svc.caller_hash(person.number(req.form))
     if session.caller == ANONYMOUS and step.action in ("reminder", "callback"):
         _refuse_hidden(svc, session, step)
     try:
@@ -169,6 +171,14 @@ def handle_key(svc, req) -> Reply:
         if not spool.is_redis_down(exc):
             raise
         return _answer(svc, session, _unavailable(step), mark)  # nothing was asked for: say so, go on
+
+
+def _needs_caller(step: Step) -> bool:
+    """Whether who is calling matters to this key: it remembers a language, or asks for an SMS, a reminder or
+    a callback. A plain menu step writes nothing about the caller (the call record has them), so it does
+    not hash the number again."""
+    return bool(step.sms_request or step.action in ("reminder", "callback") or step.event.get("result") == "language"
+                or step.event.get("returning"))
 
 
 def _step_that_may_write(svc, req, sid: str, mark: str, session: Session, step: Step) -> Reply:
