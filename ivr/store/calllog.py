@@ -86,7 +86,11 @@ def recent(redis, channel: str, offset: int = 0, count: int = 50, lang: str | No
     return redis.zrevrange(index, offset, offset + count - 1)
 
 
+def stats_key(day: str) -> str:
+    return f"stats:{day}"
+
+
 def count(pipe, day: str, field: str, retention: int, amount: int = 1) -> None:
     """A daily counter for the statistics page (one small hash per day, no scans)."""
-    pipe.hincrby(f"stats:{day}", field, amount)
-    pipe.expire(f"stats:{day}", retention)
+    pipe.hincrby(stats_key(day), field, amount)
+    pipe.expire(stats_key(day), retention)

@@ -114,20 +114,28 @@ _SCRIPT = """
 if redis.call('HSETNX', KEYS[1], ARGV[1], 1) == 0 then return 0 end
 if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 """ + run_queued(3)
-_script = None  # a redis-py Script: its SHA is computed once, any client can run it
 
 
 def apply(redis, cid: str, mark: str, pipe, retention: int) -> bool:
     """Run the commands queued on `pipe` unless `mark` was already set for this conversation.
     True: this call applied them; False: an earlier delivery of the same webhook did."""
     keys, argv = pack(pipe, [seen_key(cid)], [mark, retention])
-    global _script
-    if _script is None:
-        _script = redis.register_script(_SCRIPT)
+    return bool(run(redis, _SCRIPT, keys, argv))
+
+
+_scripts: dict[str, object] = {}  # source -> redis-py Script (its SHA is computed once; any client can run it)
+
+
+def run(redis, source: str, keys: list, argv: list):
+    """A Lua script by its SHA on a pooled connection (`_evalsha`); NOSCRIPT (Redis restarted and forgot it)
+    goes through redis-py's Script, which loads it and runs it."""
+    script = _scripts.get(source)
+    if script is None:
+        script = _scripts[source] = redis.register_script(source)
     try:
-        return bool(_evalsha(redis, _script.sha, keys, argv))
+        return _evalsha(redis, script.sha, keys, argv)
     except NoScriptError:
-        return bool(_script(keys=keys, args=argv, client=redis))
+        return script(keys=keys, args=argv, client=redis)
 
 
 def _evalsha(redis, sha: str, keys: list, argv: list):

@@ -31,6 +31,7 @@ from flask import Blueprint, abort, request
 from ..flow import Step
 from ..services import services
 from ..sms import followups
+from ..store import call_status as call_status_store
 from ..store import callbacks, calllog, messages, sessions, spool, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
@@ -46,6 +47,7 @@ bp.before_request(require_twilio_signature)
 CHANNEL = "voice"
 ANONYMOUS = "anonymous"  # the caller hash of a withheld caller ID (services.caller_hash)
 TERMINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
+DROP = "drop:"  # the day's counter of calls that ended at a menu: drop:<node>
 
 
 def twiml(body: str) -> Reply:
@@ -271,30 +273,29 @@ def handle_status(svc, req) -> Reply:
     sid = _call_sid(req)
     call_status = req.form.get("CallStatus", "")[:32]
     duration = req.form.get("CallDuration", "")
-    # One read round trip: the dedup mark, and what the record already says (channel, last node, ended).
-    pipe = svc.redis.pipeline(transaction=False)
-    calllog.mark_seen(pipe, sid, f"status:{call_status}", svc.retention)
-    pipe.hmget(calllog.conv_key(sid), "channel", "last_node", "ended")
-    first, _, (channel, last_node, ended) = pipe.execute()
-    if not first:
-        return Reply(204, "")  # the same callback again
-    pipe = svc.redis.pipeline(transaction=False)
-    if channel is None:
-        _orphan(svc, req, pipe, sid, duration)
-    calllog.event(pipe, sid, "status", svc.retention, status=call_status,
+    ending = call_status in TERMINAL
+    always, unless_ended = write_once.Writes(svc.redis), write_once.Writes(svc.redis)
+    calllog.event(always, sid, "status", svc.retention, status=call_status,
                   seq=req.form.get("SequenceNumber", "")[:8] or None)
     fields = {"status": call_status}
     if duration.isdigit():
         fields["duration"] = int(duration)
-    if call_status in TERMINAL:
+    if ending:
         fields["ended"] = f"{time.time():.3f}"
-        if last_node:
-            calllog.count(pipe, svc.today().isoformat(), f"drop:{last_node}", svc.retention)
     # Callbacks may arrive out of order: a terminal status is never overwritten by an earlier one.
-    if call_status in TERMINAL or ended is None:
-        calllog.update(pipe, sid, svc.retention, **fields)
-    pipe.execute()
-    if req.args.get("cb") and call_status in TERMINAL:  # a missed-call callback: retry, or done
+    calllog.update(unless_ended, sid, svc.retention, **fields)
+    # One round trip: the once-only mark, the record's state, and the writes it allows (call_status.py).
+    done = call_status_store.record(svc.redis, sid, f"status:{call_status}", always, unless_ended, ending,
+                                    calllog.stats_key(svc.today().isoformat()), DROP, svc.retention)
+    if done == call_status_store.DUPLICATE:
+        return Reply(204, "")  # the same callback again
+    if done == call_status_store.ORPHAN:  # no record yet (rare): it gets one, then the same writes
+        pipe = svc.redis.pipeline(transaction=False)
+        _orphan(svc, req, pipe, sid, duration)
+        for args, options in always.command_stack + unless_ended.command_stack:
+            pipe.execute_command(*args, **options)
+        pipe.execute()
+    if req.args.get("cb") and ending:  # a missed-call callback: retry, or done
         missed.on_status(svc, req.args["cb"], sid, call_status, req.args.get("a", "")[:4])
     return Reply(204, "")
 
