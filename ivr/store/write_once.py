@@ -1,16 +1,15 @@
 """A webhook's writes, applied at most once and in one round trip.
 
 Twilio retries a webhook that timed out; the retry must not log a step twice or count a topic
-twice. The writes are queued on an ordinary redis-py pipeline (so the same `calllog` helpers
-build them) and never executed as such: `apply` sends them as one Lua script (redis-py's
-registered Script: EVALSHA, reloaded by redis-py after a Redis restart) that first sets a mark
-in the conversation's `conv:<id>:seen` hash and runs the commands only if the mark is new.
+twice. The writes are queued with the `calllog` helpers on `Writes` (or a redis-py pipeline) and never
+executed as such: `apply` sends them as one Lua script (EVALSHA) that first sets a mark in the
+conversation's `conv:<id>:seen` hash and runs the commands only if the mark is new.
 Every key a command touches is declared in KEYS, as Redis asks of scripts.
 
 This is the one Redis command of nearly every voice webhook, so it is sent on a pooled connection
 directly (`_evalsha`), under the client's own Retry, without the layers redis-py wraps around each
-command (argument checks, event dispatch, response callbacks: a tenth of a menu step's CPU). A
-NOSCRIPT answer (Redis restarted and forgot the script) goes through redis-py's Script, which loads it.
+command (argument checks, event dispatch, response callbacks: a tenth of a menu step's CPU). After a
+NOSCRIPT answer (Redis restarted and forgot the script) it is loaded and sent again.
 """
 from __future__ import annotations
 
@@ -127,15 +126,16 @@ _scripts: dict[str, object] = {}  # source -> redis-py Script (its SHA is comput
 
 
 def run(redis, source: str, keys: list, argv: list):
-    """A Lua script by its SHA on a pooled connection (`_evalsha`); NOSCRIPT (Redis restarted and forgot it)
-    goes through redis-py's Script, which loads it and runs it."""
+    """A Lua script by its SHA on a pooled connection (`_evalsha`); after NOSCRIPT (Redis restarted and forgot
+    it) the script is loaded and run again."""
     script = _scripts.get(source)
     if script is None:
         script = _scripts[source] = redis.register_script(source)
     try:
         return _evalsha(redis, script.sha, keys, argv)
     except NoScriptError:
-        return script(keys=keys, args=argv, client=redis)
+        redis.script_load(source)
+        return _evalsha(redis, script.sha, keys, argv)
 
 
 def _evalsha(redis, sha: str, keys: list, argv: list):
@@ -154,6 +154,25 @@ def _evalsha(redis, sha: str, keys: list, argv: list):
         return conn.retry.call_with_retry(send, lambda _error: conn.disconnect())
     finally:
         pool.release(conn)
+
+
+_UNLESS_SET = """
+local found = redis.call('GET', KEYS[2])
+if found then return {2, found} end
+if redis.call('HSETNX', KEYS[1], ARGV[1], 1) == 0 then return {0} end
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+""" + run_queued(3, first_key=3).replace("return 1", "return {1}")
+FOUND = 2
+
+
+def apply_unless_set(redis, cid: str, mark: str, pipe, retention: int, key: str) -> tuple[int, str | None]:
+    """`apply`, in the same round trip as reading `key`, and only if `key` holds nothing: the writes were
+    worked out on the guess that it is empty (a first-time caller has no remembered language). Returns
+    (1, None) applied, (0, None) an earlier delivery applied them, or (FOUND, its value) nothing written:
+    the caller works the step out again with what `key` holds."""
+    keys, argv = pack(pipe, [seen_key(cid), key], [mark, retention])
+    reply = run(redis, _UNLESS_SET, keys, argv)
+    return int(reply[0]), (reply[1] if len(reply) > 1 else None)
 
 
 def claim(redis, cid: str, mark: str, retention: int) -> bool:

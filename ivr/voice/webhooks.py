@@ -62,10 +62,12 @@ def _call_sid(req) -> str:
 
 
 def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, claimed: bool = False,
-            also=None) -> Reply:
+            also=None, unless_set: str | None = None) -> Reply | str:
     """Write the step's event and record once (`mark` names this webhook), then render where it stands.
     `claimed`: the mark was already taken by this request (a step with side effects), so just write.
-    `also(pipe)`: more writes that belong to the same once-only step."""
+    `also(pipe)`: more writes that belong to the same once-only step.
+    `unless_set`: a key the step was worked out without (the caller's remembered language, guessed empty):
+    if it holds something, nothing is written and its value is returned, for the step to be worked out again."""
     today = svc.today()
     screen = None if step.hangup else svc.flow.screen(session, today, notices=step.notices)
     pipe = write_once.Writes(svc.redis)
@@ -90,6 +92,10 @@ def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, 
     try:
         if claimed:
             pipe.execute()
+        elif unless_set:
+            done, found = write_once.apply_unless_set(svc.redis, session.id, mark, pipe, svc.retention, unless_set)
+            if done == write_once.FOUND:
+                return found
         else:
             write_once.apply(svc.redis, session.id, mark, pipe, svc.retention)
     except Exception as exc:
@@ -112,29 +118,25 @@ def handle_incoming(svc, req) -> Reply:
                                                                  req.form.get("AnsweredBy"))
     if callback and callback.machine:
         return twiml(missed.machine_answer(svc, sid, callback, person.country_language(svc.catalog, number)))
-    try:
+    offer = person.country_language(svc.catalog, number)
+    if not callback:
+        # Most calls are first calls: worked out as one (the language menu), and written in the round trip
+        # that finds out whether the number has a language remembered; if it has, worked out again with it.
+        # While Redis is down that round trip fails: the caller hears the language menu, which needs no
+        # state, and the call stays unlogged until its status callback, which the outage spool keeps.
+        session = Session(id=sid, caller=caller)
+        step = svc.flow.begin(session, None, offer)
+        guess = None if caller == ANONYMOUS else sessions.language_key(caller)  # a withheld number has none
+        reply = _answer(svc, session, step, "start", is_new=True, unless_set=guess)
+        if not isinstance(reply, str):
+            return reply  # Twilio asking again for the same call gets the same answer; the mark keeps the log single
+        lang = reply
+    else:  # a callback the hotline placed: while Redis is down it hears the outage line (errors.py)
         lang = _remembered_language(svc, caller)
-    except Exception as exc:
-        if callback or not spool.is_redis_down(exc):
-            raise
-        return _start_unlogged(svc, sid, caller, number)
     session = Session(id=sid, caller=caller)
-    step = svc.flow.begin(session, lang, person.country_language(svc.catalog, number))
+    step = svc.flow.begin(session, lang, offer)
     also = missed.human_answer(svc, step, session, callback) if callback else None
-    # Twilio asking again for the same call gets the same answer; the mark keeps the log single.
     return _answer(svc, session, step, "start", is_new=True, also=also)
-
-
-def _start_unlogged(svc, sid: str, caller: str, number: str) -> Reply:
-    """A new call while Redis is down: the language menu, which needs no state (no remembered language can
-    be read, so a returning caller chooses again), written nowhere — Redis was just found down, and another
-    wait for it would make the caller wait too. The call's status callback, kept by the outage spool, gives
-    it its record later; its next steps walk on from their URLs (`_answer`)."""
-    session = Session(id=sid, caller=caller)
-    step = svc.flow.begin(session, None, person.country_language(svc.catalog, number))
-    session.seq += 1  # the URLs in the menu carry the next step's number, as `_answer` does
-    log.warning("Redis unavailable: call %s starts at the language menu, unlogged", sid[:10])
-    return twiml(_menu(svc, svc.flow.screen(session, svc.today(), notices=step.notices), session))
 
 
 def _remembered_language(svc, caller: str) -> str | None:
