@@ -2,8 +2,9 @@
 start from, run under the same gunicorn settings and load as the hotline.
 
 It is never vendored: at bench time it is taken from a local git mirror — $HOTLINE_BENCH_PEER (a git
-directory or a checkout), else /work/.mirror/TwilioDevEd+ivr-phone-tree-python/repo — and extracted
-to a temporary directory; without either the bench says "peer skipped: not fetched". It runs as
+directory or a checkout), else /work/.mirror/TwilioDevEd+ivr-phone-tree-python/repo (this machine has no
+internet; `fetch` made that mirror) — and extracted to `bench/peers/<name>-<commit>/`, which git ignores
+and no package imports; without a mirror the bench says "peer skipped: not fetched". It runs as
 published, on this project's Flask and twilio (its requirements pin Python 2-era versions).
 
 What it does per request, so the figure is read rightly: no signature check, no state, no Redis —
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -23,14 +25,13 @@ from pathlib import Path
 
 from twilio.request_validator import RequestValidator
 
-from ivr.phone import read_turn
-
-from .caller import HttpClient, Stats
+from .caller import HttpClient, Screens, Stats
 
 NAME = "TwilioDevEd/ivr-phone-tree-python"
 MIRROR = Path("/work/.mirror/TwilioDevEd+ivr-phone-tree-python/repo")
 APP = "ivr_phone_tree_python:app"
 PATH = "/ivr/welcome"
+PEERS = Path(__file__).resolve().parent / "peers"  # git ignores all but its README
 
 
 def source() -> Path | None:
@@ -42,24 +43,32 @@ def source() -> Path | None:
     return None
 
 
-def extract(src: Path) -> tuple[Path, str]:
-    """The peer's tree in a temporary directory, and the commit it is at."""
-    dest = Path(tempfile.mkdtemp(prefix="hotline-bench-peer-"))
+def extract(src: Path, peers: Path = PEERS) -> tuple[Path, str]:
+    """The peer's tree under bench/peers/ (extracted once per commit), and the commit it is at."""
     git_dir = src / ".git" if (src / ".git").exists() else src
     commit = subprocess.run(["git", "--git-dir", str(git_dir), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, check=True).stdout.strip()
-    archive = subprocess.run(["git", "--git-dir", str(git_dir), "archive", "HEAD"], capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    dest = peers / f"{NAME.split('/')[1]}-{commit}"
+    if not dest.exists():
+        peers.mkdir(parents=True, exist_ok=True)
+        part = Path(tempfile.mkdtemp(prefix=".extracting-", dir=peers))  # never a half-extracted tree under dest
+        archive = subprocess.run(["git", "--git-dir", str(git_dir), "archive", "HEAD"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(part)], input=archive.stdout, check=True)
+        try:
+            part.rename(dest)
+        except OSError:  # another bench run extracted it meanwhile
+            shutil.rmtree(part, ignore_errors=True)
     return dest, commit
 
 
 async def run_peer(port: int, token: str, concurrency: int, max_requests: int, max_seconds: float,
                    stats: Stats) -> tuple[Stats, float]:
-    """The same client work per request as the hotline's callers (sign, post Twilio's form, parse the TwiML)."""
+    """The same client work per request as the hotline's callers (sign, post Twilio's form, read the TwiML)."""
     max_requests += stats.requests
     validator = RequestValidator(token)
     url = f"http://127.0.0.1:{port}{PATH}"
     deadline = time.perf_counter() + max_seconds
+    screens = Screens()
 
     async def loop():
         http = HttpClient("127.0.0.1", port)
@@ -73,7 +82,7 @@ async def run_peer(port: int, token: str, concurrency: int, max_requests: int, m
             if status >= 400:
                 stats.errors[f"peer HTTP {status}"] += 1
             else:
-                read_turn(url, status, body)
+                screens.read(url, status, body)
         http.close()
 
     t0 = time.perf_counter()

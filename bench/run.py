@@ -17,7 +17,6 @@ import datetime
 import json
 import os
 import platform
-import shutil
 import statistics
 import sys
 import tempfile
@@ -359,7 +358,7 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
            "HOTLINE_AUDIO_DIR": str(audio_stub.write(prompts, Path(tmp.name) / "audio", SOURCES))}
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER", "TWILIO_API_BASE_URL", "HOTLINE_PUBLIC_URL"):
         os.environ.pop(name, None)  # the app under test sends nothing: SMS go to the outbox
-    servers, tmp_dirs = [], []
+    servers = []
     try:
         app = Gunicorn("wsgi:app", env, args.workers, args.threads)
         servers.append(app)
@@ -368,7 +367,6 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
         peer_server, peer_src = None, peer.source() if args.peer else None
         if peer_src is not None:
             peer_dir, commit = peer.extract(peer_src)
-            tmp_dirs.append(peer_dir)
             peer_server = Gunicorn(peer.APP, env, args.workers, args.threads, cwd=peer_dir)
             servers.append(peer_server)
             results["peer"] = {"name": peer.NAME, "commit": commit, "probe": peer.peer_probe(peer_server.port)}
@@ -447,8 +445,6 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
             s.stop()
         r.stop()
         tmp.cleanup()
-        for d in tmp_dirs:
-            shutil.rmtree(d, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=str))
     errors = sum(sum(level["errors"].values()) for level in results.get("levels", []) + results.get("sms_webhook", []))

@@ -181,3 +181,24 @@ def test_nginx_in_front_of_gunicorn_on_loopback(tmp_path, monkeypatch):
         sys.path.remove(str(DEPLOY))
     heard = loopback.run()
     assert "sms" in heard.lower() and "(call ended)" in heard  # a signed call through nginx reached the SMS step
+
+
+def test_the_load_generator_reads_a_screen_once_and_each_action_from_its_own_body():
+    """bench/caller.Screens: a menu is parsed once, but the action followed is always this answer's own."""
+    from bench.caller import Screens
+    from ivr.phone import read_turn
+
+    def body(s, t):
+        url = f"/voice/key?s={s}&amp;l=kk&amp;n=main&amp;t={t}"
+        return ('<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="' + url + '" method="POST" '
+                'numDigits="1"><Play>http://h/audio/kk/a.wav</Play><Say>menu</Say></Gather>'
+                f'<Redirect method="POST">{url}&amp;noinput=1</Redirect></Response>')
+
+    screens = Screens()
+    for s, t in ((3, 1796678907), (17, 1796670000), (3, 1796678907)):
+        heard, action = screens.read("http://h/voice/key", 200, body(s, t))
+        turn = read_turn("http://h/voice/key", 200, body(s, t))
+        assert heard == turn.heard and action == turn.gather["action"] == f"/voice/key?s={s}&l=kk&n=main&t={t}"
+    assert len(screens._shapes) == 1
+    hangup = '<?xml version="1.0" encoding="UTF-8"?><Response><Say>bye</Say><Hangup/></Response>'
+    assert screens.read("http://h/voice/key", 200, hangup) == (read_turn("u", 200, hangup).heard, None)

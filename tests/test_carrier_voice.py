@@ -95,3 +95,33 @@ def test_an_orphan_withheld_call_is_recorded_without_a_number(twilio, rdb):
 
 
 catalog = sms_fixtures.catalog  # the real catalog, loaded once per session (conftest.py)
+
+
+def test_status_callbacks_in_any_order_end_a_call_once_and_count_its_drop_once(twilio, rdb):
+    """Twilio's call status callbacks may come late, twice or out of order: the record keeps the terminal
+    status, the day's drop-off counter for the caller's last menu counts the call once, each status is one
+    event, and a status that comes after the end does not reopen the call."""
+    import datetime
+
+    call = twilio.call(caller="+77015550802")
+    call.start()
+    call.press("2")  # Russian: the main menu
+    last_node = rdb.hget(calllog.conv_key(call.sid), "last_node")
+    day = datetime.date(2026, 11, 23).isoformat()  # conftest's fixed clock
+    for status, seq in (("completed", 2), ("in-progress", 1), ("completed", 2), ("ringing", 0)):
+        code, _ = twilio.post("/voice/status", call_status(call.sid, status, "+77015550802", duration=30, sequence=seq))
+        assert code == 204
+    record, events = calllog.read(rdb, call.sid)
+    assert record["status"] == "completed" and record["duration"] == "30" and record["ended"]
+    assert [e["status"] for e in events if e["type"] == "status"] == ["completed", "in-progress", "ringing"]
+    assert rdb.hget(f"stats:{day}", f"drop:{last_node}") == "1"
+    assert rdb.ttl(calllog.conv_key(call.sid)) > 0 and rdb.ttl(f"stats:{day}") > 0
+
+
+def test_a_status_before_the_end_updates_a_call_in_progress(twilio, rdb):
+    call = twilio.call(caller="+77015550803")
+    call.start()
+    twilio.post("/voice/status", call_status(call.sid, "in-progress", "+77015550803", sequence=1))
+    record = rdb.hgetall(calllog.conv_key(call.sid))
+    assert record["status"] == "in-progress" and "ended" not in record
+    assert not any(k.startswith("drop:") for k in rdb.hgetall("stats:2026-11-23"))

@@ -1,5 +1,7 @@
 """X-Twilio-Signature: every Twilio endpoint refuses unsigned, wrongly signed or tampered posts."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from . import catalog_fixture as fx
@@ -92,3 +94,18 @@ def test_webhooks_get_no_cookie(app):
     headers = {"X-Twilio-Signature": sign(app.config["TWILIO_AUTH_TOKEN"], "http://localhost/voice", FORM)}
     resp = app.test_client().post("/voice", data=FORM, headers=headers)
     assert resp.status_code == 200 and "Set-Cookie" not in resp.headers
+
+
+@settings(max_examples=300, deadline=None)
+@given(token=st.text(min_size=1, max_size=40), url=st.text(max_size=200),
+       form=st.dictionaries(st.text(max_size=20), st.text(max_size=60), max_size=12))
+def test_the_keyed_signature_is_twilios_for_any_form(token, url, form):
+    """twilio_auth.signature (an HMAC keyed once, for the front's plain dicts) equals twilio's
+    RequestValidator.compute_signature on any token, URL and form, emoji and empty values included."""
+    from werkzeug.datastructures import MultiDict
+
+    from ivr.twilio_auth import signature
+
+    assert signature(token, url, form) == RequestValidator(token).compute_signature(url, form)
+    multi = MultiDict(list(form.items()) + [(k, v + "x") for k, v in list(form.items())[:2]])
+    assert signature(token, url, multi) == RequestValidator(token).compute_signature(url, multi)

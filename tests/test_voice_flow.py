@@ -238,3 +238,44 @@ def test_a_list_offers_its_sms_after_the_last_group(app_factory, tmp_path):
     last = call.press("1")
     assert "[ru] sms: press 1" in last.text
     assert call.press("1").heard[0].text == "[ru] sms queued"
+
+
+@pytest.mark.parametrize("returning", [False, True])
+def test_the_first_webhook_of_a_call_twice_answers_alike_and_logs_once(twilio, rdb, returning):
+    """/voice is worked out as a first call and written in the round trip that reads the remembered
+    language; a returning caller's is worked out again with it. Either way, Twilio asking again for the
+    same call gets the same menu and the log has one start."""
+    caller = "+77011234590"
+    if returning:
+        start_in_russian(twilio, caller)
+    call = twilio.call(caller=caller)
+    first = call.start()
+    again = twilio.post("/voice", call.form(CallStatus="ringing"))
+    assert again[0] == 200 and again[1] == first.raw
+    assert ("[ru] main menu" in first.text) is returning and ("[ru] choose ru" in first.text) is not returning
+    record, events = calllog.read(rdb, call.sid)
+    assert [e["type"] for e in events] == ["start"] and record["channel"] == "voice"
+    assert (record.get("lang") == "ru") is returning
+    assert bool(events[0].get("returning")) is returning
+
+
+def test_a_first_call_is_answered_in_one_redis_round_trip(app, twilio, rdb, redis_url):
+    """A first-time caller's /voice reads the remembered language and writes the call's start in one script:
+    Redis's MONITOR sees one command from the app (an EVALSHA), the rest run inside it."""
+    import redis as redis_lib
+
+    twilio.call(caller="+77011234592").start()  # the script loaded, the app's connection open
+    with rdb.monitor() as monitor:
+        twilio.call(caller="+77011234591").start()
+        with redis_lib.Redis.from_url(redis_url) as other:
+            other.echo("end-of-call")
+        seen = []
+        while True:
+            command = monitor.next_command()
+            if "end-of-call" in command["command"]:
+                break
+            seen.append(command)
+    outside = [c["command"].split()[0].upper() for c in seen if c.get("client_type") != "lua"]
+    assert outside == ["EVALSHA"], outside
+    inside = [c["command"] for c in seen if c.get("client_type") == "lua"]
+    assert any(c.startswith("GET caller:") and c.endswith(":lang") for c in inside), inside

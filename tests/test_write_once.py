@@ -32,3 +32,45 @@ def test_it_survives_redis_forgetting_its_scripts(rdb):
     rdb.script_flush()
     assert write_once.apply(rdb, "CA3", "step:2", queue_step(rdb, "CA3"), 60)
     assert rdb.llen(calllog.events_key("CA3")) == 2
+
+
+def test_a_connection_the_server_dropped_is_replaced(rdb, redis_url):
+    """The step's EVALSHA goes straight to a pooled connection: one the server dropped is replaced (by the
+    pool, else under the app's Retry), and the writes land once."""
+    from ivr.store.connection import connect
+
+    app_client = connect(redis_url)
+    assert write_once.apply(app_client, "CA4", "step:1", queue_step(app_client, "CA4"), 60)
+    assert rdb.client_kill_filter(_type="normal", skipme=True) >= 1  # the app client's idle pooled connection
+    assert write_once.apply(app_client, "CA4", "step:2", queue_step(app_client, "CA4"), 60)
+    assert write_once.apply(app_client, "CA4", "step:2", queue_step(app_client, "CA4"), 60) is False
+    assert rdb.llen(calllog.events_key("CA4")) == 2
+    app_client.close()
+
+
+def test_the_light_queue_queues_every_command_as_redis_py_does(rdb):
+    """write_once.Writes stands in for a redis-py pipeline in the step's writes: the same commands, the same
+    arguments, in the same order — including a command it has no shortcut for (redis-py builds that one)."""
+    from datetime import timedelta
+
+    def queue(pipe):
+        pipe.hset("h", mapping={"a": "1", "b": 2})
+        pipe.hset("h", "lang", "kk")
+        pipe.rpush("l", '{"t":1}', "x")
+        pipe.sadd("s", "m1")
+        pipe.expire("h", 3600)
+        pipe.expire("l", timedelta(seconds=60))
+        pipe.hincrby("stats", "topic:main")
+        pipe.hincrby("stats", "drop:main", 3)
+        pipe.zadd("z", {"CA1": 1796678907.123})
+        pipe.set("lang:x", "ru", ex=86400)  # no shortcut: redis-py's pipeline builds it
+        pipe.hsetnx("seen", "step:1", 1)
+        return pipe
+
+    ours, theirs = queue(write_once.Writes(rdb)), queue(rdb.pipeline(transaction=False))
+    assert [args for args, _ in ours.command_stack] == [args for args, _ in theirs.command_stack]
+    results = ours.execute()
+    state = {k: rdb.dump(k) for k in rdb.keys("*")}
+    rdb.flushdb()
+    assert results == theirs.execute() and state == {k: rdb.dump(k) for k in rdb.keys("*")}
+    assert rdb.hgetall("h") == {"a": "1", "b": "2", "lang": "kk"} and rdb.get("lang:x") == "ru"

@@ -37,11 +37,15 @@ def remember_for_caller(pipe, caller: str, kind: str, item: str, retention: int)
         pipe.expire(f"caller:{caller}:{kind}", retention)
 
 
+# One encoder for every event: json.dumps with options builds a new JSONEncoder on each call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def event(pipe, cid: str, type_: str, retention: int | None, **fields) -> None:
     """Append an event. `retention` None: the list already has its TTL (RPUSH keeps it)."""
     record = {"t": round(time.time(), 3), "type": type_}
     record.update({k: v for k, v in fields.items() if v is not None})
-    pipe.rpush(events_key(cid), json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+    pipe.rpush(events_key(cid), _encode(record))
     if retention:
         pipe.expire(events_key(cid), retention)
 
@@ -82,7 +86,11 @@ def recent(redis, channel: str, offset: int = 0, count: int = 50, lang: str | No
     return redis.zrevrange(index, offset, offset + count - 1)
 
 
+def stats_key(day: str) -> str:
+    return f"stats:{day}"
+
+
 def count(pipe, day: str, field: str, retention: int, amount: int = 1) -> None:
     """A daily counter for the statistics page (one small hash per day, no scans)."""
-    pipe.hincrby(f"stats:{day}", field, amount)
-    pipe.expire(f"stats:{day}", retention)
+    pipe.hincrby(stats_key(day), field, amount)
+    pipe.expire(stats_key(day), retention)

@@ -44,6 +44,8 @@ def is_redis_down(exc: BaseException | None) -> bool:
         if isinstance(exc, (redis_lib.ConnectionError, redis_lib.TimeoutError, redis_lib.exceptions.OutOfMemoryError,
                             redis_lib.exceptions.BusyLoadingError)):
             return True
+        if isinstance(exc, redis_lib.ResponseError) and "-OOM " in str(exc):  # Redis 6: a script's write refused
+            return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
 

@@ -32,30 +32,45 @@ MENU_TOKEN = "_language"  # LANGUAGE_MENU in a URL: '@' is reserved
 
 
 def key_url(session: Session, **extra) -> str:
-    params = {"s": session.seq}
+    # Built by hand, not with urlencode: this runs on every webhook. Numbers need no escaping; names
+    # (node ids, language codes) are escaped once each and remembered (`_name`).
+    parts = [f"{PATH}?s={int(session.seq)}"]
     if session.lang:
-        params["l"] = session.lang
-    params["n"] = _node(session.node)
+        parts.append("l=" + _name(session.lang))
+    parts.append("n=" + _name(_node(session.node)))
     if session.page:
-        params["p"] = session.page
+        parts.append(f"p={int(session.page)}")
     if session.stack:
-        params["b"] = "-".join(_node(node) if not page else f"{_node(node)}~{page}" for node, page in session.stack)
+        parts.append("b=" + "-".join(_name(_node(node)) if not page else f"{_name(_node(node))}~{int(page)}"
+                                     for node, page in session.stack))
     if session.noinput:
-        params["q"] = session.noinput
+        parts.append(f"q={int(session.noinput)}")
     if session.nav_said:
-        params["v"] = 1
+        parts.append("v=1")
     if session.repeats:
-        params["r"] = session.repeats
+        parts.append(f"r={int(session.repeats)}")
     if session.offer:
-        params["o"] = session.offer
-    params["t"] = int(session.started)
-    params.update(extra)
-    # Built by hand, not with urlencode: this runs on every webhook and nearly every value is plain.
-    return PATH + "?" + "&".join(f"{k}={_escape(str(v))}" for k, v in params.items())
+        parts.append("o=" + _name(session.offer))
+    parts.append(f"t={int(session.started)}")
+    parts.extend(f"{k}={_escape(str(v))}" for k, v in extra.items())
+    return "&".join(parts)
 
 
 def _escape(value: str) -> str:
     return value if PLAIN.match(value) else quote(value, safe="-~")
+
+
+_names: dict[str, str] = {}
+
+
+def _name(value: str) -> str:
+    """`_escape` of a node id or language code, remembered (the catalog's names are few; bounded anyway)."""
+    escaped = _names.get(value)
+    if escaped is None:
+        escaped = _escape(value)
+        if len(_names) < 4096:
+            _names[value] = escaped
+    return escaped
 
 
 def _node(node: str) -> str:

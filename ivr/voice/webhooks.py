@@ -31,6 +31,7 @@ from flask import Blueprint, abort, request
 from ..flow import Step
 from ..services import services
 from ..sms import followups
+from ..store import call_status as call_status_store
 from ..store import callbacks, calllog, messages, sessions, spool, write_once
 from ..store.sessions import Session
 from ..twilio_auth import require_twilio_signature
@@ -46,6 +47,7 @@ bp.before_request(require_twilio_signature)
 CHANNEL = "voice"
 ANONYMOUS = "anonymous"  # the caller hash of a withheld caller ID (services.caller_hash)
 TERMINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
+DROP = "drop:"  # the day's counter of calls that ended at a menu: drop:<node>
 
 
 def twiml(body: str) -> Reply:
@@ -60,13 +62,15 @@ def _call_sid(req) -> str:
 
 
 def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, claimed: bool = False,
-            also=None) -> Reply:
+            also=None, unless_set: str | None = None) -> Reply | str:
     """Write the step's event and record once (`mark` names this webhook), then render where it stands.
     `claimed`: the mark was already taken by this request (a step with side effects), so just write.
-    `also(pipe)`: more writes that belong to the same once-only step."""
+    `also(pipe)`: more writes that belong to the same once-only step.
+    `unless_set`: a key the step was worked out without (the caller's remembered language, guessed empty):
+    if it holds something, nothing is written and its value is returned, for the step to be worked out again."""
     today = svc.today()
     screen = None if step.hangup else svc.flow.screen(session, today, notices=step.notices)
-    pipe = svc.redis.pipeline(transaction=False)
+    pipe = write_once.Writes(svc.redis)
     session.seq += 1
     if is_new:
         calllog.start(pipe, CHANNEL, session.id, session.caller, session.started, svc.retention)
@@ -88,6 +92,10 @@ def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, 
     try:
         if claimed:
             pipe.execute()
+        elif unless_set:
+            done, found = write_once.apply_unless_set(svc.redis, session.id, mark, pipe, svc.retention, unless_set)
+            if done == write_once.FOUND:
+                return found
         else:
             write_once.apply(svc.redis, session.id, mark, pipe, svc.retention)
     except Exception as exc:
@@ -110,29 +118,25 @@ def handle_incoming(svc, req) -> Reply:
                                                                  req.form.get("AnsweredBy"))
     if callback and callback.machine:
         return twiml(missed.machine_answer(svc, sid, callback, person.country_language(svc.catalog, number)))
-    try:
+    offer = person.country_language(svc.catalog, number)
+    if not callback:
+        # Most calls are first calls: worked out as one (the language menu), and written in the round trip
+        # that finds out whether the number has a language remembered; if it has, worked out again with it.
+        # While Redis is down that round trip fails: the caller hears the language menu, which needs no
+        # state, and the call stays unlogged until its status callback, which the outage spool keeps.
+        session = Session(id=sid, caller=caller)
+        step = svc.flow.begin(session, None, offer)
+        guess = None if caller == ANONYMOUS else sessions.language_key(caller)  # a withheld number has none
+        reply = _answer(svc, session, step, "start", is_new=True, unless_set=guess)
+        if not isinstance(reply, str):
+            return reply  # Twilio asking again for the same call gets the same answer; the mark keeps the log single
+        lang = reply
+    else:  # a callback the hotline placed: while Redis is down it hears the outage line (errors.py)
         lang = _remembered_language(svc, caller)
-    except Exception as exc:
-        if callback or not spool.is_redis_down(exc):
-            raise
-        return _start_unlogged(svc, sid, caller, number)
     session = Session(id=sid, caller=caller)
-    step = svc.flow.begin(session, lang, person.country_language(svc.catalog, number))
+    step = svc.flow.begin(session, lang, offer)
     also = missed.human_answer(svc, step, session, callback) if callback else None
-    # Twilio asking again for the same call gets the same answer; the mark keeps the log single.
     return _answer(svc, session, step, "start", is_new=True, also=also)
-
-
-def _start_unlogged(svc, sid: str, caller: str, number: str) -> Reply:
-    """A new call while Redis is down: the language menu, which needs no state (no remembered language can
-    be read, so a returning caller chooses again), written nowhere — Redis was just found down, and another
-    wait for it would make the caller wait too. The call's status callback, kept by the outage spool, gives
-    it its record later; its next steps walk on from their URLs (`_answer`)."""
-    session = Session(id=sid, caller=caller)
-    step = svc.flow.begin(session, None, person.country_language(svc.catalog, number))
-    session.seq += 1  # the URLs in the menu carry the next step's number, as `_answer` does
-    log.warning("Redis unavailable: call %s starts at the language menu, unlogged", sid[:10])
-    return twiml(_menu(svc, svc.flow.screen(session, svc.today(), notices=step.notices), session))
 
 
 def _remembered_language(svc, caller: str) -> str | None:
@@ -147,10 +151,10 @@ def key():
 
 def handle_key(svc, req) -> Reply:
     sid = _call_sid(req)
-    caller = svc.caller_hash(person.number(req.form))  # on a callback too: To, never the hotline
     mark = "step:" + req.args.get("s", "")[:8]
-    session = call_state.decode(req.args, sid, caller, svc.catalog)
+    session = call_state.decode(req.args, sid, "", svc.catalog)
     if session is None:  # an action URL without a whole state: the main menu, not an error
+        caller = svc.caller_hash(person.number(req.form))
         lang = req.args.get("l")
         if lang not in svc.catalog.langs:
             lang = _remembered_language(svc, caller)
@@ -161,6 +165,8 @@ def handle_key(svc, req) -> Reply:
         step = svc.flow.silence(session, svc.today())
     else:
         step = svc.flow.press(session, digits[:8], svc.today())
+    if _needs_caller(step):  # on a callback too: To, never the hotline
+        session.caller = svc.caller_hash(person.number(req.form))
     if session.caller == ANONYMOUS and step.action in ("reminder", "callback"):
         _refuse_hidden(svc, session, step)
     try:
@@ -169,6 +175,14 @@ def handle_key(svc, req) -> Reply:
         if not spool.is_redis_down(exc):
             raise
         return _answer(svc, session, _unavailable(step), mark)  # nothing was asked for: say so, go on
+
+
+def _needs_caller(step: Step) -> bool:
+    """Whether who is calling matters to this key: it remembers a language, or asks for an SMS, a reminder or
+    a callback. A plain menu step writes nothing about the caller (the call record has them), so it does
+    not hash the number again."""
+    return bool(step.sms_request or step.action in ("reminder", "callback") or step.event.get("result") == "language"
+                or step.event.get("returning"))
 
 
 def _step_that_may_write(svc, req, sid: str, mark: str, session: Session, step: Step) -> Reply:
@@ -261,30 +275,29 @@ def handle_status(svc, req) -> Reply:
     sid = _call_sid(req)
     call_status = req.form.get("CallStatus", "")[:32]
     duration = req.form.get("CallDuration", "")
-    # One read round trip: the dedup mark, and what the record already says (channel, last node, ended).
-    pipe = svc.redis.pipeline(transaction=False)
-    calllog.mark_seen(pipe, sid, f"status:{call_status}", svc.retention)
-    pipe.hmget(calllog.conv_key(sid), "channel", "last_node", "ended")
-    first, _, (channel, last_node, ended) = pipe.execute()
-    if not first:
-        return Reply(204, "")  # the same callback again
-    pipe = svc.redis.pipeline(transaction=False)
-    if channel is None:
-        _orphan(svc, req, pipe, sid, duration)
-    calllog.event(pipe, sid, "status", svc.retention, status=call_status,
+    ending = call_status in TERMINAL
+    always, unless_ended = write_once.Writes(svc.redis), write_once.Writes(svc.redis)
+    calllog.event(always, sid, "status", svc.retention, status=call_status,
                   seq=req.form.get("SequenceNumber", "")[:8] or None)
     fields = {"status": call_status}
     if duration.isdigit():
         fields["duration"] = int(duration)
-    if call_status in TERMINAL:
+    if ending:
         fields["ended"] = f"{time.time():.3f}"
-        if last_node:
-            calllog.count(pipe, svc.today().isoformat(), f"drop:{last_node}", svc.retention)
     # Callbacks may arrive out of order: a terminal status is never overwritten by an earlier one.
-    if call_status in TERMINAL or ended is None:
-        calllog.update(pipe, sid, svc.retention, **fields)
-    pipe.execute()
-    if req.args.get("cb") and call_status in TERMINAL:  # a missed-call callback: retry, or done
+    calllog.update(unless_ended, sid, svc.retention, **fields)
+    # One round trip: the once-only mark, the record's state, and the writes it allows (call_status.py).
+    done = call_status_store.record(svc.redis, sid, f"status:{call_status}", always, unless_ended, ending,
+                                    calllog.stats_key(svc.today().isoformat()), DROP, svc.retention)
+    if done == call_status_store.DUPLICATE:
+        return Reply(204, "")  # the same callback again
+    if done == call_status_store.ORPHAN:  # no record yet (rare): it gets one, then the same writes
+        pipe = svc.redis.pipeline(transaction=False)
+        _orphan(svc, req, pipe, sid, duration)
+        for args, options in always.command_stack + unless_ended.command_stack:
+            pipe.execute_command(*args, **options)
+        pipe.execute()
+    if req.args.get("cb") and ending:  # a missed-call callback: retry, or done
         missed.on_status(svc, req.args["cb"], sid, call_status, req.args.get("a", "")[:4])
     return Reply(204, "")
 
