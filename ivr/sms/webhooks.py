@@ -133,7 +133,7 @@ def _inbound(svc, caller: str, msg) -> sms_seen.FirstDelivery:
     """The text, in the thread's log, written with its once-only mark before anything tries to understand it:
     whatever fails later, an operator can read what was sent. The thread's record is started if it has none."""
     cid, now = conv_id(caller), time.time()
-    if_new, pipe = svc.redis.pipeline(transaction=False), svc.redis.pipeline(transaction=False)
+    if_new, pipe = write_once.Writes(svc.redis), write_once.Writes(svc.redis)
     calllog.start(if_new, CHANNEL, cid, caller, now, svc.retention)
     pipe.zadd(f"convs:{CHANNEL}", {cid: now})  # an SMS thread sorts by its latest message
     calllog.event(pipe, cid, "sms_in", svc.retention, body=msg.body[:1600], sid=msg.sid)
@@ -212,7 +212,7 @@ def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark, r
     caller answers the message again, or leaves it to the request that took it over). Returns the
     text's mark as written."""
     cid, now, retention = conv_id(session.caller), time.time(), svc.retention
-    pipe = svc.redis.pipeline(transaction=False)
+    pipe = write_once.Writes(svc.redis)  # queued for the commit script, never executed as a pipeline
     logged = [(e["type"], {k: v for k, v in e.items() if k != "type"}) for e in answer.events]
     logged += [("sms_out", dict(body=text, **messages.cost(text))) for text in answer.replies]
     for i, (type_, fields) in enumerate(logged):  # the list's TTL renewed once, after its last event

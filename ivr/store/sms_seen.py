@@ -22,13 +22,10 @@ key), and its saved reply delivered — by SMS on a replay.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
 from dataclasses import dataclass
-
-from redis.exceptions import NoScriptError
 
 from . import write_once
 
@@ -66,7 +63,6 @@ end
 return out
 """
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build an encoder each time
-_BEGIN_SHA = hashlib.sha1(_BEGIN.encode()).hexdigest()
 
 
 def key(sid: str) -> str:
@@ -99,8 +95,8 @@ class FirstDelivery:
     """Writes that go with the mark, in the same script, the first time a text is seen (no mark at all): the text
     in its thread's log, before anything tries to understand it. A request that takes a text over (its mark
     "in progress") finds it logged already — by the script that set that mark — so a text is logged once.
-    `if_new`'s commands run only when `thread` (a key) does not exist yet; `writes`' always. Both are redis-py
-    pipelines used as queues (never executed), as `write_once` and `sessions.commit` use them."""
+    `if_new`'s commands run only when `thread` (a key) does not exist yet; `writes`' always. Both are queues
+    (`write_once.Writes`, or redis-py pipelines) never executed, as `write_once` and `sessions.commit` use them."""
     thread: str
     if_new: object
     writes: object
@@ -115,9 +111,9 @@ def begin(redis, sid: str, take_over: bool = False, now: float | None = None, re
     `first`: writes done with the mark on the text's first delivery (`FirstDelivery`); the mark then says
     whether its thread existed before (`Mark.known`).
 
-    One command, by the script's SHA (a registered script in a pipeline costs redis-py a SCRIPT EXISTS round
-    trip each time; a pipeline of the script and the reads cost more than the script reading them): on
-    NOSCRIPT (Redis restarted) the script is loaded and run again — the failed call wrote nothing."""
+    One command, EVALSHA straight on a pooled connection (`write_once.run`: a pipeline of the script and the
+    reads cost more than the script reading them); on NOSCRIPT (Redis restarted) the script is loaded and run
+    again — the failed call wrote nothing."""
     now = time.time() if now is None else now
     pending = f"{_PENDING}{now:.3f}:{uuid.uuid4().hex[:12]}"
     keys = [key(sid), *reads]
@@ -127,11 +123,7 @@ def begin(redis, sid: str, take_over: bool = False, now: float | None = None, re
         argv.append(len(first.if_new.command_stack))
         write_once.pack(first.if_new, keys, argv)
         write_once.pack(first.writes, keys, argv)
-    try:
-        result = redis.evalsha(_BEGIN_SHA, len(keys), *keys, *argv)
-    except NoScriptError:
-        redis.script_load(_BEGIN)
-        result = redis.evalsha(_BEGIN_SHA, len(keys), *keys, *argv)
+    result = write_once.run(redis, _BEGIN, keys, argv)
     mark = begun(result)
     values = [_text(v) if v is not None else None for v in result[3:]] if mark.state == "mine" else [None] * len(reads)
     return mark, values
@@ -164,11 +156,8 @@ def finish(pipe, sid: str, replies: list[str], by_sms: bool = False, todo: dict 
 
 def settle(redis, sid: str, mark_value: str, replies: list[str], by_sms: bool) -> bool:
     """The final mark after the `todo` was done, if the mark is still `mark_value` (else another request settled it)."""
-    global _settle
-    if _settle is None:
-        _settle = redis.register_script(_SETTLE)
     value = _encode(_value(replies, by_sms, None))
-    return bool(_settle(keys=[key(sid)], args=[mark_value, value, TTL], client=redis))
+    return bool(write_once.run(redis, _SETTLE, [key(sid)], [mark_value, value, TTL]))
 
 
 _SETTLE = """
@@ -176,7 +165,6 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1
 """
-_settle = None
 
 
 def _value(replies: list[str], by_sms: bool, todo: dict | None):
