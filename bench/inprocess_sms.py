@@ -95,8 +95,8 @@ def main(argv=None) -> None:
     r, app, base, _words, token = setup()
     texts = [t for _, _, t in sms_cost.corpus()]
     try:
-        cpu_per_request(app, texts_requests(token, texts, 200, seed=99))  # warm: caches, scripts, connections
-        n, before = 500, _commands(r.client)
+        cpu_per_request(app, texts_requests(token, texts, min(200, args.texts), seed=99))  # warm: caches, scripts
+        n, before = min(500, args.texts), _commands(r.client)
         with CommandCount() as count:
             cpu_per_request(app, texts_requests(token, texts, n, seed=98))
         inside = (_commands(r.client) - before) / n
