@@ -109,11 +109,12 @@ class Words:
             return self.audio_words(heard.text) or heard.text
         return heard.text
 
-    def understood(self, lang: str | None, heard, menus_only: bool = False):
+    def understood(self, lang: str | None, heard, menus_only: bool = False, shape: str | None = None):
         """(the lines as heard, option keys, SMS key, "more") for a screen, worked out once per distinct
         screen: a person who has heard a menu before knows it. The load generator shares the 2 cores
-        with the servers, so its own interpreting is kept from weighing on the app's side of the ratio."""
-        key = (lang, menus_only, tuple(h.verb + h.text for h in heard))
+        with the servers, so its own interpreting is kept from weighing on the app's side of the ratio.
+        `shape`: what identifies the screen (Screens.read), else its lines."""
+        key = (lang, menus_only, shape if shape is not None else tuple(h.verb + h.text for h in heard))
         got = self._understood.get(key)
         if got is None:
             lines = [self.hear(h) for h in heard]
@@ -138,38 +139,43 @@ class Words:
         return keys, sms, more
 
 
-# The values in the hotline's action URLs that change from call to call (step number, start time): a screen
-# is the same screen whatever they are.
-_PER_CALL = re.compile(r"([?&](?:amp;)?[st]=)\d+")
-_ACTION = re.compile(r'<Gather action="([^"]*)"')
-
-
 class Screens:
     """TwiML read once per screen, as a person who has heard a menu before knows it.
 
     The load generator shares the 2 cores with the servers it measures; parsing every answer with
     ElementTree cost it more for the hotline's menus (six <Play>s) than for the baseline's fixed TwiML, and
-    that difference was counted against the app. A body is looked up by its shape (the per-call values in
-    its URLs blanked out) and only its <Gather action> is read from the body itself."""
+    that difference was counted against the app. A body is looked up by its shape — everything but the
+    <Gather> tag (whose action carries the per-call values) and what follows the Gather (the <Redirect>
+    with the same URL) — and only the Gather's action is read from the body itself."""
 
     def __init__(self, limit: int = 20_000):
         self._shapes: dict[str, tuple] = {}
         self.limit = limit
 
-    def read(self, url: str, status: int, body: str) -> tuple[list, str | None]:
-        """(what was heard before the Gather ended, the Gather's action URL or None: no key is waited for)."""
-        shape = _PER_CALL.sub(r"\1#", body) if status == 200 else None
-        got = self._shapes.get(shape) if shape is not None else None
+    def read(self, url: str, status: int, body: str) -> tuple[list, str | None, str | None]:
+        """(what was heard before the Gather ended, the Gather's action URL or None: no key is waited for,
+        the screen's shape: a key for whatever a caller works out from what was heard)."""
+        start = body.find("<Gather ")
+        end = body.find("</Gather>", start) if start >= 0 else -1
+        tag_end = body.find(">", start) if end >= 0 else -1
+        shape = (body[:start] + body[tag_end:end]) if tag_end >= 0 else body
+        got = self._shapes.get(shape) if status == 200 else None
         if got is None:
             turn = read_turn(url, status, body)
             got = (turn.heard, turn.gather is not None)
-            if shape is not None and len(self._shapes) < self.limit:
+            if status == 200 and len(self._shapes) < self.limit:
                 self._shapes[shape] = got
         heard, gathers = got
         if not gathers:
-            return heard, None
-        found = _ACTION.search(body)
-        return heard, html.unescape(found.group(1)) if found else url
+            return heard, None, shape
+        found = body.find(' action="', start, tag_end)
+        if found < 0:
+            return heard, url, shape
+        action = body[found + 9:body.find('"', found + 9)]
+        if "&" in action:
+            plain = action.replace("&amp;", "")
+            action = action.replace("&amp;", "&") if "&" not in plain else html.unescape(action)
+        return heard, action, shape
 
 
 class Stats:
@@ -241,10 +247,10 @@ class Caller:
         for _ in range(self.walk or MAX_KEYS):
             if status != 200:
                 break
-            heard, action = self.screens.read(url, status, body)
+            heard, action, shape = self.screens.read(url, status, body)
             if action is None:
                 break
-            lines, *read = self.words.understood(lang, heard, menus_only=bool(self.walk))
+            lines, *read = self.words.understood(lang, heard, menus_only=bool(self.walk), shape=shape)
             if lang is None:  # the language menu: each language announced in itself, keys by position
                 choice = self.rng.randrange(len(lines))
                 lang = self.words.languages[choice] if len(lines) == len(self.words.languages) else None

@@ -86,13 +86,14 @@ class Recorder:
 
 
 def prepared(recorder: Recorder, steps, calls: int, labels=None) -> list[dict]:
-    """`calls` copies of the recorded call, each with its own CallSid and signatures."""
+    """`calls` copies of the recorded call, each with its own CallSid, its own caller (a first call, as most
+    are) and signatures."""
     out = []
     for _ in range(calls):
-        sid = "CA" + uuid.uuid4().hex
+        sid, number = "CA" + uuid.uuid4().hex, f"+7701{uuid.uuid4().int % 10**7:07d}"
         for label, url, form in steps:
             if labels is None or label in labels:
-                form = dict(form, CallSid=sid)
+                form = dict(form, CallSid=sid, From=number)
                 out.append(environ(url, form, recorder.sign(url, form)))
     return out
 

@@ -85,8 +85,6 @@ def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, 
         calllog.set_language(pipe, CHANNEL, session.id, session.lang, session.started)
         calllog.count(pipe, day, f"voice:{session.lang}", svc.retention)
         sessions.remember_language(pipe, session.caller, session.lang, svc.config["HOTLINE_LANGUAGE_TTL"])
-    # after seq += 1: the URLs in the body carry the next step's number
-    body = _goodbye(svc, session, step) if step.hangup else _menu(svc, screen, session)
     if also:
         also(pipe)
     try:
@@ -102,7 +100,9 @@ def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, 
         if (is_new and also) or not spool.is_redis_down(exc):
             raise  # a callback the hotline placed must record that it was answered: the outage line instead
         log.warning("Redis unavailable: call %s walks on from its URL, this step unlogged", session.id[:10])
-    return twiml(body)
+    # after seq += 1: the URLs in the body carry the next step's number (rendered after the write: a first
+    # call guessed wrongly is worked out again, and its first rendering would be wasted)
+    return twiml(_goodbye(svc, session, step) if step.hangup else _menu(svc, screen, session))
 
 
 @bp.post("")
