@@ -48,8 +48,7 @@ def understander_cost(understander, texts: list[str], repeat: int = 5) -> dict:
     the words of the messages before it — as in production, where common words recur."""
     best = [float("inf")] * len(texts)
     for _ in range(repeat):
-        for reducer in getattr(understander, "reducers", {}).values():
-            getattr(reducer, "_forms", {}).clear()
+        understander.forget_words()
         from ivr.sms.keywords import fold
 
         getattr(fold, "cache_clear", lambda: None)()
@@ -128,6 +127,7 @@ def lexicon_growth(catalog, lexicon, texts: list[str], factors=(1, 2, 4, 8)) -> 
         with Counting(understanding) as count:
             t0 = time.process_time()
             for text in texts:
+                und.forget_words()  # each message's own work, not what the words of earlier ones saved
                 und.understand(text)
             cpu = time.process_time() - t0
         rows.append({"factor": factor, "entries": len(und.entries), "stems": len(und.stem_langs),

@@ -8,10 +8,13 @@ line costs no segment beyond two. The welcome (the language menu) fits in two se
 """
 from __future__ import annotations
 
+import functools
+
 from ..content.model import Catalog
 from ..flow import Screen
 from . import segments
 
+KEPT = 1024  # rendered replies kept: each is a pure function of its lines, and most replies are a few hundred
 WELCOME_SEGMENTS = 2  # the most-sent reply: the language menu
 CHEAP_SEGMENTS = 2  # a closing line is added when the reply stays within this, or within its own count
 
@@ -20,6 +23,10 @@ class SmsRenderer:
     def __init__(self, catalog: Catalog, budget: int = 3):
         self.catalog = catalog
         self.budget = budget
+        # Fitting lines to segments (encodings, apostrophes, page breaks) is the costly part of a reply, and
+        # the same facts and menus are rendered again and again: kept by their lines (bounded).
+        self._answered = functools.lru_cache(maxsize=KEPT)(self._answer_lines)
+        self._paginated = functools.lru_cache(maxsize=KEPT)(self._paginate)
 
     def language_menu(self, intros: list[str] | None = None) -> str:
         """The languages on one line under the first intro that keeps the whole within WELCOME_SEGMENTS."""
@@ -37,11 +44,16 @@ class SmsRenderer:
             if len(full) > 1:
                 return full[0]
             lines = self.lines(screen, hint=False)
-        pages = self.paginate(lines, self.catalog.sms(screen.lang, "ui.sms_more"))
+        cat = self.catalog
+        return self._answered(tuple(lines), closing, cat.sms(screen.lang, "ui.sms_more"),
+                              cat.sms(screen.lang, "ui.sms_menu_hint"))
+
+    def _answer_lines(self, lines: tuple[str, ...], closing: str | None, more: str, hint: str) -> str:
+        pages = self._paginated(lines, more)
         if len(pages) > 1:
             return pages[0]
         own = segments.segments(pages[0])
-        for line in (closing, self.catalog.sms(screen.lang, "ui.sms_menu_hint")):
+        for line in (closing, hint):
             if line:
                 with_line = segments.cheapest(f"{pages[0]}\n{line}")
                 count = segments.segments(with_line)
@@ -65,11 +77,15 @@ class SmsRenderer:
 
     def paginate(self, lines: list[str], more: str) -> list[str]:
         """Pack lines into pages of at most `budget` segments, leaving room for the `more` line."""
+        return list(self._paginated(tuple(lines), more))
+
+    def _paginate(self, lines: tuple[str, ...], more: str) -> tuple[str, ...]:
+        lines = list(lines)
         if segments.cheapest("\n".join(lines + [more])) != "\n".join(lines + [more]):
             lines, more = [segments.cheapest(line) for line in lines], segments.cheapest(more)
         whole = "\n".join(lines)
         if segments.segments(whole) <= self.budget:
-            return [whole]
+            return (whole,)
         room = segments.capacity(whole + more, self.budget) - segments.units("\n" + more)
         pages, current = [], ""
         for piece in _pieces(lines, room):
@@ -80,7 +96,7 @@ class SmsRenderer:
             else:
                 current = candidate
         pages.append(current)
-        return [p + "\n" + more for p in pages[:-1]] + [pages[-1]]
+        return tuple([p + "\n" + more for p in pages[:-1]] + [pages[-1]])
 
 
 def _pieces(lines: list[str], room: int):

@@ -37,6 +37,7 @@ CLEAR_RATIO = 0.75  # the runner-up must score below this share of the best for 
 CHOICE_RATIO = 0.5  # topics offered as choices score at least this share of the best
 MAX_TOKENS = 40
 FORMS_KEPT = 50_000  # words whose reductions a reducer keeps
+WORDS_KEPT = 20_000  # words of messages whose stems and languages the understander keeps
 STOPWORD_EVIDENCE = 2.0  # a stop word says more about a message's language than a (often borrowed) topic word
 
 
@@ -192,6 +193,11 @@ class Understander:
     def __init__(self, catalog: Catalog, lexicon: Lexicon):
         self.lexicon = lexicon
         self.languages = list(catalog.languages)
+        # A word of a message is matched against the lexicon the same way every time: its stems and the
+        # languages it belongs to are kept (bounded, read-only), as the reducers keep its forms — most words of a
+        # text ("как", "врач", "полис") were in texts before it, and matching them was a third of understanding.
+        self._matches: dict[str, dict[str, float]] = {}
+        self._owned: dict[str, tuple[list[str], list[str]]] = {}
         self.reducers = {code: _Reducer(lex.stemmer, lex.suffixes) for code, lex in lexicon.langs.items()}
         self.stopwords: dict[str, list[str]] = {}  # folded stop word -> the languages that use it
         self.letters: dict[str, list[str]] = {}  # a letter -> the languages it marks
@@ -297,8 +303,24 @@ class Understander:
                 forms += [f for f in reducer.forms(token, folded) if f not in forms]
         return [f for f in forms if f]
 
+    def forget_words(self) -> None:
+        """Empty the word caches (a benchmark that must not time a message against its own earlier reading)."""
+        self._matches.clear()
+        self._owned.clear()
+        for reducer in self.reducers.values():
+            reducer._forms.clear()
+
     def _word_matches(self, token: str) -> dict[str, float]:
-        """stem -> how well this word of the message matches it."""
+        """stem -> how well this word of the message matches it (kept: never change what it returns)."""
+        found = self._matches.get(token)
+        if found is None:
+            found = self._match_word(token)
+            if len(self._matches) >= WORDS_KEPT:
+                self._matches.clear()
+            self._matches[token] = found
+        return found
+
+    def _match_word(self, token: str) -> dict[str, float]:
         forms = self._forms(token)
         if not forms:  # a word that folds to nothing ("'", "`", a letter fold() drops)
             return {}
@@ -425,7 +447,16 @@ class Understander:
 
     def _owners(self, token: str) -> tuple[list[str], list[str]]:
         """The languages whose stop words / lexicon words this word is: as written ("кайдан" is Kyrgyz,
-        "қайдан" Kazakh), else on the folded skeleton, where both are "kaydan"."""
+        "қайдан" Kazakh), else on the folded skeleton, where both are "kaydan". Kept, as `_word_matches`."""
+        found = self._owned.get(token)
+        if found is None:
+            found = self._find_owners(token)
+            if len(self._owned) >= WORDS_KEPT:
+                self._owned.clear()
+            self._owned[token] = found
+        return found
+
+    def _find_owners(self, token: str) -> tuple[list[str], list[str]]:
         written = _written(token)
         folded = fold(token)
         stems = {folded} | {s for code in self.languages if code in self.reducers

@@ -66,23 +66,23 @@ def handle_inbound(svc, req, replay: bool = False) -> tuple[Reply, bool]:
     if not msg.sid:
         abort(400)
     caller = svc.caller_hash(msg.sender)  # "anonymous": withheld (phonenumbers' answer, kept by hash)
-    # One round trip: the once-only mark, and what the texter's session is (read for nothing if the mark
-    # says another request has the text).
+    # One round trip: the once-only mark, the text in its thread's log the first time it is seen, and what the
+    # texter's session is (read for nothing if the mark says another request has the text).
+    withheld = caller == "anonymous"
     mark, read = sms_seen.begin(svc.redis, msg.sid, take_over=replay,
-                                also=None if caller == "anonymous" else lambda pipe: _queue_load(pipe, caller))
+                                reads=() if withheld else _session_keys(caller),
+                                first=None if withheld else _inbound(svc, caller, msg))
     if mark.state == "todo" and sms_seen.may_finish(mark, replay):
         return _finish(svc, msg, mark, replay)  # answered, but its request failed before the end: finish it
     if mark.state != "mine":  # answered already (its reply again), or being answered by another request now
         return _reply(svc, mark.replies), False
-    if caller == "anonymous":
+    if withheld:
         return _withheld(svc, msg), True
-    loaded = _loaded(svc, caller, read)
-    known = loaded[3]
-    _store_inbound(svc, caller, msg, known)
+    loaded, known = _loaded(svc, caller, read), mark.known
     now = svc.clock()
     callback_at = callback_time(now, svc.config["HOTLINE_CALLBACK_HOURS"])  # the voice side's rule
     for attempt in range(COMMIT_ATTEMPTS):
-        session, raw, is_new, _, blocked = loaded if attempt == 0 else _load(svc, caller)
+        session, raw, is_new, blocked = loaded if attempt == 0 else _load(svc, caller)
         try:
             answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known,
                                         opt_out_type=msg.opt_out_type, blocked=blocked, now=now,
@@ -129,42 +129,37 @@ def _finish(svc, msg, mark: sms_seen.Mark, replay: bool) -> tuple[Reply, bool]:
     return _reply(svc, [] if by_sms else saved["reply"]), True
 
 
-def _store_inbound(svc, caller: str, msg, known: bool) -> None:
-    """The text, in the thread's log, before anything tries to understand it: whatever fails later, an
-    operator can read what was sent. `known`: the thread was already in the log."""
+def _inbound(svc, caller: str, msg) -> sms_seen.FirstDelivery:
+    """The text, in the thread's log, written with its once-only mark before anything tries to understand it:
+    whatever fails later, an operator can read what was sent. The thread's record is started if it has none."""
     cid, now = conv_id(caller), time.time()
-    pipe = svc.redis.pipeline(transaction=False)
-    if not known:
-        calllog.start(pipe, CHANNEL, cid, caller, now, svc.retention)
+    if_new, pipe = write_once.Writes(svc.redis), write_once.Writes(svc.redis)
+    calllog.start(if_new, CHANNEL, cid, caller, now, svc.retention)
     pipe.zadd(f"convs:{CHANNEL}", {cid: now})  # an SMS thread sorts by its latest message
     calllog.event(pipe, cid, "sms_in", svc.retention, body=msg.body[:1600], sid=msg.sid)
-    write_once.apply(svc.redis, cid, f"sms_in:{msg.sid}", pipe, svc.retention)  # a text taken over: logged once
+    return sms_seen.FirstDelivery(calllog.conv_key(cid), if_new, pipe)
 
 
-def _load(svc, caller: str) -> tuple[Session, str | None, bool, bool, str | None]:
-    """The texter's session, the raw value read (for `commit`), whether the session is new, whether
-    the thread is already in the log, and the number's opt-out record. One round trip."""
-    pipe = svc.redis.pipeline(transaction=False)
-    _queue_load(pipe, caller)
-    return _loaded(svc, caller, pipe.execute())
+def _load(svc, caller: str) -> tuple[Session, str | None, bool, str | None]:
+    """The texter's session, the raw value read (for `commit`), whether the session is new, and the number's
+    opt-out record. One round trip."""
+    return _loaded(svc, caller, svc.redis.mget(_session_keys(caller)))
 
 
-def _queue_load(pipe, caller: str) -> None:
-    pipe.get(sessions.key(CHANNEL, caller))
-    pipe.get(sessions.language_key(caller))
-    pipe.exists(calllog.conv_key(conv_id(caller)))
-    pipe.get(messages.optout_key(caller))
+def _session_keys(caller: str) -> tuple[str, str, str]:
+    """What a text is answered from: the session, the language remembered for the number, its opt-out record."""
+    return sessions.key(CHANNEL, caller), sessions.language_key(caller), messages.optout_key(caller)
 
 
-def _loaded(svc, caller: str, results) -> tuple[Session, str | None, bool, bool, str | None]:
-    """`_load`'s answer from the results of `_queue_load`'s commands."""
-    raw, remembered, known, blocked = results
+def _loaded(svc, caller: str, results) -> tuple[Session, str | None, bool, str | None]:
+    """`_load`'s answer from the values of `_session_keys`."""
+    raw, remembered, blocked = results
     session = sessions.decode(raw)
     if session is not None:
-        return session, raw, False, bool(known), blocked
+        return session, raw, False, blocked
     session = Session(id=caller, caller=caller, lang=remembered if remembered in svc.catalog.langs else None)
     session.node = svc.catalog.start if session.lang else "@language"
-    return session, raw, True, bool(known), blocked
+    return session, raw, True, blocked
 
 
 def _withheld(svc, msg):
@@ -217,11 +212,11 @@ def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark, r
     caller answers the message again, or leaves it to the request that took it over). Returns the
     text's mark as written."""
     cid, now, retention = conv_id(session.caller), time.time(), svc.retention
-    pipe = svc.redis.pipeline(transaction=False)
-    for event in answer.events:
-        calllog.event(pipe, cid, event["type"], retention, **{k: v for k, v in event.items() if k != "type"})
-    for text in answer.replies:
-        calllog.event(pipe, cid, "sms_out", retention, body=text, **messages.cost(text))
+    pipe = write_once.Writes(svc.redis)  # queued for the commit script, never executed as a pipeline
+    logged = [(e["type"], {k: v for k, v in e.items() if k != "type"}) for e in answer.events]
+    logged += [("sms_out", dict(body=text, **messages.cost(text))) for text in answer.replies]
+    for i, (type_, fields) in enumerate(logged):  # the list's TTL renewed once, after its last event
+        calllog.event(pipe, cid, type_, retention if i == len(logged) - 1 else None, **fields)
     if session.lang:
         calllog.set_language(pipe, CHANNEL, cid, session.lang, now)
         sessions.remember_language(pipe, session.caller, session.lang, svc.config["HOTLINE_LANGUAGE_TTL"])

@@ -61,7 +61,10 @@ def decode(raw) -> Session | None:
 
 
 def save(pipe, channel: str, session: Session, ttl: int) -> None:
-    pipe.set(key(channel, session.id), json.dumps(vars(session), separators=(",", ":")), ex=ttl)
+    pipe.set(key(channel, session.id), _encode(vars(session)), ex=ttl)
+
+
+_encode = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps would build an encoder each time
 
 
 # The caller's language, remembered by number hash for returning callers and texters.
@@ -83,7 +86,6 @@ for i = 1, n do
   if (redis.call('GET', KEYS[i]) or '') ~= ARGV[i + 1] then return 0 end
 end
 """ + write_once.run_queued("n + 2", first_key="n + 1")
-_commit = None
 
 
 def commit(redis, pipe, channel: str, session: Session, ttl: int, read_raw: str | None,
@@ -94,7 +96,4 @@ def commit(redis, pipe, channel: str, session: Session, ttl: int, read_raw: str 
     guards = {key(channel, session.id): read_raw or "", **(also or {})}
     save(pipe, channel, session, ttl)
     keys, argv = write_once.pack(pipe, list(guards), [len(guards), *guards.values()])
-    global _commit
-    if _commit is None:
-        _commit = redis.register_script(_COMMIT)
-    return bool(_commit(keys=keys, args=argv, client=redis))
+    return bool(write_once.run(redis, _COMMIT, keys, argv))  # EVALSHA straight on a pooled connection

@@ -22,13 +22,12 @@ key), and its saved reply delivered — by SMS on a replay.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
 from dataclasses import dataclass
 
-from redis.exceptions import NoScriptError
+from . import write_once
 
 TTL = 86400
 TAKEOVER_AFTER = 30.0  # seconds: a mark "in progress" this old belongs to a request that will never finish
@@ -43,9 +42,27 @@ elseif v then
   return {'done', v}
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[5])
-return {'mine', ARGV[1]}
+local out, reads, known = {'mine', ARGV[1], 0}, tonumber(ARGV[6]), 0
+for i = 2, reads + 1 do
+  out[#out + 1] = redis.call('GET', KEYS[i]) or false
+end
+if #KEYS > reads + 1 then
+  local thread = KEYS[reads + 2]
+  known = redis.call('EXISTS', thread)
+  out[3] = known
+  if not v then
+    local a, skip = 8, 0
+    if known == 1 then skip = tonumber(ARGV[7]) end
+    for i = reads + 3, #KEYS do
+      local n = tonumber(ARGV[a + 1])
+      if i - reads - 2 > skip then redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n)) end
+      a = a + 2 + n
+    end
+  end
+end
+return out
 """
-_BEGIN_SHA = hashlib.sha1(_BEGIN.encode()).hexdigest()
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build an encoder each time
 
 
 def key(sid: str) -> str:
@@ -57,6 +74,7 @@ class Mark:
     state: str  # mine: this request handles the text; busy: another one does, now; done: it was answered;
     #             todo: answered and saved, what it asked for not yet done (`todo`)
     value: str  # the mark as stored (for `mine`: what `guard` expects)
+    known: bool = False  # for `mine` with a `FirstDelivery`: its thread key existed before this text
 
     @property
     def saved(self) -> dict:
@@ -72,35 +90,49 @@ class Mark:
         return found if isinstance(found, list) else []
 
 
-def begin(redis, sid: str, take_over: bool = False, now: float | None = None, also=None) -> tuple[Mark, list]:
+@dataclass(frozen=True)
+class FirstDelivery:
+    """Writes that go with the mark, in the same script, the first time a text is seen (no mark at all): the text
+    in its thread's log, before anything tries to understand it. A request that takes a text over (its mark
+    "in progress") finds it logged already — by the script that set that mark — so a text is logged once.
+    `if_new`'s commands run only when `thread` (a key) does not exist yet; `writes`' always. Both are queues
+    (`write_once.Writes`, or redis-py pipelines) never executed, as `write_once` and `sessions.commit` use them."""
+    thread: str
+    if_new: object
+    writes: object
+
+
+def begin(redis, sid: str, take_over: bool = False, now: float | None = None, reads: tuple[str, ...] = (),
+          first: FirstDelivery | None = None) -> tuple[Mark, list]:
     """Mark the text as being handled by this request, unless it was answered or another request handles it
     (a mark in progress younger than TAKEOVER_AFTER; `take_over`: the spool's replay takes it whatever its age).
-    `also(pipe)` queues reads that go in the same round trip (the webhook's session); their results follow.
+    `reads`: keys read (GET) in the same script when the text is this request's (the webhook's session): their
+    values are returned with the mark (None each when the text is not this request's).
+    `first`: writes done with the mark on the text's first delivery (`FirstDelivery`); the mark then says
+    whether its thread existed before (`Mark.known`).
 
-    The script goes by its SHA alone — redis-py would ask Redis whether a pipeline's registered scripts
-    exist, a round trip more each time — so a pipeline that meets NOSCRIPT (Redis restarted) is run again
-    once the script is loaded; the failed one wrote nothing."""
+    One command, EVALSHA straight on a pooled connection (`write_once.run`: a pipeline of the script and the
+    reads cost more than the script reading them); on NOSCRIPT (Redis restarted) the script is loaded and run
+    again — the failed call wrote nothing."""
     now = time.time() if now is None else now
     pending = f"{_PENDING}{now:.3f}:{uuid.uuid4().hex[:12]}"
-    for attempt in (1, 2):
-        pipe = redis.pipeline(transaction=False)
-        pipe.evalsha(_BEGIN_SHA, 1, key(sid), pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL)
-        if also is not None:
-            also(pipe)
-        try:
-            first, *rest = pipe.execute()
-        except NoScriptError:
-            if attempt == 2:
-                raise
-            redis.script_load(_BEGIN)
-            continue
-        return begun(first), rest
-    raise AssertionError("unreachable")
+    keys = [key(sid), *reads]
+    argv = [pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL, len(reads)]
+    if first is not None:
+        keys.append(first.thread)
+        argv.append(len(first.if_new.command_stack))
+        write_once.pack(first.if_new, keys, argv)
+        write_once.pack(first.writes, keys, argv)
+    result = write_once.run(redis, _BEGIN, keys, argv)
+    mark = begun(result)
+    values = [_text(v) if v is not None else None for v in result[3:]] if mark.state == "mine" else [None] * len(reads)
+    return mark, values
 
 
 def begun(result) -> Mark:
-    state, value = result
-    return _classified(_text(state), _text(value))
+    state, value, *known = result
+    mark = _classified(_text(state), _text(value))
+    return Mark(mark.state, mark.value, bool(known[0])) if known else mark
 
 
 def may_finish(mark: Mark, take_over: bool, now: float | None = None) -> bool:
@@ -117,18 +149,15 @@ def guard(sid: str, mark: Mark) -> dict[str, str]:
 def finish(pipe, sid: str, replies: list[str], by_sms: bool = False, todo: dict | None = None) -> str:
     """The mark queued on the pipe `sessions.commit` runs: the replies, or that they go by SMS — or, when the
     text asked for something (`todo`), the answer saved with it until `settle` says it is done. Returns it."""
-    value = json.dumps(_value(replies, by_sms, todo), ensure_ascii=False)
+    value = _encode(_value(replies, by_sms, todo))
     pipe.set(key(sid), value, ex=TTL)
     return value
 
 
 def settle(redis, sid: str, mark_value: str, replies: list[str], by_sms: bool) -> bool:
     """The final mark after the `todo` was done, if the mark is still `mark_value` (else another request settled it)."""
-    global _settle
-    if _settle is None:
-        _settle = redis.register_script(_SETTLE)
-    value = json.dumps(_value(replies, by_sms, None), ensure_ascii=False)
-    return bool(_settle(keys=[key(sid)], args=[mark_value, value, TTL], client=redis))
+    value = _encode(_value(replies, by_sms, None))
+    return bool(write_once.run(redis, _SETTLE, [key(sid)], [mark_value, value, TTL]))
 
 
 _SETTLE = """
@@ -136,7 +165,6 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1
 """
-_settle = None
 
 
 def _value(replies: list[str], by_sms: bool, todo: dict | None):
