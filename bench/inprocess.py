@@ -116,6 +116,18 @@ def cpu_per_request(app, envs: list[dict]) -> float:
     return (time.process_time() - t0) / len(envs) * 1e6
 
 
+def write_profile(path: str, app, envs: list[dict]) -> None:
+    """A cProfile (CPU time) of `app` answering `envs`, written to `path`."""
+    import cProfile
+
+    prof = cProfile.Profile(time.process_time)
+    prof.enable()
+    cpu_per_request(app, envs)
+    prof.disable()
+    prof.dump_stats(path)
+    print(f"profile: {path}")
+
+
 def setup(prompts: Path | None = None):
     """Redis, the environment `python -m bench` gives the app, the app itself, the baseline, the words."""
     import datetime
@@ -196,15 +208,7 @@ def main(argv=None) -> None:
               f"{len(app_us)} batches of {n}); ratio baseline/app {q(base_us) / q(app_us):.2f}; "
               f"an incoming call (/voice) {q(call_us):.0f} us")
         if args.profile:
-            import cProfile
-
-            envs = prepared(rec, steps, args.calls, labels=menu)
-            prof = cProfile.Profile(time.process_time)
-            prof.enable()
-            cpu_per_request(app, envs)
-            prof.disable()
-            prof.dump_stats(args.profile)
-            print(f"profile: {args.profile}")
+            write_profile(args.profile, app, prepared(rec, steps, args.calls, labels=menu))
     finally:
         r.stop()
 

@@ -17,13 +17,12 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import time
 import uuid
 
 from twilio.request_validator import RequestValidator
 
 from . import sms_cost
-from .inprocess import HOST, baseline_requests, cpu_per_request, environ, setup
+from .inprocess import HOST, baseline_requests, cpu_per_request, environ, setup, write_profile
 
 
 def texts_requests(token: str, texts: list[str], n: int, seed: int = 1) -> list[dict]:
@@ -113,15 +112,7 @@ def main(argv=None) -> None:
               f"Redis per text: {count.commands / n:.2f} commands sent in {count.trips / n:.2f} round trips, "
               f"{inside:.1f} run (scripts' own included)")
         if args.profile:
-            import cProfile
-
-            envs = texts_requests(token, texts, args.texts, seed=7)
-            prof = cProfile.Profile(time.process_time)
-            prof.enable()
-            cpu_per_request(app, envs)
-            prof.disable()
-            prof.dump_stats(args.profile)
-            print(f"profile: {args.profile}")
+            write_profile(args.profile, app, texts_requests(token, texts, args.texts, seed=7))
     finally:
         r.stop()
 

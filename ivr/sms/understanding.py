@@ -312,13 +312,7 @@ class Understander:
 
     def _word_matches(self, token: str) -> dict[str, float]:
         """stem -> how well this word of the message matches it (kept: never change what it returns)."""
-        found = self._matches.get(token)
-        if found is None:
-            found = self._match_word(token)
-            if len(self._matches) >= WORDS_KEPT:
-                self._matches.clear()
-            self._matches[token] = found
-        return found
+        return _kept(self._matches, token, self._match_word)
 
     def _match_word(self, token: str) -> dict[str, float]:
         forms = self._forms(token)
@@ -448,13 +442,7 @@ class Understander:
     def _owners(self, token: str) -> tuple[list[str], list[str]]:
         """The languages whose stop words / lexicon words this word is: as written ("кайдан" is Kyrgyz,
         "қайдан" Kazakh), else on the folded skeleton, where both are "kaydan". Kept, as `_word_matches`."""
-        found = self._owned.get(token)
-        if found is None:
-            found = self._find_owners(token)
-            if len(self._owned) >= WORDS_KEPT:
-                self._owned.clear()
-            self._owned[token] = found
-        return found
+        return _kept(self._owned, token, self._find_owners)
 
     def _find_owners(self, token: str) -> tuple[list[str], list[str]]:
         written = _written(token)
@@ -483,3 +471,14 @@ class Understander:
         ranked = self._score(matches)
         lang, evidence = self._language(text, tokens)
         return Understanding(ranked, lang, evidence, self._signals(tokens, matches), len(tokens))
+
+
+def _kept(table: dict, token: str, work_out):
+    """`work_out(token)`, remembered in `table` (emptied when it holds WORDS_KEPT words)."""
+    found = table.get(token)
+    if found is None:
+        found = work_out(token)
+        if len(table) >= WORDS_KEPT:
+            table.clear()
+        table[token] = found
+    return found
