@@ -17,7 +17,9 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,6 +54,8 @@ def parse_args(argv):
                     help="menu steps per call of the menu-walk load (0: whole calls only)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn processes (WEB_CONCURRENCY)")
     ap.add_argument("--threads", type=int, default=4, help="gunicorn threads per process")
+    ap.add_argument("--steps-only", type=int, default=4,
+                    help="rounds of bench.steps_only (menu steps alone, a minimal client) at the top level (0: skip)")
     ap.add_argument("--sms-webhook", default="1,32", help="concurrent texters per /sms level ('': skip)")
     ap.add_argument("--no-peer", dest="peer", action="store_false",
                     help="leave out Twilio's sample IVR (bench/peer.py; skipped anyway when not fetched)")
@@ -68,9 +72,24 @@ def parse_args(argv):
     ap.add_argument("--json", help="also write the results to this file")
     if "--quick" in (sys.argv[1:] if argv is None else argv):  # tiny defaults; explicit options still win
         ap.set_defaults(concurrency="1,4", sms_webhook="4", memory=1000, requests=60, seconds=3.0, slices=2, walk=6,
-                        sms_jobs=20, sms_runs=1,
+                        sms_jobs=20, sms_runs=1, steps_only=1,
                         fork_jobs=5, stored_calls="100,300", catalog_depths="1")
     return ap.parse_args(argv)
+
+
+def steps_only_phase(args) -> dict:
+    """bench.steps_only in its own process (its own Redis and servers), at the largest concurrency level."""
+    out = Path(tempfile.mkdtemp(prefix="hotline-steps-only-")) / "steps.json"
+    concurrency = max(int(x) for x in args.concurrency.split(",") if x)
+    calls = ["--calls", "1", "--processes", "2"] if args.quick else []
+    print(f"\n== menu steps alone (bench.steps_only: pre-signed steps from a minimal client, {concurrency} "
+          f"connections, {args.steps_only} rounds, app and floor in turns)")
+    subprocess.run([sys.executable, "-m", "bench.steps_only", "--rounds", str(args.steps_only), "--concurrency",
+                    str(concurrency), "--workers", str(args.workers), "--threads", str(args.threads),
+                    "--json", str(out), *calls], check=True, cwd=ROOT)
+    result = json.loads(out.read_text())
+    shutil.rmtree(out.parent, ignore_errors=True)
+    return result
 
 
 def sms_phase(env: dict, client, args) -> dict:
@@ -394,6 +413,8 @@ def main(argv=None) -> int:  # noqa: C901 (one phase after another, each printed
                 print_level(res)
             if not walk:  # records of whole calls, as callers leave them
                 results["memory"] = memory_per_call(r.client)
+        if args.steps_only:
+            results["steps_only"] = steps_only_phase(args)
         print("\n== Redis memory per stored call (MEMORY USAGE, bytes)")
         for k, v in results.get("memory", {}).items():
             print(f"   {k:<48}{v:8.0f}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import statistics
@@ -83,6 +84,7 @@ def main(argv=None) -> None:
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--json", help="also write the medians here (python -m bench reads them)")
     args = ap.parse_args(argv)
 
     from .inprocess import Recorder, baseline_requests, prepared, setup
@@ -120,6 +122,10 @@ def main(argv=None) -> None:
               f"{a['req_per_s'] / f['req_per_s']:.2f} ({a['req_per_s']:.0f} / {f['req_per_s']:.0f} req/s); server CPU "
               f"{a['server_us']:.0f} / {f['server_us']:.0f} us, Redis {a['redis_us']:.0f} / {f['redis_us']:.0f} us; "
               f"p99 {a['p99_ms']:.1f} / {f['p99_ms']:.1f} ms ({a['p99_ms'] / f['p99_ms']:.2f}x)")
+        if args.json:
+            with open(args.json, "w") as out:
+                json.dump({"ratio": a["req_per_s"] / f["req_per_s"], "p99_ratio": a["p99_ms"] / f["p99_ms"],
+                           "medians": med, "rounds": results, "concurrency": args.concurrency}, out, indent=1)
     finally:
         for server in servers.values():
             server.stop()

@@ -44,6 +44,7 @@ def test_the_benchmark_runs_on_a_tiny_load(tmp_path, monkeypatch):
     assert [row["factor"] for row in understood["growth"]] == [1, 2, 4]
     if "skipped" not in res["peer"]:  # fetched on this machine: it ran beside the menu walk
         assert walk["peer"]["req_per_s"] > 0 and res["peer"]["probe"]["welcome"] == 200
+    assert res["steps_only"]["ratio"] > 0 and res["steps_only"]["medians"]["app"]["server_us"] > 0
     scale = res["memory_at_scale"]
     assert scale["calls"]["records"] == scale["sms_threads"]["records"] == 1000
     assert scale["calls"]["bytes_per_record"] > 0 and scale["rss"][-1]["requests"] >= 1000
