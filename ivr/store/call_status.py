@@ -18,9 +18,7 @@ from .calllog import conv_key, seen_key
 
 DUPLICATE, WRITTEN, ORPHAN = 0, 1, 2
 
-_SCRIPT = """
-if redis.call('HSETNX', KEYS[1], ARGV[1], 1) == 0 then return 0 end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
+_SCRIPT = write_once.MARK + """
 local record = redis.call('HMGET', KEYS[2], 'channel', 'last_node', 'ended')
 if not record[1] then return 2 end
 local a, k = 7, 4

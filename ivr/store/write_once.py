@@ -109,10 +109,13 @@ def pack(pipe, keys: list, argv: list) -> tuple[list, list]:
     return keys, argv
 
 
-_SCRIPT = """
+# The once-only mark (KEYS[1] the conversation's `seen` hash, ARGV[1] the mark, ARGV[2] its TTL): a mark
+# already set ends the script with 0.
+MARK = """
 if redis.call('HSETNX', KEYS[1], ARGV[1], 1) == 0 then return 0 end
 if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-""" + run_queued(3)
+"""
+_SCRIPT = MARK + run_queued(3)
 
 
 def apply(redis, cid: str, mark: str, pipe, retention: int) -> bool:
@@ -158,21 +161,18 @@ def _evalsha(redis, sha: str, keys: list, argv: list):
 
 _UNLESS_SET = """
 local found = redis.call('GET', KEYS[2])
-if found then return {2, found} end
-if redis.call('HSETNX', KEYS[1], ARGV[1], 1) == 0 then return {0} end
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-""" + run_queued(3, first_key=3).replace("return 1", "return {1}")
-FOUND = 2
+if found then return found end
+""" + MARK + run_queued(3, first_key=3)
 
 
-def apply_unless_set(redis, cid: str, mark: str, pipe, retention: int, key: str) -> tuple[int, str | None]:
+def apply_unless_set(redis, cid: str, mark: str, pipe, retention: int, key: str) -> str | None:
     """`apply`, in the same round trip as reading `key`, and only if `key` holds nothing: the writes were
-    worked out on the guess that it is empty (a first-time caller has no remembered language). Returns
-    (1, None) applied, (0, None) an earlier delivery applied them, or (FOUND, its value) nothing written:
-    the caller works the step out again with what `key` holds."""
+    worked out on the guess that it is empty (a first-time caller has no remembered language). Returns what
+    `key` holds (then nothing was written, and the caller works the step out again with it), or None: the
+    writes were applied, now or by an earlier delivery of the same webhook."""
     keys, argv = pack(pipe, [seen_key(cid), key], [mark, retention])
     reply = run(redis, _UNLESS_SET, keys, argv)
-    return int(reply[0]), (reply[1] if len(reply) > 1 else None)
+    return reply if isinstance(reply, str) else None
 
 
 def claim(redis, cid: str, mark: str, retention: int) -> bool:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import NamedTuple
 
 from flask import Blueprint, abort, request
 
@@ -50,6 +51,11 @@ TERMINAL = {"completed", "busy", "failed", "no-answer", "canceled"}
 DROP = "drop:"  # the day's counter of calls that ended at a menu: drop:<node>
 
 
+class Remembered(NamedTuple):
+    """`_answer`'s word that the caller has a language remembered: nothing was written."""
+    lang: str
+
+
 def twiml(body: str) -> Reply:
     return Reply(200, body)
 
@@ -62,12 +68,13 @@ def _call_sid(req) -> str:
 
 
 def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, claimed: bool = False,
-            also=None, unless_set: str | None = None) -> Reply | str:
+            also=None, unless_set: str | None = None) -> Reply | Remembered:
     """Write the step's event and record once (`mark` names this webhook), then render where it stands.
     `claimed`: the mark was already taken by this request (a step with side effects), so just write.
     `also(pipe)`: more writes that belong to the same once-only step.
     `unless_set`: a key the step was worked out without (the caller's remembered language, guessed empty):
-    if it holds something, nothing is written and its value is returned, for the step to be worked out again."""
+    if it holds something, nothing is written and it is returned (`Remembered`), for the step to be worked out
+    again."""
     today = svc.today()
     screen = None if step.hangup else svc.flow.screen(session, today, notices=step.notices)
     pipe = write_once.Writes(svc.redis)
@@ -91,9 +98,9 @@ def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, 
         if claimed:
             pipe.execute()
         elif unless_set:
-            done, found = write_once.apply_unless_set(svc.redis, session.id, mark, pipe, svc.retention, unless_set)
-            if done == write_once.FOUND:
-                return found
+            found = write_once.apply_unless_set(svc.redis, session.id, mark, pipe, svc.retention, unless_set)
+            if found is not None:
+                return Remembered(found)
         else:
             write_once.apply(svc.redis, session.id, mark, pipe, svc.retention)
     except Exception as exc:
@@ -128,9 +135,9 @@ def handle_incoming(svc, req) -> Reply:
         step = svc.flow.begin(session, None, offer)
         guess = None if caller == ANONYMOUS else sessions.language_key(caller)  # a withheld number has none
         reply = _answer(svc, session, step, "start", is_new=True, unless_set=guess)
-        if not isinstance(reply, str):
+        if not isinstance(reply, Remembered):
             return reply  # Twilio asking again for the same call gets the same answer; the mark keeps the log single
-        lang = reply
+        lang = reply.lang
     else:  # a callback the hotline placed: while Redis is down it hears the outage line (errors.py)
         lang = _remembered_language(svc, caller)
     session = Session(id=sid, caller=caller)
@@ -292,10 +299,9 @@ def handle_status(svc, req) -> Reply:
     if done == call_status_store.DUPLICATE:
         return Reply(204, "")  # the same callback again
     if done == call_status_store.ORPHAN:  # no record yet (rare): it gets one, then the same writes
-        pipe = svc.redis.pipeline(transaction=False)
+        pipe = write_once.Writes(svc.redis)
         _orphan(svc, req, pipe, sid, duration)
-        for args, options in always.command_stack + unless_ended.command_stack:
-            pipe.execute_command(*args, **options)
+        pipe.command_stack += always.command_stack + unless_ended.command_stack
         pipe.execute()
     if req.args.get("cb") and ending:  # a missed-call callback: retry, or done
         missed.on_status(svc, req.args["cb"], sid, call_status, req.args.get("a", "")[:4])
