@@ -259,23 +259,35 @@ def test_the_first_webhook_of_a_call_twice_answers_alike_and_logs_once(twilio, r
     assert bool(events[0].get("returning")) is returning
 
 
+def _commands_from_the_app(rdb, redis_url, action) -> tuple[list[str], list[str]]:
+    """(commands the app sent, commands its scripts ran) while `action()` ran, as Redis's MONITOR saw them."""
+    import redis as redis_lib
+
+    with rdb.monitor() as monitor:
+        action()
+        with redis_lib.Redis.from_url(redis_url) as other:
+            other.echo("end-of-action")
+        seen = []
+        while "end-of-action" not in (command := monitor.next_command())["command"]:
+            seen.append(command)
+    return ([c["command"].split()[0].upper() for c in seen if c.get("client_type") != "lua"],
+            [c["command"] for c in seen if c.get("client_type") == "lua"])
+
+
 def test_a_first_call_is_answered_in_one_redis_round_trip(app, twilio, rdb, redis_url):
     """A first-time caller's /voice reads the remembered language and writes the call's start in one script:
     Redis's MONITOR sees one command from the app (an EVALSHA), the rest run inside it."""
-    import redis as redis_lib
-
     twilio.call(caller="+77011234592").start()  # the script loaded, the app's connection open
-    with rdb.monitor() as monitor:
-        twilio.call(caller="+77011234591").start()
-        with redis_lib.Redis.from_url(redis_url) as other:
-            other.echo("end-of-call")
-        seen = []
-        while True:
-            command = monitor.next_command()
-            if "end-of-call" in command["command"]:
-                break
-            seen.append(command)
-    outside = [c["command"].split()[0].upper() for c in seen if c.get("client_type") != "lua"]
+    outside, inside = _commands_from_the_app(rdb, redis_url, lambda: twilio.call(caller="+77011234591").start())
     assert outside == ["EVALSHA"], outside
-    inside = [c["command"] for c in seen if c.get("client_type") == "lua"]
     assert any(c.startswith("GET caller:") and c.endswith(":lang") for c in inside), inside
+
+
+def test_a_status_callback_is_one_redis_round_trip(app, twilio, rdb, redis_url):
+    """The status callback's mark, the record's state and its writes are one script (store/call_status.py)."""
+    warm = start_in_russian(twilio, "+77011234593")
+    warm.hang_up()
+    call = start_in_russian(twilio, "+77011234594")
+    outside, inside = _commands_from_the_app(rdb, redis_url, call.hang_up)
+    assert outside == ["EVALSHA"], outside
+    assert any(c.startswith("HMGET conv:") for c in inside) and any(c.startswith("HINCRBY stats:") for c in inside)
