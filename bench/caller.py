@@ -102,6 +102,22 @@ class Words:
             self.option[code] = re.compile("^" + template.replace("\0L", ".*").replace("\0K", r"(\d)") + "$")
             self.sms_offer[code] = catalog.voice(code, "ui.sms_offer", key="\0K")
             self.more[code] = catalog.voice(code, "ui.more")
+        # A first call whose country code names a language hears it offered, in itself ("… press 1"): the
+        # offer's last line tells which.
+        self.offers = {catalog.langs[code].prompts["lang.offer"].voice: code for code in self.languages
+                       if "lang.offer" in catalog.langs[code].prompts}
+
+    def choose_language(self, lines: list[str], rng: random.Random) -> tuple[str | None, str | None]:
+        """(the key a first-time caller presses at the language menu, the language it picks), or (None, None)
+        for a screen that is no language menu. The list says each language in itself, in the catalog's
+        order, after whatever notices come first (the greeting): a caller picks one by its position among
+        the last lines. An offer screen's key 1 takes the language offered."""
+        if lines and lines[-1] in self.offers:
+            return "1", self.offers[lines[-1]]
+        if len(lines) < len(self.languages):
+            return None, None
+        choice = rng.randrange(len(self.languages))
+        return str(choice + 1), self.languages[choice]
 
     def hear(self, heard) -> str:
         """A <Say>'s words, or a <Play>'s, as a caller hears them."""
@@ -251,10 +267,11 @@ class Caller:
             if action is None:
                 break
             lines, *read = self.words.understood(lang, heard, menus_only=bool(self.walk), shape=shape)
-            if lang is None:  # the language menu: each language announced in itself, keys by position
-                choice = self.rng.randrange(len(lines))
-                lang = self.words.languages[choice] if len(lines) == len(self.words.languages) else None
-                key, label = str(choice + 1), "key:language"
+            if lang is None:  # the language menu
+                key, lang = self.words.choose_language(lines, self.rng)
+                if key is None:
+                    break
+                label = "key:language"
             else:
                 key, label, depth = self.choose(lang, lines, depth, read)
                 if key is None:

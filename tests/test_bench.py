@@ -29,6 +29,7 @@ def test_the_benchmark_runs_on_a_tiny_load(tmp_path, monkeypatch):
     level, walk = res["levels"]
     assert walk["load"].startswith("menu walk") and {"key:menu", "key:back"} <= set(walk["webhooks"])
     assert walk["cpu_ms_per_request"]["app"]["server"] > 0
+    assert walk["webhooks"]["key:language"]["n"] <= walk["calls"]  # one language pick a first call, no more
     assert level["calls"] > 0 and level["sms_requested"] > 0 and level["baseline_req_per_s"] > 0
     assert {"voice", "key:language", "key:sms", "status"} <= set(level["webhooks"])
     assert level["redis_per_call"]["commands"] > 0 and res["memory"]["record total"] > 0
@@ -217,3 +218,27 @@ def test_the_steps_only_benchmark_runs_a_round():
                          capture_output=True, text=True, timeout=240, cwd=str(Path(__file__).resolve().parent.parent))
     assert out.returncode == 0, out.stderr[-2000:]
     assert "menu steps alone" in out.stdout and "ratio" in out.stdout
+
+
+def test_the_load_generator_picks_a_language_as_a_first_time_caller_does(app, twilio):
+    """bench/caller.Words.choose_language on the hotline's own first screens: the +7 list after the greeting
+    and a country code's offer. Each pick leads to a main menu whose options the caller reads in the
+    language it picked (the walk once read the greeting as a language and pressed keys at random)."""
+    import random
+
+    from bench.caller import Words
+
+    from .conftest import words_of
+
+    words, rng = Words(app.extensions["hotline"].catalog, words_of(app)), random.Random(7)
+    picked = set()
+    for i, number in enumerate(["+7701123450" + str(i) for i in range(6)] + ["+996555123457", "+992901234567"]):
+        call = twilio.call(caller=number)
+        turn = call.start()
+        key, lang = words.choose_language([words.hear(h) for h in turn.heard], rng)
+        assert key is not None, turn.text
+        menu = call.press(key)
+        keys, _, _ = words.read(lang, [words.hear(h) for h in menu.heard])
+        assert keys, (number, lang, menu.text)
+        picked.add(lang)
+    assert {"ky", "tg"} <= picked and len(picked) >= 4
