@@ -96,11 +96,12 @@ class FreeForm:
         return Entry(tuple(parts))
 
     def words(self, text: str) -> list[str]:
-        return [w for w in (self.fold.fold(w) for w in _WORDS.findall(normalize(text))) if w]
+        return self.fold.folded_words(text)
 
-    def read(self, text: str) -> Reading | None:
-        """OPTOUT, ASK_HOW, or None (an ordinary message: the rest of the understanding answers it)."""
-        words = self.words(text)
+    def read(self, text: str, folded: list[str] | None = None) -> Reading | None:
+        """OPTOUT, ASK_HOW, or None (an ordinary message: the rest of the understanding answers it).
+        `folded`: the text's words as `OptOutWords.folded_words` gives them, when worked out already."""
+        words = self.words(text) if folded is None else folded
         if not words:
             return None
         hits: dict[str, set[str]] = {}

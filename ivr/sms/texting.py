@@ -83,10 +83,11 @@ class Texting:
                 blocked: str | None, call: _Call) -> Answer:
         text = CONTROL.sub(" ", body or "")[:1600].strip()
         offered, session.choices = session.choices, []
-        keyword = self.optout_words.classify(text, opt_out_type)
+        folded = self.optout_words.folded_words(text)  # the words both opt-out checks compare, folded once
+        keyword = self.optout_words.classify(text, opt_out_type, folded)
         if keyword:
             return self._command(session, keyword, blocked)
-        reading = self.stop_requests.read(text)
+        reading = self.stop_requests.read(text, folded)
         if reading:
             return self._stop_request(session, text, reading, blocked)
         if session.node == LANGUAGE_MENU or session.lang is None:

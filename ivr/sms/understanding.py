@@ -162,29 +162,47 @@ def _add(index: dict[str, list[str]], key: str, code: str) -> None:
         owners.append(code)
 
 
-def _place(stems: tuple[str, ...], matches: list[dict[str, float]]) -> list[tuple[int, float]]:
-    """Each stem of an entry on its own word of the message (the best, then the earliest), or [] if one is missing."""
+def _positions(matches: list[dict[str, float]]) -> dict[str, list[tuple[int, float]]]:
+    """stem -> [(word of the message, how well it matches)], in the message's order: what `_place` looks up."""
+    where: dict[str, list[tuple[int, float]]] = {}
+    for tok, m in enumerate(matches):
+        for stem, quality in m.items():
+            found = where.get(stem)
+            if found is None:
+                where[stem] = [(tok, quality)]
+            else:
+                found.append((tok, quality))
+    return where
+
+
+def _better(hit: tuple[int, float]) -> tuple[float, int]:
+    return hit[1], -hit[0]
+
+
+def _place(stems: tuple[str, ...], where: dict[str, list[tuple[int, float]]]) -> list[tuple[int, float]]:
+    """Each stem of an entry on its own word of the message (the best, then the earliest), or [] if one is missing.
+    `where`: the message's `_positions`."""
+    if len(stems) == 1:  # most entries are one word: no word can be taken twice
+        hits = where.get(stems[0])
+        return [max(hits, key=_better)] if hits else []
     used: list[tuple[int, float]] = []
     for stem in stems:
-        taken = [tok for tok, _ in used]
-        hits = [(tok, m[stem]) for tok, m in enumerate(matches) if stem in m and tok not in taken]
+        hits = [hit for hit in where.get(stem, ()) if all(hit[0] != tok for tok, _ in used)]
         if not hits:
             return []
-        used.append(max(hits, key=lambda hit: (hit[1], -hit[0])))
+        used.append(max(hits, key=_better))
     return used
 
 
+_TOKEN = re.compile("(?:[^\\W_]|['ʻʼ’‘`])+")  # letters and digits (str.isalnum), apostrophes inside
+_NOT_ALNUM = "".join(ch for ch in "'ʻʼ’‘`" if not ch.isalnum())  # "ʻ" and "ʼ" are letters (Lm) themselves
+
+
 def _tokens(text: str) -> list[str]:
+    """The message's words, lower case: runs of letters, digits and apostrophes (an apostrophe or backtick alone
+    is no word); the first MAX_TOKENS."""
     text = unicodedata.normalize("NFC", text).lower()
-    out, word = [], []
-    for ch in text + " ":
-        if ch.isalnum() or ch in "'ʻʼ’‘`":
-            word.append(ch)
-        elif word:
-            if any(c.isalnum() for c in word):  # an apostrophe or backtick alone is no word
-                out.append("".join(word))
-            word = []
-    return out[:MAX_TOKENS]
+    return [w for w in _TOKEN.findall(text) if w.strip(_NOT_ALNUM)][:MAX_TOKENS]
 
 
 class Understander:
@@ -221,6 +239,8 @@ class Understander:
                 if i not in self.entries_with.setdefault(stem, []):
                     self.entries_with[stem].append(i)
         self.signals_with = self._index_signals()
+        self._topic_order = {name: t.order for name, t in lexicon.topics.items()}  # how ties rank, worked out once
+        self._signal_order = {key: i for i, key in enumerate(lexicon.signals)}
         by_length: dict[int, list[str]] = {}
         for stem in self.stem_langs:
             if len(stem) >= 5:
@@ -341,9 +361,10 @@ class Understander:
 
     def _score(self, matches: list[dict[str, float]]) -> list[Scored]:
         best: dict[str, dict[int, float]] = {}  # topic -> token position -> contribution
-        candidates = sorted({i for m in matches for stem in m for i in self.entries_with.get(stem, ())})
+        where = _positions(matches)
+        candidates = sorted({i for stem in where for i in self.entries_with.get(stem, ())})
         for entry in (self.entries[i] for i in candidates):
-            used = _place(entry.stems, matches)
+            used = _place(entry.stems, where)
             if used:
                 bonus = entry.weight * (PHRASE_BONUS if len(entry.stems) > 1 else 1.0)
                 slots = best.setdefault(entry.topic, {})
@@ -355,7 +376,7 @@ class Understander:
             weight, cap = (meta.weight, meta.cap) if meta else (1.0, None)
             total = sum(slots.values()) if cap is None else min(cap, sum(slots.values()))
             ranked.append(Scored(topic, round(weight * total, 6), min(slots)))
-        order = {name: t.order for name, t in self.lexicon.topics.items()}
+        order = self._topic_order
         ranked.sort(key=lambda s: (-s.score, s.first, order.get(s.topic, len(order)), s.topic))
         return [s for s in ranked if s.score >= MIN_SCORE]
 
@@ -373,12 +394,12 @@ class Understander:
             starts = self.signal_starts.get((key, stem))
             return not starts or any(whole[i].startswith(start) for start in starts)
 
-        strong = [{stem: q for stem, q in m.items() if q >= SIGNAL_QUALITY} for m in matches]
-        candidates = sorted({i for m in strong for stem in m for i in self.signals_with.get(stem, ())})
+        strong = _positions([{stem: q for stem, q in m.items() if q >= SIGNAL_QUALITY} for m in matches])
+        candidates = sorted({i for stem in strong for i in self.signals_with.get(stem, ())})
         found: dict[str, Hit] = {}
         for entry in (self.signal_entries[i] for i in candidates):
-            mine = [{stem: q for stem, q in m.items() if stem in entry.stems and fits(entry.topic, stem, i)}
-                    for i, m in enumerate(strong)]
+            mine = {stem: [(i, q) for i, q in strong.get(stem, ()) if fits(entry.topic, stem, i)]
+                    for stem in entry.stems}
             used = _place(entry.stems, mine)
             if not used:
                 continue
@@ -396,7 +417,7 @@ class Understander:
                 langs = old.langs + (entry.lang,) if len(positions) == old.words and entry.lang not in old.langs \
                     else old.langs
                 found[entry.topic] = Hit(entry.topic, old.words, tokens_, langs)
-        order = {key: i for i, key in enumerate(self.lexicon.signals)}
+        order = self._signal_order
         return dict(sorted(found.items(), key=lambda kv: order.get(kv[0], len(order))))
 
     def rescore(self, text: str, without: set[int]) -> list[Scored]:
