@@ -119,3 +119,26 @@ def test_the_corpus_is_read_as_before_by_the_opt_out_checks(words):
                                                    if w and w not in words.please)
         assert words.classify(text, "", folded) == words.classify(text)
         assert free.read(text, folded) == free.read(text)
+
+
+def test_the_free_form_entries_kept_per_word_are_bounded_and_read_the_same(words, monkeypatch):
+    from bench import sms_cost
+    from ivr.sms import optout_freeform
+
+    monkeypatch.setattr(optout_freeform, "WORDS_KEPT", 30)
+    kept, fresh = FreeForm(words), FreeForm(words)
+    for text in [t for _, _, t in sms_cost.corpus()] + STOP_TEXTS:
+        fresh._starts.clear()
+        assert kept.read(text) == fresh.read(text)
+        assert len(kept._starts) <= 30
+
+
+def test_a_set_queued_for_a_script_is_the_one_redis_py_queues(rdb):
+    from ivr.store import sessions, write_once
+
+    writes, pipe = write_once.Writes(rdb), rdb.pipeline(transaction=False)
+    for target in (writes, pipe):
+        sessions.set_for(target, "session:sms:x", '{"a":1}', 3600)
+    assert writes.command_stack == [(args, {}) for args, _ in pipe.command_stack]
+    assert write_once.apply(rdb, "SMS-x", "m1", writes, 60)
+    assert rdb.get("session:sms:x") == '{"a":1}' and 3590 < rdb.ttl("session:sms:x") <= 3600

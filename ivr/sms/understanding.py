@@ -384,6 +384,10 @@ class Understander:
         """Every signal whose entry has all its words in the message, matched well (not fuzzily), close together
         (a phrase's words within one word of each other). The longest entry of each signal is kept. A stem of
         a short lexicon word (under five letters) must be the whole word as written ("жар" is not "жарна")."""
+        strong = _positions([{stem: q for stem, q in m.items() if q >= SIGNAL_QUALITY} for m in matches])
+        candidates = sorted({i for stem in strong for i in self.signals_with.get(stem, ())})
+        if not candidates:
+            return {}
         written = [_written(t) for t in tokens]
         whole = [fold(t).replace(" ", "") for t in tokens]
 
@@ -394,8 +398,6 @@ class Understander:
             starts = self.signal_starts.get((key, stem))
             return not starts or any(whole[i].startswith(start) for start in starts)
 
-        strong = _positions([{stem: q for stem, q in m.items() if q >= SIGNAL_QUALITY} for m in matches])
-        candidates = sorted({i for stem in strong for i in self.signals_with.get(stem, ())})
         found: dict[str, Hit] = {}
         for entry in (self.signal_entries[i] for i in candidates):
             mine = {stem: [(i, q) for i, q in strong.get(stem, ()) if fits(entry.topic, stem, i)]
@@ -426,11 +428,12 @@ class Understander:
         return self._score([{} if i in without else self._word_matches(t) for i, t in enumerate(tokens)])
 
     # -- language ----------------------------------------------------------------------------
-    def _plainly_russian(self, text: str, tokens: list[str]) -> bool:
+    def _plainly_russian(self, text: str, tokens: list[str], chars: set[str]) -> bool:
         """Cyrillic with no letter of another language, every word Russian (a lexicon or stop word), an acronym
-        ("ДМС", "ВНЖ") or a number: Russian, whatever other lexicons share the words."""
-        letters = [ch for ch in unicodedata.normalize("NFC", text.lower()) if ch.isalpha()]
-        if "ru" not in self.languages or not letters or not all(ch in _RUSSIAN_LETTERS for ch in letters):
+        ("ДМС", "ВНЖ") or a number: Russian, whatever other lexicons share the words. `chars`: the text's
+        characters, lower case (NFC)."""
+        letters = {ch for ch in chars if ch.isalpha()}
+        if "ru" not in self.languages or not letters or not letters <= _RUSSIAN_LETTERS:
             return False
         acronyms = {w.lower() for w in re.findall(r"\b[А-ЯЁ]{2,6}\b", text)}
         for token in tokens:
@@ -442,10 +445,11 @@ class Understander:
         return True
 
     def _language(self, text: str, tokens: list[str]) -> tuple[str | None, float]:
-        if self._plainly_russian(text, tokens):
+        chars = set(unicodedata.normalize("NFC", text.lower()))
+        if self._plainly_russian(text, tokens, chars):
             return "ru", STOPWORD_EVIDENCE
         evidence = dict.fromkeys(self.languages, 0.0)
-        for ch in sorted(set(unicodedata.normalize("NFC", text.lower()))):
+        for ch in sorted(chars):
             owners = self.letters.get(ch, [])
             for code in owners:
                 evidence[code] += 1 / len(owners)
