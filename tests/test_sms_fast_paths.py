@@ -142,3 +142,30 @@ def test_a_set_queued_for_a_script_is_the_one_redis_py_queues(rdb):
     assert writes.command_stack == [(args, {}) for args, _ in pipe.command_stack]
     assert write_once.apply(rdb, "SMS-x", "m1", writes, 60)
     assert rdb.get("session:sms:x") == '{"a":1}' and 3590 < rdb.ttl("session:sms:x") <= 3600
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "tg"])
+def test_a_texter_with_a_language_is_answered_as_when_the_texts_language_was_worked_out(real_texting, lang,
+                                                                                         monkeypatch):
+    """The understander leaves out the text's language for a texter who has one: nothing they are answered
+    with used it."""
+    import copy
+    import datetime as dt
+
+    from bench import sms_cost
+    from ivr.store.sessions import Session
+
+    tx, today = real_texting, dt.date(2026, 12, 7)
+    understand = tx.understander.understand
+    texts = [t for _, _, t in sms_cost.corpus()][::3] + STOP_TEXTS + ["1", "9", "0", "*", "103", "2 3"]
+
+    def answered(text, node, always):
+        monkeypatch.setattr(tx.understander, "understand",
+                            (lambda t, language=True: understand(t)) if always else understand)
+        session = Session(id="h", caller="h", lang=lang, node=node, choices=["dms", "doctor"], started=1.0)
+        answer = tx.answer(session, text, today, is_new=False)
+        return answer, vars(copy.deepcopy(session))
+
+    for text in texts:
+        for node in (tx.catalog.start, "@language"):
+            assert answered(text, node, always=False) == answered(text, node, always=True), text

@@ -117,7 +117,7 @@ class Texting:
         return answer
 
     def _understand(self, session: Session, text: str, today: dt.date, offered: list[str], call: _Call) -> Answer:
-        understood = self.understander.understand(text)
+        understood = self.understander.understand(text, language=session.lang is None)  # a chosen language wins
         # "103" or "1406" is a number the texter needs, not three menu keys: a clear topic wins over keys
         if session.lang and re.fullmatch(r"[0-9*#]{1,3}", text) and not (len(text) > 1 and understood.clear):
             return self._key(session, text, today)

@@ -488,13 +488,15 @@ class Understander:
             return self.lexicon.default_language
         return tied[0]
 
-    def understand(self, text: str) -> Understanding:
+    def understand(self, text: str, language: bool = True) -> Understanding:
+        """`language`: also the language the text is written in (`lang`, `lang_evidence`); a texter who has a
+        language keeps it whatever the text is written in, so for them it is not worked out (None, 0.0)."""
         tokens = _tokens(text)
         if not tokens:
             return Understanding()
         matches = [self._word_matches(t) for t in tokens]
         ranked = self._score(matches)
-        lang, evidence = self._language(text, tokens)
+        lang, evidence = self._language(text, tokens) if language else (None, 0.0)
         return Understanding(ranked, lang, evidence, self._signals(tokens, matches), len(tokens))
 
 
