@@ -26,6 +26,24 @@ def test_a_mark_alone_is_a_claim(rdb):
     assert write_once.apply(rdb, "CA2", "step:1", rdb.pipeline(transaction=False), 60) is False
 
 
+def test_a_claim_runs_its_checks_once_and_returns_their_replies(rdb):
+    """claim_then: the first delivery gets the checks' replies (they ran with the mark), a retry gets None and
+    runs nothing; apply_claimed then writes without a mark."""
+    def checks():
+        pipe = write_once.Writes(rdb)
+        pipe.hincrby("count:CA5", "day", 1)
+        pipe.exists("optout:someone")
+        return pipe
+
+    rdb.set("optout:someone", "stop")
+    assert write_once.claim_then(rdb, "CA5", "step:1", 60, checks()) == [1, 1]
+    assert write_once.claim_then(rdb, "CA5", "step:1", 60, checks()) is None
+    assert rdb.hget("count:CA5", "day") == "1"
+    assert write_once.claim_then(rdb, "CA5", "step:2", 60, write_once.Writes(rdb)) == []
+    write_once.apply_claimed(rdb, queue_step(rdb, "CA5"))
+    assert rdb.llen(calllog.events_key("CA5")) == 1
+
+
 def test_it_survives_redis_forgetting_its_scripts(rdb):
     """After a Redis restart the script cache is empty; redis-py loads the script again."""
     assert write_once.apply(rdb, "CA3", "step:1", queue_step(rdb, "CA3"), 60)
