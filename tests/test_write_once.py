@@ -81,8 +81,11 @@ def test_the_light_queue_queues_every_command_as_redis_py_does(rdb):
         pipe.hincrby("stats", "topic:main")
         pipe.hincrby("stats", "drop:main", 3)
         pipe.zadd("z", {"CA1": 1796678907.123})
-        pipe.set("lang:x", "ru", ex=86400)  # no shortcut: redis-py's pipeline builds it
-        pipe.hsetnx("seen", "step:1", 1)
+        pipe.set("lang:x", "ru", ex=86400)
+        pipe.set("once:x", "m1", ex=timedelta(hours=1))
+        pipe.set("plain", "v")
+        pipe.set("nx", "v", ex=60, nx=True)  # no shortcut with options: redis-py's pipeline builds it
+        pipe.hsetnx("seen", "step:1", 1)  # no shortcut
         return pipe
 
     ours, theirs = queue(write_once.Writes(rdb)), queue(rdb.pipeline(transaction=False))

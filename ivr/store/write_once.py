@@ -69,6 +69,15 @@ class Writes:
     def hincrby(self, name, key, amount=1):
         return self._queue("HINCRBY", name, key, amount)
 
+    def set(self, name, value, ex=None, **options):
+        if options:  # NX, KEEPTTL, GET…: redis-py builds those
+            return self.__getattr__("set")(name, value, ex=ex, **options)
+        if ex is None:
+            return self._queue("SET", name, value)
+        if not isinstance(ex, int):
+            ex = int(ex.total_seconds())
+        return self._queue("SET", name, value, "EX", ex)
+
     def zadd(self, name, mapping):
         pieces = []
         for member, score in mapping.items():
