@@ -18,9 +18,9 @@ from redis.exceptions import NoScriptError
 from .calllog import seen_key
 
 
-def run_queued(first_arg: int | str, first_key: int | str = 2) -> str:
+def run_queued(first_arg: int | str, first_key: int | str = 2, then: str = "return 1") -> str:
     """Lua that runs the commands `pack` put in KEYS[first_key..] and ARGV[first_arg..], in order
-    (either may be a Lua expression)."""
+    (either may be a Lua expression), then `then`."""
     return f"""
 local a = {first_arg}
 for i = {first_key}, #KEYS do
@@ -28,7 +28,7 @@ for i = {first_key}, #KEYS do
   redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n))
   a = a + 2 + n
 end
-return 1
+{then}
 """
 
 
