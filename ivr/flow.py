@@ -14,6 +14,7 @@ once, then the call ends with an SMS offer (or the invitation to text) and the g
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .content.model import LANGUAGE_MENU, LIST_GROUP, Catalog, Option
@@ -49,7 +50,7 @@ class Screen:
     notices: list[str]
     say: list[str]
     items: list[str]
-    options: list[Option]
+    options: Sequence[Option]
     more: bool = False
     end_of_list: bool = False
     sms_offer: bool = False

@@ -43,6 +43,7 @@ class Services:
     transport: object
     _rq_redis: object = None
     _withheld: dict = field(default_factory=dict)  # number hash -> withheld? (caller_hash)
+    _queues: dict = field(default_factory=dict)  # RQ queue name -> Queue (queue)
 
     @property
     def rq_redis(self):
@@ -53,6 +54,18 @@ class Services:
             self._rq_redis = redis_lib.Redis.from_url(self.config["REDIS_URL"], socket_timeout=2,
                                                       socket_connect_timeout=1)
         return self._rq_redis
+
+    def queue(self, name: str):
+        """RQ's queue `name` (JSON payloads), one per process: a new Queue reads the server's version (INFO, a
+        round trip) before its first immediate enqueue, and building one costs more than the rest of an enqueue
+        into a pipeline."""
+        found = self._queues.get(name)
+        if found is None:
+            from rq import Queue
+            from rq.serializers import JSONSerializer
+
+            found = self._queues[name] = Queue(name, connection=self.rq_redis, serializer=JSONSerializer)
+        return found
 
     def today(self) -> dt.date:
         return self.clock().date()

@@ -232,7 +232,7 @@ def test_the_load_generator_picks_a_language_as_a_first_time_caller_does(app, tw
 
     words, rng = Words(app.extensions["hotline"].catalog, words_of(app)), random.Random(7)
     picked = set()
-    for i, number in enumerate(["+7701123450" + str(i) for i in range(6)] + ["+996555123457", "+992901234567"]):
+    for number in ["+7701123450" + str(i) for i in range(6)] + ["+996555123457", "+992901234567"]:
         call = twilio.call(caller=number)
         turn = call.start()
         key, lang = words.choose_language([words.hear(h) for h in turn.heard], rng)
@@ -242,3 +242,31 @@ def test_the_load_generator_picks_a_language_as_a_first_time_caller_does(app, tw
         assert keys, (number, lang, menu.text)
         picked.add(lang)
     assert {"ky", "tg"} <= picked and len(picked) >= 4
+
+
+def test_the_peer_is_extracted_under_bench_peers_once_per_commit_and_git_ignores_it(tmp_path):
+    """bench/peer.extract: the peer's tree from a git mirror, under bench/peers/<name>-<commit>/, once per commit,
+    never half-extracted; git ignores what is extracted there, and nothing in ivr/ names it."""
+    import subprocess
+
+    from bench import peer
+
+    mirror = tmp_path / "mirror"
+    git = ["git", "-C", str(mirror), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q", str(mirror)], check=True)
+    (mirror / "ivr_phone_tree_python.py").write_text("app = None\n")
+    subprocess.run(git + ["add", "."], check=True)
+    subprocess.run(git + ["commit", "-qm", "sample"], check=True)
+    peers = tmp_path / "peers"
+    dest, commit = peer.extract(mirror, peers)
+    assert dest == peers / f"ivr-phone-tree-python-{commit}" and (dest / "ivr_phone_tree_python.py").exists()
+    (dest / "marker").write_text("kept")
+    assert peer.extract(mirror, peers) == (dest, commit) and (dest / "marker").exists()  # not extracted again
+    assert [p.name for p in peers.iterdir()] == [dest.name]  # no half-extracted tree left beside it
+    assert peer.PEERS == ROOT / "bench" / "peers"
+    ignored = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q",
+                              f"bench/peers/ivr-phone-tree-python-{commit}/ivr_phone_tree_python.py"])
+    assert ignored.returncode == 0
+    assert subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", "bench/peers/README.md"]).returncode == 1
+    named = [p for p in (ROOT / "ivr").rglob("*.py") if "peers" in p.read_text() or "ivr_phone_tree" in p.read_text()]
+    assert not named

@@ -99,3 +99,20 @@ def test_one_operator_holds_at_most_the_claim_limit(rdb):
     assert callbacks.claim(rdb, ids[0], "olga", limit=2)  # one already held: still fine
     callbacks.release(rdb, ids[0], "olga")
     assert callbacks.claim(rdb, ids[2], "olga", limit=2)
+
+
+def test_a_request_whose_writes_fail_leaves_no_guard_behind(rdb):
+    """The one-open-request guard is set last, in the script that writes the callback: when a write fails
+    (here the queue's key holds the wrong type), the caller is not told "already open" for two weeks after."""
+    import redis
+
+    caller = "d" * 32
+    rdb.set("callbacks:open", "not a sorted set")
+    with pytest.raises(redis.ResponseError):
+        callbacks.request(rdb, NUMBER, caller, "CA2", "ru")
+    assert not rdb.exists(f"callback:open-for:{caller}")
+    rdb.delete("callbacks:open")
+    cid = callbacks.request(rdb, NUMBER, caller, "CA2", "ru")
+    assert cid and rdb.get(f"callback:open-for:{caller}") == cid and rdb.zscore("callbacks:open", cid)
+    assert callbacks.request(rdb, NUMBER, caller, "CA3", "ru") is None  # one open request per caller
+    assert 0 < rdb.ttl(f"callback:open-for:{caller}") <= callbacks.CALLBACK_TTL

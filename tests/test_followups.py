@@ -53,6 +53,9 @@ def test_the_sms_key_webhook_delivered_twice_queues_one_sms(env, fake, rdb, redi
     assert first[0] == again[0] == 200 and "[ru] sms queued" in first[1]
     assert "[ru] fact.a text" in again[1]  # the retry hears where the first left the caller
     assert rdb.llen(calllog.events_key(call.sid)) == events
+    [record] = msg_records(rdb)
+    day = app.extensions["hotline"].today().isoformat()
+    assert rdb.hget(f"smslimit:{record['to_hash']}", day) == "1"  # counted once towards the day's limit
     run_jobs(redis_url)
     assert len(fake.sent) == 1 and len(msg_records(rdb)) == 1
 

@@ -170,6 +170,7 @@ def test_callback_and_reminder_from_the_menu(twilio, catalog, rdb):
     assert catalog.voice("kk", "ui.reminder_done") in done.text
     [msg] = rdb.zrange("msgs", 0, -1)
     assert rdb.hget(f"msg:{msg}", "status") == "scheduled" and rdb.hget(f"msg:{msg}", "kind") == "reminder"
+    assert f"sms-{msg}" in rdb.zrange("rq:scheduled:sms", 0, -1)  # its job, written in the same script
 
 
 @pytest.mark.parametrize("text, lang, prompt", [("bepul", "uz", "status.temporary"),

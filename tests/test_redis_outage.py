@@ -149,3 +149,30 @@ def test_queued_jobs_survive_a_redis_restart_with_aof(app_factory, tmp_path):
     finally:
         proc.terminate()
         proc.wait()
+
+
+def test_redis_lost_between_an_sms_keys_claim_and_its_writes_promises_no_sms(app_factory, tmp_path, own_redis,
+                                                                            monkeypatch):
+    """A key asking for an SMS claims its mark (with the day's count) in one round trip and writes the message,
+    its RQ job and the step in the next. Redis really going away between the two: the caller hears 1406, not
+    "an SMS is coming", and the call goes on."""
+    from ivr.store import write_once
+
+    port, proc = own_redis
+    app, twilio = make(app_factory, tmp_path, port)
+    call = twilio.call(caller="+77010000019")
+    call.start()
+    for key in ("2", "1", "1"):  # Russian, facts, fact a (which offers its SMS on 1)
+        call.press(key)
+    claim_then = write_once.claim_then
+
+    def claim_then_redis_goes(*args, **kwargs):
+        checked = claim_then(*args, **kwargs)
+        proc.terminate()
+        proc.wait()
+        return checked
+
+    monkeypatch.setattr(write_once, "claim_then", claim_then_redis_goes)
+    turn = call.press("1")
+    assert turn.status == 200 and "sms queued" not in turn.text and "1 4 0 6" in turn.text, turn.text
+    assert turn.gather is not None  # the call goes on where it was

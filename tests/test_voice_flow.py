@@ -291,3 +291,20 @@ def test_a_status_callback_is_one_redis_round_trip(app, twilio, rdb, redis_url):
     outside, inside = _commands_from_the_app(rdb, redis_url, call.hang_up)
     assert outside == ["EVALSHA"], outside
     assert any(c.startswith("HMGET conv:") for c in inside) and any(c.startswith("HINCRBY stats:") for c in inside)
+
+
+def test_a_key_that_asks_for_an_sms_is_two_redis_round_trips(app, twilio, rdb, redis_url):
+    """The once-only mark with the day's count and the opt-out check, then the step's writes with the message
+    record and its RQ job in one script: MONITOR sees two EVALSHAs from the app (it was four round trips)."""
+    for number in ("+77011234595", "+77011234596"):
+        call = start_in_russian(twilio, number)
+        call.press("1")
+        call.press("1")
+        if number.endswith("5"):
+            call.press("1")  # the scripts loaded, RQ's queue built
+    outside, inside = _commands_from_the_app(rdb, redis_url, lambda: call.press("1"))
+    assert outside == ["EVALSHA", "EVALSHA"], outside
+    assert any(c.startswith("HINCRBY smslimit:") for c in inside) and any(c.startswith("EXISTS optout:")
+                                                                           for c in inside)
+    assert any(c.startswith("HSET rq:job:sms-") for c in inside) and any(c.startswith("HSET msg:") for c in inside)
+    assert call.turn.heard[0].text in ("[ru] sms queued", "[ru] sms in the morning")

@@ -26,6 +26,24 @@ def test_a_mark_alone_is_a_claim(rdb):
     assert write_once.apply(rdb, "CA2", "step:1", rdb.pipeline(transaction=False), 60) is False
 
 
+def test_a_claim_runs_its_checks_once_and_returns_their_replies(rdb):
+    """claim_then: the first delivery gets the checks' replies (they ran with the mark), a retry gets None and
+    runs nothing; apply_claimed then writes without a mark."""
+    def checks():
+        pipe = write_once.Writes(rdb)
+        pipe.hincrby("count:CA5", "day", 1)
+        pipe.exists("optout:someone")
+        return pipe
+
+    rdb.set("optout:someone", "stop")
+    assert write_once.claim_then(rdb, "CA5", "step:1", 60, checks()) == [1, 1]
+    assert write_once.claim_then(rdb, "CA5", "step:1", 60, checks()) is None
+    assert rdb.hget("count:CA5", "day") == "1"
+    assert write_once.claim_then(rdb, "CA5", "step:2", 60, write_once.Writes(rdb)) == []
+    write_once.apply_claimed(rdb, queue_step(rdb, "CA5"))
+    assert rdb.llen(calllog.events_key("CA5")) == 1
+
+
 def test_it_survives_redis_forgetting_its_scripts(rdb):
     """After a Redis restart the script cache is empty; redis-py loads the script again."""
     assert write_once.apply(rdb, "CA3", "step:1", queue_step(rdb, "CA3"), 60)
@@ -63,8 +81,11 @@ def test_the_light_queue_queues_every_command_as_redis_py_does(rdb):
         pipe.hincrby("stats", "topic:main")
         pipe.hincrby("stats", "drop:main", 3)
         pipe.zadd("z", {"CA1": 1796678907.123})
-        pipe.set("lang:x", "ru", ex=86400)  # no shortcut: redis-py's pipeline builds it
-        pipe.hsetnx("seen", "step:1", 1)
+        pipe.set("lang:x", "ru", ex=86400)
+        pipe.set("once:x", "m1", ex=timedelta(hours=1))
+        pipe.set("plain", "v")
+        pipe.set("nx", "v", ex=60, nx=True)  # no shortcut with options: redis-py's pipeline builds it
+        pipe.hsetnx("seen", "step:1", 1)  # no shortcut
         return pipe
 
     ours, theirs = queue(write_once.Writes(rdb)), queue(rdb.pipeline(transaction=False))

@@ -216,8 +216,13 @@ class Catalog:
     def option_in_force(self, option: Option, today: dt.date) -> bool:
         return self.in_force(option.label, today) and self.node_in_force(option.goto, today)
 
-    def live_options(self, node: Node, today: dt.date) -> list[Option]:
-        return [o for o in node.options if self.option_in_force(o, today)]
+    def live_options(self, node: Node, today: dt.date) -> tuple[Option, ...]:
+        """The options in force (memoised by node and day with node_in_force's answers: every menu step asks)."""
+        memo = self._in_force_memo
+        known = memo.get((node.id, today, "options"))
+        if known is None:
+            known = memo[(node.id, today, "options")] = tuple(o for o in node.options if self.option_in_force(o, today))
+        return known
 
     def live_items(self, node: Node, today: dt.date) -> list[str]:
         return self.said(node.items, today)

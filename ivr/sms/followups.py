@@ -13,7 +13,6 @@ import datetime as dt
 import uuid
 
 from rq import Queue, Retry
-from rq.serializers import JSONSerializer
 
 from ..store import messages
 
@@ -45,7 +44,7 @@ def next_working_day(now: dt.datetime, at: dt.time = dt.time(10, 0)) -> dt.datet
 
 
 def queue(svc) -> Queue:
-    return Queue("sms", connection=svc.rq_redis, serializer=JSONSerializer)
+    return svc.queue("sms")
 
 
 def enqueue_send(svc, pipe, *, msg_id: str, number: str, body: str, caller: str, kind: str,
@@ -62,46 +61,66 @@ def enqueue_send(svc, pipe, *, msg_id: str, number: str, body: str, caller: str,
         queue(svc).enqueue_at(when, JOB, kwargs=payload, **options)
 
 
+def reachable(svc, number: str, caller: str) -> bool:
+    """False for a withheld caller ID (+266696687, anonymous, …): nobody to text, and no one's daily limit."""
+    return not (caller == "anonymous" or svc.caller_hash(number) == "anonymous")
+
+
+def check(pipe, caller: str, now: dt.datetime) -> None:
+    """Queue on `pipe` what deciding a request reads: the caller's count for the day, this request counted
+    (its TTL renewed), and whether the number opted out. Their three replies are `plan`'s `checked`."""
+    limit_key = f"smslimit:{caller}"  # a hash of day -> count; forgotten with the caller
+    pipe.hincrby(limit_key, now.date().isoformat(), 1)
+    pipe.expire(limit_key, 2 * 86400)
+    pipe.exists(messages.optout_key(caller))
+
+
+def plan(svc, pipe, checked: list, now: dt.datetime, *, kind: str, number: str, caller: str, conv: str, lang: str,
+         prompt_ids: list[str], at: dt.datetime | None = None, body: str | None = None, quiet_hours: bool = True,
+         once: str | None = None) -> tuple[str, str]:
+    """Queue on `pipe` the message record and, when it is to be sent, its RQ job, as `check`'s replies
+    (`checked`) allow. `pipe` must run them as one (a MULTI, or a script): a worker must never see a job whose
+    record is not written yet. Returns (outcome, message id)."""
+    count, _, opted_out = checked
+    record = {"kind": kind, "conv": conv, "lang": lang, "number": number, "caller": caller,
+              "retention": svc.retention, "msg_id": uuid.uuid4().hex[:20]}
+    msg_id = record["msg_id"]
+    if opted_out or count > SMS_PER_DAY:
+        outcome = "opted_out" if opted_out else "limited"
+        status = {"opted_out": "opted_out", "limited": "rejected"}[outcome]
+        messages.create(pipe, **record, status=status, error_code=None if opted_out else "daily-limit")
+    else:
+        body = body or compose(svc.catalog, lang, prompt_ids)
+        when = at or (send_time(now) if quiet_hours else None)
+        if when is not None and at is None:
+            when = max(when, now)
+        outcome = "queued" if when is None else "scheduled"
+        # RQ adds its commands first, then the record joins them
+        enqueue_send(svc, pipe, msg_id=msg_id, number=number, body=body, caller=caller, kind=kind, when=when)
+        messages.create(pipe, **record, status=outcome, body=body, send_at=when.isoformat() if when else None,
+                        **messages.cost(body))
+    if once:
+        pipe.set(once, msg_id, ex=svc.retention)
+    return outcome, msg_id
+
+
 def request(svc, *, kind: str, number: str, caller: str, conv: str, lang: str, prompt_ids: list[str],
             at: dt.datetime | None = None, body: str | None = None, quiet_hours: bool = True,
             once: str | None = None) -> tuple[str, str | None]:
     """Queue one SMS. Returns (outcome, message id): queued, scheduled, limited, opted_out, no_number.
     `body`: a text already composed (else the prompts'); `quiet_hours=False`: an answer to something
     the caller has just done, sent at once even at night; `once`: a key set to the message id in the same
-    MULTI as the message (whoever finds it set knows this SMS was asked for)."""
-    if caller == "anonymous" or svc.caller_hash(number) == "anonymous":  # withheld: phonenumbers' answer, kept by hash
-        return "no_number", None  # a hidden caller ID: nobody to text, and no one's daily limit to count
+    MULTI as the message (whoever finds it set knows this SMS was asked for).
+    Two round trips: `check`, then `plan`'s writes in one MULTI. (A voice key asking for an SMS sends `check`
+    with its once-only mark and `plan`'s writes with its own: ivr/voice/webhooks.py.)"""
+    if not reachable(svc, number, caller):
+        return "no_number", None
     now = svc.clock()
-    limit_key = f"smslimit:{caller}"  # a hash of day -> count; forgotten with the caller
     pipe = svc.redis.pipeline(transaction=False)
-    pipe.hincrby(limit_key, now.date().isoformat(), 1)
-    pipe.expire(limit_key, 2 * 86400)
-    pipe.exists(messages.optout_key(caller))
-    count, _, opted_out = pipe.execute()
-    # Everything else is one round trip: the message record and, when it is to be sent, the RQ job,
-    # in one MULTI so that a worker never sees a job whose record is not written yet.
-    record = {"kind": kind, "conv": conv, "lang": lang, "number": number, "caller": caller,
-              "retention": svc.retention, "msg_id": uuid.uuid4().hex[:20]}
+    check(pipe, caller, now)
+    checked = pipe.execute()
     pipe = svc.rq_redis.pipeline()
-    if opted_out or count > SMS_PER_DAY:
-        outcome = "opted_out" if opted_out else "limited"
-        status = {"opted_out": "opted_out", "limited": "rejected"}[outcome]
-        messages.create(pipe, **record, status=status, error_code=None if opted_out else "daily-limit")
-        if once:
-            pipe.set(once, record["msg_id"], ex=svc.retention)
-        pipe.execute()
-        return outcome, record["msg_id"]
-    body = body or compose(svc.catalog, lang, prompt_ids)
-    when = at or (send_time(now) if quiet_hours else None)
-    if when is not None and at is None:
-        when = max(when, now)
-    msg_id = record["msg_id"]
-    outcome = "queued" if when is None else "scheduled"
-    # RQ adds its commands first (it may WATCH), then the record joins the same MULTI
-    enqueue_send(svc, pipe, msg_id=msg_id, number=number, body=body, caller=caller, kind=kind, when=when)
-    messages.create(pipe, **record, status=outcome, body=body, send_at=when.isoformat() if when else None,
-                    **messages.cost(body))
-    if once:
-        pipe.set(once, msg_id, ex=svc.retention)
+    outcome = plan(svc, pipe, checked, now, kind=kind, number=number, caller=caller, conv=conv, lang=lang,
+                   prompt_ids=prompt_ids, at=at, body=body, quiet_hours=quiet_hours, once=once)
     pipe.execute()
-    return outcome, msg_id
+    return outcome

@@ -25,7 +25,7 @@ import uuid
 
 import redis as redis_lib
 
-from . import audit, calllog, privacy
+from . import audit, calllog, privacy, write_once
 
 CALLBACK_TTL = 14 * 86400
 REOPEN_WINDOW = 86400  # seconds a closed callback's number is kept so that it can be reopened
@@ -59,9 +59,7 @@ def request(redis, number: str, caller: str, conv: str, lang: str | None, now: f
     now = now or time.time()
     guard = f"callback:open-for:{caller}"
     cid = uuid.uuid4().hex[:16]
-    if not redis.set(guard, cid, nx=True, ex=CALLBACK_TTL):
-        return None
-    pipe = redis.pipeline(transaction=False)
+    pipe = write_once.Writes(redis)
     pipe.hset(key(cid), mapping={
         "id": cid, "conv": conv, "lang": lang or "", "caller": caller, "number": privacy.normalize(number),
         "masked": privacy.mask(number), "created": f"{now:.3f}", "status": "open", "attempts": 0, "failed": 0,
@@ -69,8 +67,16 @@ def request(redis, number: str, caller: str, conv: str, lang: str | None, now: f
     pipe.expire(key(cid), CALLBACK_TTL)
     pipe.zadd("callbacks:open", {cid: now})
     calllog.remember_for_caller(pipe, caller, "callbacks", cid, CALLBACK_TTL)
-    pipe.execute()
-    return cid
+    keys, argv = write_once.pack(pipe, [guard], [cid, CALLBACK_TTL])
+    return cid if write_once.run(redis, _REQUEST, keys, argv) else None
+
+
+# One open request per caller, in one script: the guard is looked at first and set last, after the record and
+# the queue entry are written. (Set first, as it was, a failure after it left a guard with no callback behind
+# it, and the caller's next requests were "already open" for CALLBACK_TTL.)
+_REQUEST = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+""" + write_once.run_queued(3, then="redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\nreturn 1")
 
 
 def get(redis, cid: str) -> dict:

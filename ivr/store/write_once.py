@@ -18,9 +18,9 @@ from redis.exceptions import NoScriptError
 from .calllog import seen_key
 
 
-def run_queued(first_arg: int | str, first_key: int | str = 2) -> str:
+def run_queued(first_arg: int | str, first_key: int | str = 2, then: str = "return 1") -> str:
     """Lua that runs the commands `pack` put in KEYS[first_key..] and ARGV[first_arg..], in order
-    (either may be a Lua expression)."""
+    (either may be a Lua expression), then `then`."""
     return f"""
 local a = {first_arg}
 for i = {first_key}, #KEYS do
@@ -28,7 +28,7 @@ for i = {first_key}, #KEYS do
   redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n))
   a = a + 2 + n
 end
-return 1
+{then}
 """
 
 
@@ -68,6 +68,15 @@ class Writes:
 
     def hincrby(self, name, key, amount=1):
         return self._queue("HINCRBY", name, key, amount)
+
+    def set(self, name, value, ex=None, **options):
+        if options:  # NX, KEEPTTL, GET…: redis-py builds those
+            return self.__getattr__("set")(name, value, ex=ex, **options)
+        if ex is None:
+            return self._queue("SET", name, value)
+        if not isinstance(ex, int):
+            ex = int(ex.total_seconds())
+        return self._queue("SET", name, value, "EX", ex)
 
     def zadd(self, name, mapping):
         pieces = []
@@ -178,3 +187,36 @@ def apply_unless_set(redis, cid: str, mark: str, pipe, retention: int, key: str)
 def claim(redis, cid: str, mark: str, retention: int) -> bool:
     """Only the mark: True for the first delivery of a webhook, before it does something outward."""
     return apply(redis, cid, mark, Writes(redis), retention)
+
+
+_CLAIM_THEN = MARK + """
+local out = {1}
+local a = 3
+for i = 2, #KEYS do
+  local n = tonumber(ARGV[a + 1])
+  out[#out + 1] = redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n))
+  a = a + 2 + n
+end
+return out
+"""
+
+
+def claim_then(redis, cid: str, mark: str, retention: int, pipe) -> list | None:
+    """`claim`, and in the same round trip, for the first delivery only, the commands queued on `pipe` (what
+    the outward thing needs to know first: a count, an EXISTS; each must reply with a number or a string,
+    never nil). Their replies in order, or None: an earlier delivery claimed the mark."""
+    keys, argv = pack(pipe, [seen_key(cid)], [mark, retention])
+    reply = run(redis, _CLAIM_THEN, keys, argv)
+    return None if reply == 0 else reply[1:]
+
+
+_QUEUED = run_queued(1, first_key=1)
+
+
+def apply_claimed(redis, pipe) -> None:
+    """The commands queued on `pipe`, as one script: for a webhook that holds its mark already (`claim_then`).
+    A script runs whole, like a MULTI: a worker never sees an RQ job queued here without the record
+    written beside it."""
+    keys, argv = pack(pipe, [], [])
+    if keys:
+        run(redis, _QUEUED, keys, argv)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, request
 from rq import Queue, Retry
-from rq.serializers import JSONSerializer
 from twilio.twiml.voice_response import VoiceResponse
 
 from ..services import services
@@ -43,7 +42,7 @@ REJECT = str(_REJECT)
 
 
 def queue(svc) -> Queue:
-    return Queue(QUEUE, connection=svc.rq_redis, serializer=JSONSerializer)
+    return svc.queue(QUEUE)
 
 
 @bp.post("")

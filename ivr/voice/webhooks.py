@@ -96,7 +96,7 @@ def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, 
         also(pipe)
     try:
         if claimed:
-            pipe.execute()
+            write_once.apply_claimed(svc.redis, pipe)
         elif unless_set:
             found = write_once.apply_unless_set(svc.redis, session.id, mark, pipe, svc.retention, unless_set)
             if found is not None:
@@ -104,8 +104,8 @@ def _answer(svc, session: Session, step: Step, mark: str, is_new: bool = False, 
         else:
             write_once.apply(svc.redis, session.id, mark, pipe, svc.retention)
     except Exception as exc:
-        if (is_new and also) or not spool.is_redis_down(exc):
-            raise  # a callback the hotline placed must record that it was answered: the outage line instead
+        if also or not spool.is_redis_down(exc):
+            raise  # a callback answered, an SMS asked for: not promised unwritten (the outage line, or 1406)
         log.warning("Redis unavailable: call %s walks on from its URL, this step unlogged", session.id[:10])
     # after seq += 1: the URLs in the body carry the next step's number (rendered after the write: a first
     # call guessed wrongly is worked out again, and its first rendering would be wasted)
@@ -200,12 +200,20 @@ def _step_that_may_write(svc, req, sid: str, mark: str, session: Session, step: 
         limits.end(step, reached)
     if not (step.sms_request or step.action in ("reminder", "callback")):
         return _answer(svc, session, step, mark)  # walks on from the URL even when Redis is down
-    # A step that sends or queues something claims its mark first: a retried webhook must not
-    # send a second SMS. The retry hears where the first delivery left the caller.
-    first = write_once.claim(svc.redis, sid, mark, svc.retention)
-    if first:
-        _carry_out(svc, req, session, step)
-    return _answer(svc, session, step, mark, claimed=True) if first else _replay(svc, session, step)
+    # A step that sends or queues something claims its mark first: a retried webhook must not send a second
+    # SMS, and hears where the first delivery left the caller. An SMS's checks (the day's count, an opt-out)
+    # ride with the claim, and its record and job with the step's own writes: two round trips.
+    checks = write_once.Writes(svc.redis)
+    texts = bool(step.sms_request or step.action == "reminder") and session.caller != ANONYMOUS  # a number to text
+    if texts:
+        followups.check(checks, session.caller, svc.clock())
+    checked = write_once.claim_then(svc.redis, sid, mark, svc.retention, checks)
+    if checked is None:
+        return _replay(svc, session, step)
+    writes = write_once.Writes(svc.redis)
+    _carry_out(svc, req, session, step, checked if texts else None, writes)
+    also = (lambda pipe: pipe.command_stack.extend(writes.command_stack)) if writes.command_stack else None
+    return _answer(svc, session, step, mark, claimed=True, also=also)
 
 
 def _unavailable(step: Step) -> Step:
@@ -253,21 +261,25 @@ def _menu(svc, screen, session: Session) -> str:
     return svc.voice.menu(screen, url, url + "&noinput=1")
 
 
-def _carry_out(svc, req, session: Session, step: Step) -> None:
-    """What a key asked the hotline to do besides moving: an SMS, a reminder, a callback."""
+def _carry_out(svc, req, session: Session, step: Step, checked: list | None, writes) -> None:
+    """What a key asked the hotline to do besides moving: an SMS, a reminder, a callback. An SMS's record and
+    job are queued on `writes` (`checked`: its checks' replies; None: the number cannot get one)."""
     number = person.number(req.form)
-    if step.sms_request:
-        outcome, msg_id = followups.request(svc, kind=session.node, number=number, caller=session.caller,
-                                            conv=session.id, lang=session.lang, prompt_ids=list(step.sms_request))
+    if step.sms_request or step.action == "reminder":
+        now = svc.clock()
+        outcome, msg_id = "no_number", None
+        if checked is not None:
+            reminder = not step.sms_request
+            outcome, msg_id = followups.plan(
+                svc, writes, checked, now, kind="reminder" if reminder else session.node, number=number,
+                caller=session.caller, conv=session.id, lang=session.lang,
+                prompt_ids=["algo.reminder"] if reminder else list(step.sms_request),
+                at=followups.next_working_day(now) if reminder else None)
         step.event.update(sms=outcome, msg=msg_id)
-        # Promise an SMS only when one is on its way; say why when none is (a hidden or opted-out number).
-        step.notices = {"queued": ["ui.sms_queued"], "scheduled": ["ui.sms_morning"], "limited": ["ui.sms_limit"],
-                        "no_number": ["ui.number_hidden"], "opted_out": ["ui.optout_voice"]}.get(outcome, [])
-    elif step.action == "reminder":
-        when = followups.next_working_day(svc.clock())
-        outcome, msg_id = followups.request(svc, kind="reminder", number=number, caller=session.caller,
-                                            conv=session.id, lang=session.lang, prompt_ids=["algo.reminder"], at=when)
-        step.event.update(sms=outcome, msg=msg_id)
+        if step.sms_request:  # Promise an SMS only when one is on its way; say why when none is.
+            step.notices = {"queued": ["ui.sms_queued"], "scheduled": ["ui.sms_morning"],
+                            "limited": ["ui.sms_limit"], "no_number": ["ui.number_hidden"],
+                            "opted_out": ["ui.optout_voice"]}.get(outcome, [])
     elif step.action == "callback":
         queued = callbacks.request(svc.redis, number, session.caller, session.id, session.lang)
         step.event["callback"] = "queued" if queued else "already_open"
