@@ -133,17 +133,6 @@ def test_the_free_form_entries_kept_per_word_are_bounded_and_read_the_same(words
         assert len(kept._starts) <= 30
 
 
-def test_a_set_queued_for_a_script_is_the_one_redis_py_queues(rdb):
-    from ivr.store import sessions, write_once
-
-    writes, pipe = write_once.Writes(rdb), rdb.pipeline(transaction=False)
-    for target in (writes, pipe):
-        sessions.set_for(target, "session:sms:x", '{"a":1}', 3600)
-    assert writes.command_stack == [(args, {}) for args, _ in pipe.command_stack]
-    assert write_once.apply(rdb, "SMS-x", "m1", writes, 60)
-    assert rdb.get("session:sms:x") == '{"a":1}' and 3590 < rdb.ttl("session:sms:x") <= 3600
-
-
 @pytest.mark.parametrize("lang", ["ru", "kk", "tg"])
 def test_a_texter_with_a_language_is_answered_as_when_the_texts_language_was_worked_out(real_texting, lang,
                                                                                          monkeypatch):

@@ -61,16 +61,7 @@ def decode(raw) -> Session | None:
 
 
 def save(pipe, channel: str, session: Session, ttl: int) -> None:
-    set_for(pipe, key(channel, session.id), _encode(vars(session)), ttl)
-
-
-def set_for(pipe, name: str, value: str, ttl: int) -> None:
-    """`pipe.set(name, value, ex=ttl)`. On `write_once.Writes` (queued for a script) the command goes straight on
-    its queue, as redis-py would queue it: there redis-py's `set` builds a whole pipeline for one command."""
-    if type(pipe) is write_once.Writes and type(ttl) is int:
-        pipe.command_stack.append((("SET", name, value, "EX", ttl), {}))
-    else:
-        pipe.set(name, value, ex=ttl)
+    pipe.set(key(channel, session.id), _encode(vars(session)), ex=ttl)
 
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps would build an encoder each time
@@ -83,7 +74,7 @@ def language_key(caller: str) -> str:
 
 def remember_language(pipe, caller: str, lang: str, ttl: int) -> None:
     if caller != "anonymous":
-        set_for(pipe, language_key(caller), lang, ttl)
+        pipe.set(language_key(caller), lang, ex=ttl)
 
 
 # Saving an SMS session together with the writes it causes, only if nobody saved it meanwhile:

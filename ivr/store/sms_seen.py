@@ -27,7 +27,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from . import sessions, write_once
+from . import write_once
 
 TTL = 86400
 TAKEOVER_AFTER = 30.0  # seconds: a mark "in progress" this old belongs to a request that will never finish
@@ -150,7 +150,7 @@ def finish(pipe, sid: str, replies: list[str], by_sms: bool = False, todo: dict 
     """The mark queued on the pipe `sessions.commit` runs: the replies, or that they go by SMS — or, when the
     text asked for something (`todo`), the answer saved with it until `settle` says it is done. Returns it."""
     value = _encode(_value(replies, by_sms, todo))
-    sessions.set_for(pipe, key(sid), value, TTL)
+    pipe.set(key(sid), value, ex=TTL)
     return value
 
 
