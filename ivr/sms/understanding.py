@@ -240,6 +240,9 @@ class Understander:
                     self.entries_with[stem].append(i)
         self.signals_with = self._index_signals()
         self._topic_order = {name: t.order for name, t in lexicon.topics.items()}  # how ties rank, worked out once
+        self._topic_weights = {name: (t.weight, t.cap) for name, t in lexicon.topics.items()}
+        self._placing = [(e.stems, e.topic, e.weight * (PHRASE_BONUS if len(e.stems) > 1 else 1.0))
+                         for e in self.entries]  # what `_score` reads of each entry
         self._signal_order = {key: i for i, key in enumerate(lexicon.signals)}
         by_length: dict[int, list[str]] = {}
         for stem in self.stem_langs:
@@ -363,17 +366,21 @@ class Understander:
         best: dict[str, dict[int, float]] = {}  # topic -> token position -> contribution
         where = _positions(matches)
         candidates = sorted({i for stem in where for i in self.entries_with.get(stem, ())})
-        for entry in (self.entries[i] for i in candidates):
-            used = _place(entry.stems, where)
+        placed: dict[tuple[str, ...], list[tuple[int, float]]] = {}  # entries of several languages share stems
+        for i in candidates:
+            stems, topic, bonus = self._placing[i]
+            used = placed.get(stems)
+            if used is None:
+                used = placed[stems] = _place(stems, where)
             if used:
-                bonus = entry.weight * (PHRASE_BONUS if len(entry.stems) > 1 else 1.0)
-                slots = best.setdefault(entry.topic, {})
+                slots = best.get(topic)
+                if slots is None:
+                    slots = best[topic] = {}
                 for tok, quality in used:
                     slots[tok] = max(slots.get(tok, 0.0), quality * bonus)
         ranked = []
         for topic, slots in best.items():
-            meta = self.lexicon.topics.get(topic)
-            weight, cap = (meta.weight, meta.cap) if meta else (1.0, None)
+            weight, cap = self._topic_weights.get(topic, (1.0, None))
             total = sum(slots.values()) if cap is None else min(cap, sum(slots.values()))
             ranked.append(Scored(topic, round(weight * total, 6), min(slots)))
         order = self._topic_order
