@@ -1,7 +1,8 @@
 """The cheaper ways one inbound text is read (issue 31, the fourth /sms round) give exactly what the plainer code
 they replaced gave: the understander's words and placing (ivr/sms/understanding.py), the opt-out checks' folding
-done once per text (ivr/sms/optout.py, ivr/sms/optout_freeform.py). The plain versions are kept here as the
-reference."""
+done once per text and their words' entries kept (ivr/sms/optout.py, ivr/sms/optout_freeform.py), and the answers
+of a texter with a language when the text's own language is not worked out. The plain versions are kept here as
+the reference."""
 import unicodedata
 
 import pytest
