@@ -85,7 +85,8 @@ class TwilioFront:
         raw = environ["wsgi.input"].read(int(length)) if int(length) else b""
         environ["wsgi.input"] = io.BytesIO(raw)  # whoever answers in the end reads it again
         try:
-            form, args = as_pairs(raw.decode()), as_pairs(environ.get("QUERY_STRING", "").encode("latin-1").decode())
+            query = environ.get("QUERY_STRING", "")  # none on /sms: nothing to parse
+            form, args = as_pairs(raw.decode()), as_pairs(query.encode("latin-1").decode()) if query else {}
         except UnicodeDecodeError:
             return self.next(environ, start_response)
         try:

@@ -18,3 +18,13 @@ def test_the_inprocess_sms_benchmark_runs_and_counts_a_texts_redis_commands():
     sent, trips, ran = map(float, found.groups())
     assert sent == trips == 2  # the mark with the session's reads, then the save
     assert ran > sent  # the scripts' own commands
+
+
+def test_against_another_checkout_runs_both_in_turns():
+    """`--against DIR`: this checkout beside another (here itself), batch by batch; the paired ratio is printed."""
+    run = subprocess.run([sys.executable, "-m", "bench.inprocess_sms", "--against", str(ROOT), "--pairs", "4",
+                          "--batch", "5"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert re.search(r"^this .*ratio baseline/app [\d.]+$", run.stdout, re.M), run.stdout
+    assert re.search(r"^other .*ratio baseline/app [\d.]+$", run.stdout, re.M), run.stdout
+    assert re.search(r"this/other CPU a text, median of 4 batch pairs: [\d.]+", run.stdout), run.stdout

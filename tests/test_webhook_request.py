@@ -1,6 +1,6 @@
 """The cheaper webhook parsing (ivr/webhook_request.py, ivr/request_urls.py)
 gives exactly what the libraries it stands in for give."""
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote_plus, urlencode
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,3 +69,28 @@ def test_caller_hash_remembers_withheld_by_hash_only(app_factory, tmp_path):
         expected = "anonymous" if privacy.is_withheld(number) else privacy.number_hash(secret, number)
         assert svc.caller_hash(number) == expected
     assert all("+" not in key and "7011234567" not in key for key in svc._withheld)
+
+
+# A text as Twilio posts it: every byte of its UTF-8 escaped (upper or lower case), or a few bytes broken.
+ESCAPED = st.text(alphabet=st.characters(codec="utf-8"), max_size=12).map(quote_plus)
+BROKEN = st.sampled_from(["%D0", "%B4", "%d0%b4", "%E2%82", "%", "%%", "%Ab",
+                          "\\", "\\x41", "%5C", "%5cx41", "\\N{DASH}"])  # backslashes: ivr/webhook_request.py
+MIXED = st.lists(st.one_of(ESCAPED, ESCAPED.map(str.lower), QS_CHARS, BROKEN), max_size=8).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(MIXED)
+def test_escaped_utf8_is_unquoted_as_parse_qsl_does(text):
+    assert parse_pairs(text) == parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
+    assert parse_pairs("Body=" + text) == parse_qsl("Body=" + text, keep_blank_values=True,
+                                                   errors="werkzeug.url_quote")
+
+
+def test_a_texts_body_in_any_script_is_parsed_as_parse_qsl_does():
+    from bench import sms_cost
+
+    from .twilio_bodies import inbound_sms
+
+    for _, _, text in sms_cost.corpus():
+        body = urlencode(inbound_sms(text + " \\x41 \\ %", "+77021234567", "SM" + "1" * 32))
+        assert parse_pairs(body) == parse_qsl(body, keep_blank_values=True, errors="werkzeug.url_quote")

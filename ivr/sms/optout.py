@@ -47,6 +47,7 @@ PROMPTS = {"optout": "ui.sms_stopped", "optin": "ui.sms_started", "help": "ui.sm
 HOW_TO_STOP = "ui.sms_stop_how"  # "to stop our SMS send STOP; START brings them back": a question about stopping
 NEEDS_START = "ui.optout_start"  # "to get SMS again, send START": the reply to a local opt-in word
 NOT_SENT = "sms_not_sent"  # the log event of a reply that could not reach the number
+FOLDS_KEPT = 20_000  # words whose folded form is kept (a text's words are folded for every check of it)
 
 _APOSTROPHES = re.compile(r"[ʻʼ`’‘']")
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
@@ -96,6 +97,7 @@ class OptOutWords:
         data = load(catalog)
         self.data = data  # the whole file: ivr/sms/optout_freeform.py reads its `freeform:` part
         self.fold_map = str.maketrans({str(k): str(v) for k, v in (data.get("fold") or {}).items()})
+        self._folds: dict[str, str] = {}
         self.please = {self.fold(normalize(w)) for words in (data.get("please") or {}).values() for w in words}
         self.default = _default_language(catalog)
         self.words: dict[str, str] = {}  # key -> kind
@@ -115,24 +117,37 @@ class OptOutWords:
                     self.folded.setdefault(key, set()).add(code)
 
     def fold(self, text: str) -> str:
-        """Diacritics dropped (ş→s, ň→n, й→и), then the data file's letters (қ→к, ə→e, apostrophes away)."""
-        decomposed = unicodedata.normalize("NFKD", text)
-        bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-        return unicodedata.normalize("NFC", bare).translate(self.fold_map)
+        """Diacritics dropped (ş→s, ň→n, й→и), then the data file's letters (қ→к, ə→e, apostrophes away).
+        Pure: a word's fold is kept (bounded, FOLDS_KEPT), as every check of a text folds its words again."""
+        found = self._folds.get(text)
+        if found is None:
+            decomposed = unicodedata.normalize("NFKD", text)
+            bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+            found = unicodedata.normalize("NFC", bare).translate(self.fold_map)
+            if len(self._folds) >= FOLDS_KEPT:
+                self._folds.clear()
+            self._folds[text] = found
+        return found
 
-    def key(self, text: str) -> str:
-        """A message as it is compared with the phrases: folded words, the languages' "please" words left out."""
-        words = [self.fold(w) for w in _WORDS.findall(normalize(text))]
-        return " ".join(w for w in words if w and w not in self.please)
+    def folded_words(self, text: str) -> list[str]:
+        """A message's words as the phrases and the free-form words are compared with them: normalised, folded,
+        the empty ones left out. Worked out once per text and handed to `classify` and `FreeForm.read`."""
+        return [w for w in map(self.fold, _WORDS.findall(normalize(text))) if w]
 
-    def classify(self, text: str, opt_out_type: str = "") -> Keyword | None:
+    def key(self, text: str, folded: list[str] | None = None) -> str:
+        """A message as it is compared with the phrases: folded words, the languages' "please" words left out.
+        `folded`: the text's `folded_words`, when worked out already."""
+        words = self.folded_words(text) if folded is None else folded
+        return " ".join(w for w in words if w not in self.please)
+
+    def classify(self, text: str, opt_out_type: str = "", folded: list[str] | None = None) -> Keyword | None:
         """What the message does to the number's subscription, or None for an ordinary message.
-        `opt_out_type` is Twilio's OptOutType parameter: its word is final."""
+        `opt_out_type` is Twilio's OptOutType parameter: its word is final. `folded`: as `key`'s."""
         kind = OPT_OUT_TYPES.get((opt_out_type or "").strip().upper())
         if kind:
             return Keyword(kind, twilio_answered=True, carrier=kind != "help", langs=self.languages(text))
         own = twilio_word(text)
-        kind = own or self.words.get(self.key(text))
+        kind = own or self.words.get(self.key(text, folded))
         if kind is None:
             return None
         # Twilio trims and ignores case, nothing more: "STOP." opts out here, but Twilio did not see it.

@@ -33,6 +33,7 @@ CLASSES = ("unsubscribe", *NEEDS, "messages", "subscription", "number", "list", 
 VETOES = ("keep", "why", "health")
 OPTOUT, ASK_HOW = "optout", "ask_how"
 GAP = 1  # words allowed between the words of one entry
+WORDS_KEPT = 20_000  # words whose entries (`_starting`) are kept
 SHORT = 3  # a text of at most this many words with a stop word alone is asked how, not ignored
 
 
@@ -82,6 +83,8 @@ class FreeForm:
                 for entry in entries:
                     text, stem = entry.words[0]
                     (self.stems if stem else self.whole).setdefault(text, []).append((lang, name, entry))
+        self.stem_lengths = sorted({len(stem) for stem in self.stems})  # the prefixes of a word worth looking up
+        self._starts: dict[str, list[tuple[str, str, Entry]]] = {}
 
     def _entry(self, lang: str, text) -> Entry:
         parts = []
@@ -96,19 +99,32 @@ class FreeForm:
         return Entry(tuple(parts))
 
     def words(self, text: str) -> list[str]:
-        return [w for w in (self.fold.fold(w) for w in _WORDS.findall(normalize(text))) if w]
+        return self.fold.folded_words(text)
 
-    def read(self, text: str) -> Reading | None:
-        """OPTOUT, ASK_HOW, or None (an ordinary message: the rest of the understanding answers it)."""
-        words = self.words(text)
+    def _starting(self, word: str) -> list[tuple[str, str, Entry]]:
+        """The entries that can start on this word: the word whole, then its prefixes that are stems (shortest
+        first). A text's words were mostly in texts before it: kept (bounded, WORDS_KEPT), never changed."""
+        found = self._starts.get(word)
+        if found is None:
+            found = list(self.whole.get(word, ()))
+            for end in self.stem_lengths:
+                if end > len(word):
+                    break
+                found += self.stems.get(word[:end], ())
+            if len(self._starts) >= WORDS_KEPT:
+                self._starts.clear()
+            self._starts[word] = found
+        return found
+
+    def read(self, text: str, folded: list[str] | None = None) -> Reading | None:
+        """OPTOUT, ASK_HOW, or None (an ordinary message: the rest of the understanding answers it).
+        `folded`: the text's words as `OptOutWords.folded_words` gives them, when worked out already."""
+        words = self.words(text) if folded is None else folded
         if not words:
             return None
         hits: dict[str, set[str]] = {}
         for i, word in enumerate(words):
-            starting = list(self.whole.get(word, ()))
-            for end in range(1, len(word) + 1):
-                starting += self.stems.get(word[:end], ())
-            for lang, name, entry in starting:
+            for lang, name, entry in self._starting(word):
                 if name not in hits.get(lang, ()) and entry.found_at(words, i):
                     hits.setdefault(lang, set()).add(name)
         found = set().union(*hits.values()) if hits else set()

@@ -83,10 +83,11 @@ class Texting:
                 blocked: str | None, call: _Call) -> Answer:
         text = CONTROL.sub(" ", body or "")[:1600].strip()
         offered, session.choices = session.choices, []
-        keyword = self.optout_words.classify(text, opt_out_type)
+        folded = self.optout_words.folded_words(text)  # the words both opt-out checks compare, folded once
+        keyword = self.optout_words.classify(text, opt_out_type, folded)
         if keyword:
             return self._command(session, keyword, blocked)
-        reading = self.stop_requests.read(text)
+        reading = self.stop_requests.read(text, folded)
         if reading:
             return self._stop_request(session, text, reading, blocked)
         if session.node == LANGUAGE_MENU or session.lang is None:
@@ -116,7 +117,7 @@ class Texting:
         return answer
 
     def _understand(self, session: Session, text: str, today: dt.date, offered: list[str], call: _Call) -> Answer:
-        understood = self.understander.understand(text)
+        understood = self.understander.understand(text, language=session.lang is None)  # a chosen language wins
         # "103" or "1406" is a number the texter needs, not three menu keys: a clear topic wins over keys
         if session.lang and re.fullmatch(r"[0-9*#]{1,3}", text) and not (len(text) > 1 and understood.clear):
             return self._key(session, text, today)

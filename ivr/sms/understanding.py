@@ -162,29 +162,47 @@ def _add(index: dict[str, list[str]], key: str, code: str) -> None:
         owners.append(code)
 
 
-def _place(stems: tuple[str, ...], matches: list[dict[str, float]]) -> list[tuple[int, float]]:
-    """Each stem of an entry on its own word of the message (the best, then the earliest), or [] if one is missing."""
+def _positions(matches: list[dict[str, float]]) -> dict[str, list[tuple[int, float]]]:
+    """stem -> [(word of the message, how well it matches)], in the message's order: what `_place` looks up."""
+    where: dict[str, list[tuple[int, float]]] = {}
+    for tok, m in enumerate(matches):
+        for stem, quality in m.items():
+            found = where.get(stem)
+            if found is None:
+                where[stem] = [(tok, quality)]
+            else:
+                found.append((tok, quality))
+    return where
+
+
+def _better(hit: tuple[int, float]) -> tuple[float, int]:
+    return hit[1], -hit[0]
+
+
+def _place(stems: tuple[str, ...], where: dict[str, list[tuple[int, float]]]) -> list[tuple[int, float]]:
+    """Each stem of an entry on its own word of the message (the best, then the earliest), or [] if one is missing.
+    `where`: the message's `_positions`."""
+    if len(stems) == 1:  # most entries are one word: no word can be taken twice
+        hits = where.get(stems[0])
+        return [max(hits, key=_better)] if hits else []
     used: list[tuple[int, float]] = []
     for stem in stems:
-        taken = [tok for tok, _ in used]
-        hits = [(tok, m[stem]) for tok, m in enumerate(matches) if stem in m and tok not in taken]
+        hits = [hit for hit in where.get(stem, ()) if all(hit[0] != tok for tok, _ in used)]
         if not hits:
             return []
-        used.append(max(hits, key=lambda hit: (hit[1], -hit[0])))
+        used.append(max(hits, key=_better))
     return used
 
 
+_TOKEN = re.compile("(?:[^\\W_]|['ʻʼ’‘`])+")  # letters and digits (str.isalnum), apostrophes inside
+_NOT_ALNUM = "".join(ch for ch in "'ʻʼ’‘`" if not ch.isalnum())  # "ʻ" and "ʼ" are letters (Lm) themselves
+
+
 def _tokens(text: str) -> list[str]:
+    """The message's words, lower case: runs of letters, digits and apostrophes (an apostrophe or backtick alone
+    is no word); the first MAX_TOKENS."""
     text = unicodedata.normalize("NFC", text).lower()
-    out, word = [], []
-    for ch in text + " ":
-        if ch.isalnum() or ch in "'ʻʼ’‘`":
-            word.append(ch)
-        elif word:
-            if any(c.isalnum() for c in word):  # an apostrophe or backtick alone is no word
-                out.append("".join(word))
-            word = []
-    return out[:MAX_TOKENS]
+    return [w for w in _TOKEN.findall(text) if w.strip(_NOT_ALNUM)][:MAX_TOKENS]
 
 
 class Understander:
@@ -221,6 +239,11 @@ class Understander:
                 if i not in self.entries_with.setdefault(stem, []):
                     self.entries_with[stem].append(i)
         self.signals_with = self._index_signals()
+        self._topic_order = {name: t.order for name, t in lexicon.topics.items()}  # how ties rank, worked out once
+        self._topic_weights = {name: (t.weight, t.cap) for name, t in lexicon.topics.items()}
+        self._placing = [(e.stems, e.topic, e.weight * (PHRASE_BONUS if len(e.stems) > 1 else 1.0))
+                         for e in self.entries]  # what `_score` reads of each entry
+        self._signal_order = {key: i for i, key in enumerate(lexicon.signals)}
         by_length: dict[int, list[str]] = {}
         for stem in self.stem_langs:
             if len(stem) >= 5:
@@ -341,21 +364,26 @@ class Understander:
 
     def _score(self, matches: list[dict[str, float]]) -> list[Scored]:
         best: dict[str, dict[int, float]] = {}  # topic -> token position -> contribution
-        candidates = sorted({i for m in matches for stem in m for i in self.entries_with.get(stem, ())})
-        for entry in (self.entries[i] for i in candidates):
-            used = _place(entry.stems, matches)
+        where = _positions(matches)
+        candidates = sorted({i for stem in where for i in self.entries_with.get(stem, ())})
+        placed: dict[tuple[str, ...], list[tuple[int, float]]] = {}  # entries of several languages share stems
+        for i in candidates:
+            stems, topic, bonus = self._placing[i]
+            used = placed.get(stems)
+            if used is None:
+                used = placed[stems] = _place(stems, where)
             if used:
-                bonus = entry.weight * (PHRASE_BONUS if len(entry.stems) > 1 else 1.0)
-                slots = best.setdefault(entry.topic, {})
+                slots = best.get(topic)
+                if slots is None:
+                    slots = best[topic] = {}
                 for tok, quality in used:
                     slots[tok] = max(slots.get(tok, 0.0), quality * bonus)
         ranked = []
         for topic, slots in best.items():
-            meta = self.lexicon.topics.get(topic)
-            weight, cap = (meta.weight, meta.cap) if meta else (1.0, None)
+            weight, cap = self._topic_weights.get(topic, (1.0, None))
             total = sum(slots.values()) if cap is None else min(cap, sum(slots.values()))
             ranked.append(Scored(topic, round(weight * total, 6), min(slots)))
-        order = {name: t.order for name, t in self.lexicon.topics.items()}
+        order = self._topic_order
         ranked.sort(key=lambda s: (-s.score, s.first, order.get(s.topic, len(order)), s.topic))
         return [s for s in ranked if s.score >= MIN_SCORE]
 
@@ -363,6 +391,10 @@ class Understander:
         """Every signal whose entry has all its words in the message, matched well (not fuzzily), close together
         (a phrase's words within one word of each other). The longest entry of each signal is kept. A stem of
         a short lexicon word (under five letters) must be the whole word as written ("жар" is not "жарна")."""
+        strong = _positions([{stem: q for stem, q in m.items() if q >= SIGNAL_QUALITY} for m in matches])
+        candidates = sorted({i for stem in strong for i in self.signals_with.get(stem, ())})
+        if not candidates:
+            return {}
         written = [_written(t) for t in tokens]
         whole = [fold(t).replace(" ", "") for t in tokens]
 
@@ -373,12 +405,10 @@ class Understander:
             starts = self.signal_starts.get((key, stem))
             return not starts or any(whole[i].startswith(start) for start in starts)
 
-        strong = [{stem: q for stem, q in m.items() if q >= SIGNAL_QUALITY} for m in matches]
-        candidates = sorted({i for m in strong for stem in m for i in self.signals_with.get(stem, ())})
         found: dict[str, Hit] = {}
         for entry in (self.signal_entries[i] for i in candidates):
-            mine = [{stem: q for stem, q in m.items() if stem in entry.stems and fits(entry.topic, stem, i)}
-                    for i, m in enumerate(strong)]
+            mine = {stem: [(i, q) for i, q in strong.get(stem, ()) if fits(entry.topic, stem, i)]
+                    for stem in entry.stems}
             used = _place(entry.stems, mine)
             if not used:
                 continue
@@ -396,7 +426,7 @@ class Understander:
                 langs = old.langs + (entry.lang,) if len(positions) == old.words and entry.lang not in old.langs \
                     else old.langs
                 found[entry.topic] = Hit(entry.topic, old.words, tokens_, langs)
-        order = {key: i for i, key in enumerate(self.lexicon.signals)}
+        order = self._signal_order
         return dict(sorted(found.items(), key=lambda kv: order.get(kv[0], len(order))))
 
     def rescore(self, text: str, without: set[int]) -> list[Scored]:
@@ -405,11 +435,12 @@ class Understander:
         return self._score([{} if i in without else self._word_matches(t) for i, t in enumerate(tokens)])
 
     # -- language ----------------------------------------------------------------------------
-    def _plainly_russian(self, text: str, tokens: list[str]) -> bool:
+    def _plainly_russian(self, text: str, tokens: list[str], chars: set[str]) -> bool:
         """Cyrillic with no letter of another language, every word Russian (a lexicon or stop word), an acronym
-        ("ДМС", "ВНЖ") or a number: Russian, whatever other lexicons share the words."""
-        letters = [ch for ch in unicodedata.normalize("NFC", text.lower()) if ch.isalpha()]
-        if "ru" not in self.languages or not letters or not all(ch in _RUSSIAN_LETTERS for ch in letters):
+        ("ДМС", "ВНЖ") or a number: Russian, whatever other lexicons share the words. `chars`: the text's
+        characters, lower case (NFC)."""
+        letters = {ch for ch in chars if ch.isalpha()}
+        if "ru" not in self.languages or not letters or not letters <= _RUSSIAN_LETTERS:
             return False
         acronyms = {w.lower() for w in re.findall(r"\b[А-ЯЁ]{2,6}\b", text)}
         for token in tokens:
@@ -421,10 +452,11 @@ class Understander:
         return True
 
     def _language(self, text: str, tokens: list[str]) -> tuple[str | None, float]:
-        if self._plainly_russian(text, tokens):
+        chars = set(unicodedata.normalize("NFC", text.lower()))
+        if self._plainly_russian(text, tokens, chars):
             return "ru", STOPWORD_EVIDENCE
         evidence = dict.fromkeys(self.languages, 0.0)
-        for ch in sorted(set(unicodedata.normalize("NFC", text.lower()))):
+        for ch in sorted(chars):
             owners = self.letters.get(ch, [])
             for code in owners:
                 evidence[code] += 1 / len(owners)
@@ -463,13 +495,15 @@ class Understander:
             return self.lexicon.default_language
         return tied[0]
 
-    def understand(self, text: str) -> Understanding:
+    def understand(self, text: str, language: bool = True) -> Understanding:
+        """`language`: also the language the text is written in (`lang`, `lang_evidence`); a texter who has a
+        language keeps it whatever the text is written in, so for them it is not worked out (None, 0.0)."""
         tokens = _tokens(text)
         if not tokens:
             return Understanding()
         matches = [self._word_matches(t) for t in tokens]
         ranked = self._score(matches)
-        lang, evidence = self._language(text, tokens)
+        lang, evidence = self._language(text, tokens) if language else (None, 0.0)
         return Understanding(ranked, lang, evidence, self._signals(tokens, matches), len(tokens))
 
 

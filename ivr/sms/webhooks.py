@@ -80,21 +80,22 @@ def handle_inbound(svc, req, replay: bool = False) -> tuple[Reply, bool]:
         return _withheld(svc, msg), True
     loaded, known = _loaded(svc, caller, read), mark.known
     now = svc.clock()
+    today = now.date()  # svc.today(), read once for the text
     callback_at = callback_time(now, svc.config["HOTLINE_CALLBACK_HOURS"])  # the voice side's rule
     for attempt in range(COMMIT_ATTEMPTS):
         session, raw, is_new, blocked = loaded if attempt == 0 else _load(svc, caller)
         try:
-            answer = svc.texting.answer(session, msg.body, svc.today(), is_new=is_new and not known,
+            answer = svc.texting.answer(session, msg.body, today, is_new=is_new and not known,
                                         opt_out_type=msg.opt_out_type, blocked=blocked, now=now,
                                         callback_at=callback_at)
         except Exception:  # the text is stored; the texter gets the menu and an operator sees it
             log.exception("SMS answer failed; answering with the menu")
-            answer = svc.texting.failed(session, svc.today())
+            answer = svc.texting.failed(session, today)
         if blocked:
             optout.refuse_reminder(answer, blocked, svc.catalog.sms(session.lang or "ru", "ui.optout_voice"))
             optout.withhold_undeliverable(answer, blocked)  # Twilio would drop it (21610): say so, send nothing
         session.seq += 1
-        saved = _record(svc, session, msg, answer, raw, mark, replay)
+        saved = _record(svc, session, msg, answer, raw, mark, replay, today)
         if saved:
             break
         now_mark = sms_seen.current(svc.redis, msg.sid)
@@ -206,7 +207,8 @@ def _carry_out(svc, msg, todo: dict) -> None:
         write_once.apply(svc.redis, cid, f"carried:{msg.sid}", pipe, svc.retention)
 
 
-def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark, replay: bool) -> str | None:
+def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark, replay: bool,
+            today) -> str | None:
     """Session, opt-out state, log events, counters and the kept reply: one round trip, applied only
     if the session is still the one read and the text's mark still this request's (else None: the
     caller answers the message again, or leaves it to the request that took it over). Returns the
@@ -220,7 +222,7 @@ def _record(svc, session: Session, msg, answer, read_raw, mark: sms_seen.Mark, r
     if session.lang:
         calllog.set_language(pipe, CHANNEL, cid, session.lang, now)
         sessions.remember_language(pipe, session.caller, session.lang, svc.config["HOTLINE_LANGUAGE_TTL"])
-        calllog.count(pipe, svc.today().isoformat(), f"sms:{session.lang}", retention)
+        calllog.count(pipe, today.isoformat(), f"sms:{session.lang}", retention)
     calllog.update(pipe, cid, retention, last_node=session.node, updated=f"{now:.3f}")
     if answer.optout in (optout.CARRIER, optout.HOTLINE):
         messages.opt_out(pipe, session.caller, optout.record(answer.optout, now))

@@ -23,8 +23,8 @@ key), and its saved reply delivered — by SMS on a replay.
 from __future__ import annotations
 
 import json
+import os
 import time
-import uuid
 from dataclasses import dataclass
 
 from . import write_once
@@ -115,7 +115,7 @@ def begin(redis, sid: str, take_over: bool = False, now: float | None = None, re
     reads cost more than the script reading them); on NOSCRIPT (Redis restarted) the script is loaded and run
     again — the failed call wrote nothing."""
     now = time.time() if now is None else now
-    pending = f"{_PENDING}{now:.3f}:{uuid.uuid4().hex[:12]}"
+    pending = f"{_PENDING}{now:.3f}:{os.urandom(6).hex()}"  # 12 random hex digits: whose mark it is
     keys = [key(sid), *reads]
     argv = [pending, f"{now:.3f}", TAKEOVER_AFTER, int(take_over), TTL, len(reads)]
     if first is not None:
