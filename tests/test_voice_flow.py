@@ -1,5 +1,6 @@
 """The voice flow on a small catalog, driven as Twilio drives it: signed posts, TwiML followed."""
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -251,7 +252,10 @@ def test_the_first_webhook_of_a_call_twice_answers_alike_and_logs_once(twilio, r
     call = twilio.call(caller=caller)
     first = call.start()
     again = twilio.post("/voice", call.form(CallStatus="ringing"))
-    assert again[0] == 200 and again[1] == first.raw
+    # The action URL carries the call's start to the second (`t`, for the call's time limit): a retry in the
+    # next second names its own. Everything else is the same answer.
+    started = re.compile(r"([?&;]t=)\d+")
+    assert again[0] == 200 and started.sub(r"\1T", again[1]) == started.sub(r"\1T", first.raw)
     assert ("[ru] main menu" in first.text) is returning and ("[ru] choose ru" in first.text) is not returning
     record, events = calllog.read(rdb, call.sid)
     assert [e["type"] for e in events] == ["start"] and record["channel"] == "voice"
