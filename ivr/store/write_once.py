@@ -18,14 +18,15 @@ from redis.exceptions import NoScriptError
 from .calllog import seen_key
 
 
-def run_queued(first_arg: int | str, first_key: int | str = 2, then: str = "return 1") -> str:
+def run_queued(first_arg: int | str, first_key: int | str = 2, then: str = "return 1", replies: str = "") -> str:
     """Lua that runs the commands `pack` put in KEYS[first_key..] and ARGV[first_arg..], in order
-    (either may be a Lua expression), then `then`."""
+    (either may be a Lua expression), then `then`. `replies`: a Lua table the commands' replies are appended to."""
+    keep = f"{replies}[#{replies} + 1] = " if replies else ""
     return f"""
 local a = {first_arg}
 for i = {first_key}, #KEYS do
   local n = tonumber(ARGV[a + 1])
-  redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n))
+  {keep}redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n))
   a = a + 2 + n
 end
 {then}
@@ -189,16 +190,7 @@ def claim(redis, cid: str, mark: str, retention: int) -> bool:
     return apply(redis, cid, mark, Writes(redis), retention)
 
 
-_CLAIM_THEN = MARK + """
-local out = {1}
-local a = 3
-for i = 2, #KEYS do
-  local n = tonumber(ARGV[a + 1])
-  out[#out + 1] = redis.call(ARGV[a], KEYS[i], unpack(ARGV, a + 2, a + 1 + n))
-  a = a + 2 + n
-end
-return out
-"""
+_CLAIM_THEN = MARK + "local out = {1}\n" + run_queued(3, then="return out", replies="out")
 
 
 def claim_then(redis, cid: str, mark: str, retention: int, pipe) -> list | None:
